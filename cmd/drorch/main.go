@@ -1,0 +1,102 @@
+// Command drorch is the cross-region disaster-recovery orchestrator for AWS
+// databases. This package is the only place that wires adapters (AWS SDK,
+// SQLite, simulator, terminal) to the core; one file per subcommand.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes: 0 ok, 1 the run failed, 2 bad input or usage.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitBadInput = 2
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// badInput marks err as the operator's mistake (exit 2).
+func badInput(err error) error { return &exitError{code: exitBadInput, err: err} }
+
+// runFailed marks err as a failed run (exit 1).
+func runFailed(err error) error { return &exitError{code: exitFailed, err: err} }
+
+// app holds the global flags and the process's streams; it is passed to every
+// subcommand constructor instead of package-level state.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	region      string
+	profile     string
+	endpointURL string
+	statePath   string
+	output      string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run executes drorch with args and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "drorch:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// cobra's own errors (unknown flag, wrong arg count) are usage errors.
+	return exitBadInput
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "drorch",
+		Short: "Cross-region disaster recovery for AWS databases",
+		Long: `drorch fails over, and fails back, Aurora global databases, RDS read replicas
+and ElastiCache global datastores, layer by layer, from one manifest (the
+StatePayload of the DR Orchestrator Framework), and proves what it did.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.region, "region", "", "AWS region drorch runs in (default: AWS_REGION / profile)")
+	pf.StringVar(&a.profile, "profile", "", "AWS shared-config profile")
+	pf.StringVar(&a.endpointURL, "endpoint-url", "", "send every AWS call to this endpoint (e.g. drorch sim); default AWS_ENDPOINT_URL")
+	pf.StringVar(&a.statePath, "state", "", "journal database file (default: drorch/journal.db under the user's state directory)")
+	pf.StringVarP(&a.output, "output", "o", "text", "output format: text or json")
+
+	root.AddCommand(
+		newSimCmd(a),
+	)
+	return root
+}

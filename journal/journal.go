@@ -1,0 +1,203 @@
+// Package journal is drorch's durable, append-only record of runs. Every run
+// is a sequence of events; its state is a fold of them (Fold). Stores keep
+// events durable before Append returns, and hold the per-resource locks that
+// keep two runs off the same databases.
+package journal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is the type of an event.
+type Kind string
+
+// The event kinds. Layer and Resource in Event locate resource- and
+// step-level events; Data carries the kind-specific payload named here.
+const (
+	RunCreated         Kind = "run.created"          // Data: RunSpec
+	RunStarted         Kind = "run.started"          // Data: Process
+	RunResumed         Kind = "run.resumed"          // Data: Process
+	RunCancelRequested Kind = "run.cancel-requested" // Message: who asked
+	RunFinished        Kind = "run.finished"         // Data: Outcome
+
+	LayerStarted  Kind = "layer.started"
+	LayerFinished Kind = "layer.finished" // Data: Outcome
+
+	ResourceStarted     Kind = "resource.started"
+	ResourceAlreadyDone Kind = "resource.already-done" // Message: why the goal already holds
+	ResourceFinished    Kind = "resource.finished"     // Data: Outcome
+
+	StepStarted  Kind = "step.started"
+	StepSkipped  Kind = "step.skipped"  // Message: why (goal of the step already reached)
+	StepObserved Kind = "step.observed" // Message: what a poll saw, recorded when it changes
+	StepFinished Kind = "step.finished" // Data: Outcome
+
+	CallIntent Kind = "call.intent" // Data: Call; written (durably) before the call is made
+	CallIssued Kind = "call.issued" // Data: Call; the call returned success
+	CallFailed Kind = "call.failed" // Data: Call; Error: what AWS said
+)
+
+// Status is the outcome or current status of a run, layer, resource or step.
+type Status string
+
+// The statuses.
+const (
+	StatusPending     Status = "pending"
+	StatusRunning     Status = "running"
+	StatusSucceeded   Status = "succeeded"
+	StatusFailed      Status = "failed"
+	StatusCancelled   Status = "cancelled"
+	StatusSkipped     Status = "skipped"      // step: its goal held already; layer/resource: not reached
+	StatusAlreadyDone Status = "already-done" // resource: goal held at start, nothing done
+	// StatusInterrupted is not written by events: it is what a running run
+	// whose owner stopped heartbeating is shown as (see RunRecord.Live).
+	StatusInterrupted Status = "interrupted"
+)
+
+// Terminal reports whether s is a final status.
+func (s Status) Terminal() bool {
+	switch s {
+	case StatusSucceeded, StatusFailed, StatusCancelled, StatusSkipped, StatusAlreadyDone:
+		return true
+	}
+	return false
+}
+
+// Event is one entry of a run's journal.
+type Event struct {
+	RunID string    `json:"run"`
+	Seq   int64     `json:"seq"` // assigned by the store, from 1
+	Time  time.Time `json:"time"`
+	Kind  Kind      `json:"kind"`
+	// Layer is the layer's position in run order (0-based), -1 for run-level events.
+	Layer int `json:"layer"`
+	// Resource is the resource's position in its layer (0-based), -1 for layer-level events.
+	Resource int             `json:"resource"`
+	Step     string          `json:"step,omitempty"`
+	Message  string          `json:"message,omitempty"`
+	Error    string          `json:"error,omitempty"`
+	Data     json.RawMessage `json:"data,omitempty"`
+}
+
+// RunSpec is what a run was asked to do, recorded once at creation. Secret
+// parameter values are never in it: Params holds "" for them and Secret
+// names them, so a resume resolves them again.
+type RunSpec struct {
+	Command       string      `json:"command"` // run
+	Region        string      `json:"region"`  // the home region
+	PayloadFile   string      `json:"payloadFile,omitempty"`
+	PayloadSHA256 string      `json:"payloadSha256"`
+	AllowDataLoss bool        `json:"allowDataLoss,omitempty"`
+	Layers        []LayerSpec `json:"layers"`
+}
+
+// LayerSpec is one layer of a RunSpec.
+type LayerSpec struct {
+	Number    int            `json:"number"`
+	Resources []ResourceSpec `json:"resources"`
+}
+
+// ResourceSpec is one resource of a RunSpec, with its resolved parameters.
+type ResourceSpec struct {
+	Index           int               `json:"index"` // position in the layer as written
+	Name            string            `json:"name"`
+	Type            string            `json:"type"`
+	Region          string            `json:"region"`
+	Params          map[string]string `json:"params"`           // resolved values; "" for secrets
+	Refs            map[string]string `json:"refs,omitempty"`   // parameter -> reference as written
+	Secret          []string          `json:"secret,omitempty"` // parameters whose values are secret
+	ContinueOnError bool              `json:"continueOnError,omitempty"`
+	Timeout         time.Duration     `json:"timeout"`
+	Steps           []string          `json:"steps"`
+}
+
+// Process identifies who runs a run.
+type Process struct {
+	Owner   string `json:"owner"` // host:pid:random, the lease owner
+	Host    string `json:"host"`
+	PID     int    `json:"pid"`
+	Version string `json:"version,omitempty"`
+}
+
+// Outcome ends a run, layer, resource or step.
+type Outcome struct {
+	Status Status `json:"status"`
+}
+
+// Call is a mutating AWS call as journaled.
+type Call struct {
+	ID      string            `json:"id"` // unique within the run, pairs intent with issued/failed
+	Service string            `json:"service"`
+	Action  string            `json:"action"`
+	Region  string            `json:"region"`
+	Args    map[string]string `json:"args,omitempty"`
+	// RequestID is the AWS request id of the answer, when known.
+	RequestID string `json:"requestId,omitempty"`
+	// Unknown on a call.failed event means the call may have reached AWS
+	// (timeout, connection reset): its outcome is unknown.
+	Unknown bool `json:"unknown,omitempty"`
+}
+
+// RunRecord is the store's summary of a run.
+type RunRecord struct {
+	ID      string
+	Created time.Time
+	// Status is running until a run.finished event sets the final one.
+	Status Status
+	// Owner and Heartbeat are the lease of the process running it.
+	Owner     string
+	Heartbeat time.Time
+	Locks     []string
+}
+
+// Live reports whether the run's owner heartbeated within stale of now.
+func (r RunRecord) Live(now time.Time, stale time.Duration) bool {
+	return r.Owner != "" && now.Sub(r.Heartbeat) < stale
+}
+
+// Store keeps runs durably. Implementations: SQLite (NewSQLite) and memory
+// (NewMemory); one test suite runs against both.
+type Store interface {
+	// Create registers a new run and takes its locks atomically. If another
+	// run that is not finished holds any of them, it fails with *BusyError.
+	Create(ctx context.Context, runID string, created time.Time, locks []string) error
+	// Append adds events in order, assigning Seq; they are durable on return.
+	Append(ctx context.Context, runID string, events ...Event) ([]Event, error)
+	// Events returns the run's events with Seq > afterSeq, in order.
+	Events(ctx context.Context, runID string, afterSeq int64) ([]Event, error)
+	// Run returns one run's record (ErrRunNotFound if none).
+	Run(ctx context.Context, runID string) (RunRecord, error)
+	// Runs lists runs, newest first.
+	Runs(ctx context.Context) ([]RunRecord, error)
+	// Claim makes owner the run's owner if it has none or its owner's
+	// heartbeat is older than stale; else it fails with ErrRunActive.
+	Claim(ctx context.Context, runID, owner string, now time.Time, stale time.Duration) error
+	// Heartbeat renews owner's lease (ErrNotOwner if another took it).
+	Heartbeat(ctx context.Context, runID, owner string, now time.Time) error
+	// Release frees the run's locks and lease once it is finished.
+	Release(ctx context.Context, runID string) error
+	Close() error
+}
+
+// Errors returned by stores.
+var (
+	ErrRunNotFound = errors.New("run not found")
+	ErrRunActive   = errors.New("run is being run by another live process")
+	ErrNotOwner    = errors.New("run is owned by another process")
+)
+
+// BusyError says that some locks are held by another unfinished run.
+type BusyError struct {
+	RunID string   // the run holding them
+	Keys  []string // the contended locks
+}
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%s is held by unfinished run %s: wait for it, or `drorch resume %s` / `drorch cancel %s`",
+		strings.Join(e.Keys, ", "), e.RunID, e.RunID, e.RunID)
+}

@@ -1,0 +1,136 @@
+package resource
+
+// The domain view of the AWS resources drorch works on: only what handlers
+// and plans need, in drorch's words. awsapi maps the SDK shapes to these.
+
+// GlobalCluster is an Aurora global database.
+type GlobalCluster struct {
+	ID                 string
+	ARN                string
+	Status             string // available, switching-over, failing-over, modifying, deleting, ...
+	Engine             string
+	EngineVersion      string
+	StorageEncrypted   bool
+	DeletionProtection bool
+	Members            []GlobalClusterMember
+	// Failover is set while a switchover or failover is pending or running.
+	Failover *FailoverState
+}
+
+// GlobalClusterMember is one regional cluster of a global database.
+type GlobalClusterMember struct {
+	ClusterARN string
+	IsWriter   bool
+	Readers    []string // ARNs of the secondaries; only on the writer
+	// SyncStatus is connected or pending-resync ("" when AWS omits it).
+	SyncStatus string
+}
+
+// FailoverState describes a switchover or failover under way.
+type FailoverState struct {
+	Status          string // pending, failing-over, switching-over, cancelling
+	FromClusterARN  string
+	ToClusterARN    string
+	DataLossAllowed bool
+}
+
+// Writer returns the writer member, if any.
+func (g *GlobalCluster) Writer() (GlobalClusterMember, bool) {
+	for _, m := range g.Members {
+		if m.IsWriter {
+			return m, true
+		}
+	}
+	return GlobalClusterMember{}, false
+}
+
+// Member returns the member with the given cluster ARN.
+func (g *GlobalCluster) Member(clusterARN string) (GlobalClusterMember, bool) {
+	for _, m := range g.Members {
+		if m.ClusterARN == clusterARN {
+			return m, true
+		}
+	}
+	return GlobalClusterMember{}, false
+}
+
+// DBCluster is an Aurora DB cluster in one region.
+type DBCluster struct {
+	ID     string
+	ARN    string
+	Region string
+	Status string // available, creating, deleting, modifying, promoting, failing-over, ...
+	Engine string
+	// EngineVersion, Port and the rest describe the cluster for plans and checks.
+	EngineVersion      string
+	Port               int
+	DeletionProtection bool
+	// GlobalClusterID is the global cluster this cluster belongs to ("" if none).
+	GlobalClusterID string
+	// ReplicationSource is set on a cross-region replica cluster.
+	ReplicationSource string
+	Members           []DBClusterMember
+}
+
+// DBClusterMember is one instance of a cluster.
+type DBClusterMember struct {
+	InstanceID string
+	IsWriter   bool
+}
+
+// Writer reports whether the cluster has a writer instance.
+func (c *DBCluster) Writer() (DBClusterMember, bool) {
+	for _, m := range c.Members {
+		if m.IsWriter {
+			return m, true
+		}
+	}
+	return DBClusterMember{}, false
+}
+
+// DBInstance is an RDS DB instance (stand-alone, replica, or Aurora member).
+type DBInstance struct {
+	ID        string
+	ARN       string
+	Region    string
+	Status    string // available, creating, modifying, rebooting, deleting, backing-up, ...
+	Engine    string
+	Class     string
+	Port      int
+	ClusterID string // Aurora: the cluster it belongs to
+	// ReplicaSource is ReadReplicaSourceDBInstanceIdentifier: the source's
+	// identifier, or its ARN when the source is in another region.
+	ReplicaSource string
+	// Replicas are ReadReplicaDBInstanceIdentifiers (ids or ARNs).
+	Replicas []string
+	// ReplicationStatus is the "read replication" StatusInfo status
+	// (replicating, error, stopped, terminated), "" when absent.
+	ReplicationStatus  string
+	DeletionProtection bool
+}
+
+// GlobalReplicationGroup is an ElastiCache global datastore.
+type GlobalReplicationGroup struct {
+	ID      string
+	Status  string // available, creating, modifying, primary-only, deleting, ...
+	Engine  string
+	Members []GlobalReplicationGroupMember
+}
+
+// GlobalReplicationGroupMember is one regional replication group.
+type GlobalReplicationGroupMember struct {
+	ReplicationGroupID string
+	Region             string
+	Role               string // PRIMARY or SECONDARY
+	Status             string // associated, ...
+}
+
+// Member returns the member in region.
+func (g *GlobalReplicationGroup) Member(region string) (GlobalReplicationGroupMember, bool) {
+	for _, m := range g.Members {
+		if m.Region == region {
+			return m, true
+		}
+	}
+	return GlobalReplicationGroupMember{}, false
+}
