@@ -1,6 +1,9 @@
 package resource
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The narrow cloud interfaces handlers use. Every method takes the region the
 // call must go to explicitly: a call is always made where its resource lives,
@@ -119,4 +122,6 @@ type Env struct {
 	Instances      InstanceAPI
 	Datastores     DatastoreAPI
 	Identity       Identity
+	// Now is the engine's clock (names such as final snapshot ids use it).
+	Now func() time.Time
 }

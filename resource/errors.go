@@ -13,15 +13,15 @@ type ErrorKind int
 
 // The error classes. Throttled, Transient and Unreachable are retryable.
 const (
-	KindOther        ErrorKind = iota
-	KindThrottled              // Throttling, ThrottlingException, RequestLimitExceeded
-	KindTransient              // HTTP 5xx
-	KindUnreachable            // the region's endpoint refused or did not answer
-	KindNotFound               // *NotFound* faults
-	KindInvalidState           // Invalid*State* faults: the resource is not in a state that allows the call
-	KindInvalidInput           // InvalidParameter*, validation errors
-	KindAccessDenied           // AccessDenied, UnauthorizedOperation
-	KindAlreadyExists          // *AlreadyExists* faults
+	KindOther         ErrorKind = iota
+	KindThrottled               // Throttling, ThrottlingException, RequestLimitExceeded
+	KindTransient               // HTTP 5xx
+	KindUnreachable             // the region's endpoint refused or did not answer
+	KindNotFound                // *NotFound* faults
+	KindInvalidState            // Invalid*State* faults: the resource is not in a state that allows the call
+	KindInvalidInput            // InvalidParameter*, validation errors
+	KindAccessDenied            // AccessDenied, UnauthorizedOperation
+	KindAlreadyExists           // *AlreadyExists* faults
 )
 
 func (k ErrorKind) String() string {

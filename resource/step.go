@@ -26,6 +26,9 @@ type Context struct {
 	// AllowDataLoss is the operator's acknowledgement (--allow-data-loss)
 	// that a data-loss failover may run.
 	AllowDataLoss bool
+	// Account is the AWS account id when known ("" otherwise); IAM
+	// policies use "*" in its place.
+	Account string
 }
 
 // Resource is a bound resource: the handler contract of DESIGN.md 2.1.
