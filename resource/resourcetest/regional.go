@@ -1,0 +1,325 @@
+package resourcetest
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"drorch/resource"
+)
+
+// clusterAPI serves resource.ClusterAPI.
+type clusterAPI struct{ c *Cloud }
+
+func (a clusterAPI) CreateDBCluster(_ context.Context, region string, in resource.CreateDBClusterInput) error {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const action = "CreateDBCluster"
+	args := map[string]string{
+		"DBClusterIdentifier": in.ClusterID, "GlobalClusterIdentifier": in.GlobalClusterID,
+		"Engine": in.Engine, "EngineVersion": in.EngineVersion, "Port": strconv.Itoa(in.Port),
+		"DBSubnetGroupName": in.DBSubnetGroupName, "VpcSecurityGroupIds": strings.Join(in.VpcSecurityGroupIDs, ","),
+		"KmsKeyId": in.KmsKeyID, "SourceRegion": in.SourceRegion,
+		"BackupRetentionPeriod":           strconv.Itoa(in.BackupRetentionPeriod),
+		"StorageEncrypted":                strconv.FormatBool(in.StorageEncrypted),
+		"EnableIAMDatabaseAuthentication": strconv.FormatBool(in.IAMDatabaseAuthentication),
+		"DeletionProtection":              strconv.FormatBool(in.DeletionProtection),
+		"CopyTagsToSnapshot":              strconv.FormatBool(in.CopyTagsToSnapshot),
+	}
+	if err := c.begin("rds", action, region, args); err != nil {
+		return err
+	}
+	if c.clusters[region][in.ClusterID] != nil {
+		return fault("rds", action, region, resource.KindAlreadyExists, "DBClusterAlreadyExistsFault", "DB cluster %s already exists.", in.ClusterID)
+	}
+	g := c.globals[in.GlobalClusterID]
+	if g == nil {
+		return fault("rds", action, region, resource.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", in.GlobalClusterID)
+	}
+	if g.Status != "available" {
+		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s is %s.", in.GlobalClusterID, g.Status)
+	}
+	if in.Engine != g.Engine {
+		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "Engine %s does not match global cluster engine %s.", in.Engine, g.Engine)
+	}
+	arn := "arn:aws:rds:" + region + ":" + Account + ":cluster:" + in.ClusterID
+	if c.clusters[region] == nil {
+		c.clusters[region] = map[string]*resource.DBCluster{}
+	}
+	c.clusters[region][in.ClusterID] = &resource.DBCluster{
+		ID: in.ClusterID, ARN: arn, Region: region, Status: "creating", Engine: in.Engine,
+		EngineVersion: in.EngineVersion, Port: in.Port, DeletionProtection: in.DeletionProtection,
+		GlobalClusterID: in.GlobalClusterID,
+	}
+	g.Members = append(g.Members, resource.GlobalClusterMember{ClusterARN: arn, Readers: []string{}, SyncStatus: "connected"})
+	relink(g)
+	c.pending = append(c.pending, func() {
+		if cl := c.clusters[region][in.ClusterID]; cl != nil && cl.Status == "creating" {
+			cl.Status = "available"
+		}
+	})
+	return nil
+}
+
+func (a clusterAPI) DeleteDBCluster(_ context.Context, region, clusterID string) error {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const action = "DeleteDBCluster"
+	if err := c.begin("rds", action, region, map[string]string{"DBClusterIdentifier": clusterID, "SkipFinalSnapshot": "true"}); err != nil {
+		return err
+	}
+	cl := c.cluster(region, clusterID)
+	switch {
+	case cl == nil:
+		return fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", clusterID)
+	case cl.GlobalClusterID != "":
+		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is a member of global cluster %s: remove it from the global cluster first.", clusterID, cl.GlobalClusterID)
+	case cl.DeletionProtection:
+		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "Cannot delete protected Cluster, please disable deletion protection and try again.")
+	}
+	for _, m := range cl.Members {
+		if in := c.instances[region][m.InstanceID]; in != nil && in.Status != "deleting" {
+			return fault("rds", action, region, resource.KindInvalidState, "InvalidDBClusterStateFault", "Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
+		}
+	}
+	cl.Status = "deleting"
+	id := cl.ID
+	c.pending = append(c.pending, func() { delete(c.clusters[region], id) })
+	return nil
+}
+
+func (a clusterAPI) CreateDBInstance(_ context.Context, region string, in resource.CreateDBInstanceInput) error {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const action = "CreateDBInstance"
+	args := map[string]string{
+		"DBInstanceIdentifier": in.InstanceID, "DBClusterIdentifier": in.ClusterID, "DBInstanceClass": in.Class,
+		"Engine": in.Engine, "MonitoringInterval": strconv.Itoa(in.MonitoringInterval), "MonitoringRoleArn": in.MonitoringRoleARN,
+		"AutoMinorVersionUpgrade": strconv.FormatBool(in.AutoMinorVersionUpgrade),
+	}
+	if err := c.begin("rds", action, region, args); err != nil {
+		return err
+	}
+	if c.instances[region][in.InstanceID] != nil {
+		return fault("rds", action, region, resource.KindAlreadyExists, "DBInstanceAlreadyExists", "DB instance %s already exists.", in.InstanceID)
+	}
+	cl := c.clusters[region][in.ClusterID]
+	if cl == nil {
+		return fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", in.ClusterID)
+	}
+	if cl.Status != "creating" && cl.Status != "available" {
+		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is %s.", in.ClusterID, cl.Status)
+	}
+	_, hasWriter := cl.Writer()
+	writer := !hasWriter && !c.isSecondary(cl)
+	cl.Members = append(cl.Members, resource.DBClusterMember{InstanceID: in.InstanceID, IsWriter: writer})
+	if c.instances[region] == nil {
+		c.instances[region] = map[string]*resource.DBInstance{}
+	}
+	c.instances[region][in.InstanceID] = &resource.DBInstance{
+		ID: in.InstanceID, ARN: "arn:aws:rds:" + region + ":" + Account + ":db:" + in.InstanceID, Region: region,
+		Status: "creating", Engine: in.Engine, Class: in.Class, Port: cl.Port, ClusterID: in.ClusterID,
+	}
+	c.pending = append(c.pending, func() {
+		if i := c.instances[region][in.InstanceID]; i != nil && i.Status == "creating" {
+			i.Status = "available"
+		}
+	})
+	return nil
+}
+
+// isSecondary reports whether cl is a non-writer member of a global cluster.
+func (c *Cloud) isSecondary(cl *resource.DBCluster) bool {
+	g := c.globals[cl.GlobalClusterID]
+	if g == nil {
+		return false
+	}
+	m, ok := g.Member(cl.ARN)
+	return ok && !m.IsWriter
+}
+
+// instanceAPI serves resource.InstanceAPI.
+type instanceAPI struct{ c *Cloud }
+
+func (a instanceAPI) PromoteReadReplica(_ context.Context, region, instanceID string) error {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const action = "PromoteReadReplica"
+	if err := c.begin("rds", action, region, map[string]string{"DBInstanceIdentifier": instanceID}); err != nil {
+		return err
+	}
+	in := c.instance(region, instanceID)
+	switch {
+	case in == nil:
+		return fault("rds", action, region, resource.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", instanceID)
+	case in.ReplicaSource == "":
+		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "DB Instance is not a read replica.")
+	case in.Status != "available":
+		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "DB instance %s is %s.", instanceID, in.Status)
+	}
+	in.Status = "modifying"
+	id, source, self := in.ID, in.ReplicaSource, in.ARN
+	c.pending = append(c.pending, func() {
+		if in := c.instances[region][id]; in != nil {
+			in.Status, in.ReplicaSource, in.ReplicationStatus = "available", "", ""
+		}
+		if src := c.instanceByRef(region, source); src != nil {
+			src.Replicas = removeString(removeString(src.Replicas, self), id)
+		}
+	})
+	return nil
+}
+
+func (a instanceAPI) CreateDBInstanceReadReplica(_ context.Context, region string, in resource.CreateReadReplicaInput) error {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const action = "CreateDBInstanceReadReplica"
+	args := map[string]string{
+		"DBInstanceIdentifier": in.InstanceID, "SourceDBInstanceIdentifier": in.SourceInstanceARN, "SourceRegion": in.SourceRegion,
+		"DBInstanceClass": in.Class, "MultiAZ": strconv.FormatBool(in.MultiAZ), "DBSubnetGroupName": in.DBSubnetGroupName,
+		"VpcSecurityGroupIds": strings.Join(in.VpcSecurityGroupIDs, ","), "KmsKeyId": in.KmsKeyID,
+		"AutoMinorVersionUpgrade": strconv.FormatBool(in.AutoMinorVersionUpgrade), "Port": strconv.Itoa(in.Port),
+		"CopyTagsToSnapshot": strconv.FormatBool(in.CopyTagsToSnapshot), "MonitoringInterval": strconv.Itoa(in.MonitoringInterval),
+		"MonitoringRoleArn": in.MonitoringRoleARN, "EnableIAMDatabaseAuthentication": strconv.FormatBool(in.IAMDatabaseAuthentication),
+	}
+	if err := c.begin("rds", action, region, args); err != nil {
+		return err
+	}
+	src := c.instanceByRef(region, in.SourceInstanceARN)
+	switch {
+	case src == nil:
+		return fault("rds", action, region, resource.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", in.SourceInstanceARN)
+	case c.down[src.Region] || src.Status != "available":
+		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "Source DB instance %s is not available.", in.SourceInstanceARN)
+	case c.instances[region][in.InstanceID] != nil:
+		return fault("rds", action, region, resource.KindAlreadyExists, "DBInstanceAlreadyExists", "DB instance %s already exists.", in.InstanceID)
+	}
+	arn := "arn:aws:rds:" + region + ":" + Account + ":db:" + in.InstanceID
+	source := src.ID
+	if src.Region != region {
+		source = src.ARN
+	}
+	if c.instances[region] == nil {
+		c.instances[region] = map[string]*resource.DBInstance{}
+	}
+	c.instances[region][in.InstanceID] = &resource.DBInstance{
+		ID: in.InstanceID, ARN: arn, Region: region, Status: "creating", Engine: src.Engine, Class: in.Class,
+		Port: in.Port, ReplicaSource: source,
+	}
+	src.Replicas = append(src.Replicas, arn)
+	c.pending = append(c.pending, func() {
+		if r := c.instances[region][in.InstanceID]; r != nil && r.Status == "creating" {
+			r.Status, r.ReplicationStatus = "available", "replicating"
+		}
+	})
+	return nil
+}
+
+func (a instanceAPI) DeleteDBInstance(_ context.Context, region, instanceID, finalSnapshotID string) error {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const action = "DeleteDBInstance"
+	args := map[string]string{"DBInstanceIdentifier": instanceID, "SkipFinalSnapshot": strconv.FormatBool(finalSnapshotID == "")}
+	if finalSnapshotID != "" {
+		args["FinalDBSnapshotIdentifier"] = finalSnapshotID
+	}
+	if err := c.begin("rds", action, region, args); err != nil {
+		return err
+	}
+	in := c.instance(region, instanceID)
+	switch {
+	case in == nil:
+		return fault("rds", action, region, resource.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", instanceID)
+	case in.ClusterID != "" && finalSnapshotID != "":
+		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance.")
+	case in.DeletionProtection:
+		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "Cannot delete protected DB Instance, please disable deletion protection and try again.")
+	case in.Status == "deleting":
+		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "DB instance %s is already being deleted.", instanceID)
+	}
+	in.Status = "deleting"
+	id, clusterID := in.ID, in.ClusterID
+	c.pending = append(c.pending, func() {
+		delete(c.instances[region], id)
+		if cl := c.clusters[region][clusterID]; cl != nil {
+			kept := cl.Members[:0:0]
+			for _, m := range cl.Members {
+				if m.InstanceID != id {
+					kept = append(kept, m)
+				}
+			}
+			cl.Members = kept
+		}
+	})
+	return nil
+}
+
+// instanceByRef finds an instance by id in region, or by ARN anywhere.
+func (c *Cloud) instanceByRef(region, ref string) *resource.DBInstance {
+	if !strings.HasPrefix(ref, "arn:") {
+		return c.instances[region][ref]
+	}
+	a, err := resource.ParseARN(ref)
+	if err != nil {
+		return nil
+	}
+	return c.instances[a.Region][a.ID()]
+}
+
+func removeString(ss []string, s string) []string {
+	out := ss[:0:0]
+	for _, x := range ss {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// datastoreAPI serves resource.DatastoreAPI.
+type datastoreAPI struct{ c *Cloud }
+
+func (a datastoreAPI) FailoverGlobalReplicationGroup(_ context.Context, region, globalID, primaryRegion, primaryRG string) error {
+	c := a.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	const action = "FailoverGlobalReplicationGroup"
+	args := map[string]string{"GlobalReplicationGroupId": globalID, "PrimaryRegion": primaryRegion, "PrimaryReplicationGroupId": primaryRG}
+	if err := c.begin("elasticache", action, region, args); err != nil {
+		return err
+	}
+	g := c.grgs[globalID]
+	if g == nil {
+		return fault("elasticache", action, region, resource.KindNotFound, "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup %s not found.", globalID)
+	}
+	m, ok := g.Member(primaryRegion)
+	switch {
+	case !ok || m.ReplicationGroupID != primaryRG:
+		return fault("elasticache", action, region, resource.KindInvalidInput, "InvalidParameterValue", "No member %s in region %s.", primaryRG, primaryRegion)
+	case m.Role == "PRIMARY":
+		return fault("elasticache", action, region, resource.KindInvalidInput, "InvalidParameterValue", "%s in %s is already the primary.", primaryRG, primaryRegion)
+	case g.Status != "available":
+		return fault("elasticache", action, region, resource.KindInvalidState, "InvalidGlobalReplicationGroupState", "Global replication group %s is not available or in primary-only state.", globalID)
+	}
+	g.Status = "modifying"
+	c.pending = append(c.pending, func() {
+		g := c.grgs[globalID]
+		if g == nil {
+			return
+		}
+		for i := range g.Members {
+			g.Members[i].Role = "SECONDARY"
+			if g.Members[i].Region == primaryRegion {
+				g.Members[i].Role = "PRIMARY"
+			}
+		}
+		g.Status = "available"
+	})
+	return nil
+}
