@@ -1,0 +1,175 @@
+// Package awsapi is drorch's AWS adapter: aws-sdk-go-v2 clients per region
+// behind the narrow cloud interfaces of package resource (and the lookups of
+// package ref), with every AWS failure classified as a *resource.APIError.
+//
+// Reads are retried inside the SDK (throttling, 5xx, dropped connections);
+// mutating calls are made exactly once, because a write whose outcome is
+// unknown must be judged by re-reading state, never repeated blindly. Every
+// call runs under its own timeout.
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultCallTimeout  = 30 * time.Second
+	DefaultReadAttempts = 5
+	DefaultMaxBackoff   = 20 * time.Second
+)
+
+// ErrNoRegion is returned by New when neither Config.Region nor the standard
+// chain (AWS_REGION, AWS_DEFAULT_REGION, the profile) names a region.
+var ErrNoRegion = errors.New("no region: pass --region or set AWS_REGION")
+
+// Config says how to reach AWS. Zero values take the documented defaults.
+type Config struct {
+	// Region is the home region (default: the standard chain). Every call
+	// still names its own region; this one is where drorch runs.
+	Region string
+	// Profile is the shared-config profile (default: AWS_PROFILE or "default").
+	Profile string
+	// EndpointURL sends every call of every service and region to one
+	// endpoint (e.g. drorch sim). Empty: the SDK's own AWS_ENDPOINT_URL and
+	// AWS_ENDPOINT_URL_<SERVICE> handling applies.
+	EndpointURL string
+	// CallTimeout bounds each API call, retries included (default 30s).
+	CallTimeout time.Duration
+	// ReadAttempts is how many times a read is tried before its error is
+	// returned (default 5). Mutating calls are always tried once.
+	ReadAttempts int
+	// MaxBackoff caps the SDK's delay between read attempts (default 20s).
+	MaxBackoff time.Duration
+	// HTTPClient replaces the SDK's HTTP client (optional).
+	HTTPClient *http.Client
+	// Credentials replaces the standard credential chain (optional; the
+	// simulator and tests pass static dummy credentials).
+	Credentials aws.CredentialsProvider
+}
+
+func (c Config) withDefaults() Config {
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = DefaultCallTimeout
+	}
+	if c.ReadAttempts <= 0 {
+		c.ReadAttempts = DefaultReadAttempts
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	return c
+}
+
+// Clients hands out one SDK client per (service, region), created on first
+// use and cached; it is safe for concurrent use. Its methods implement
+// resource.Reader, resource.GlobalClusterAPI, resource.ClusterAPI,
+// resource.InstanceAPI, resource.DatastoreAPI, resource.Identity, the
+// engine's batch reads and ref's lookups.
+type Clients struct {
+	conf Config
+	base aws.Config
+
+	mu      sync.Mutex
+	clients map[clientKey]any
+
+	acctMu  sync.Mutex
+	account string // the caller's account id, once known
+}
+
+type clientKey struct{ service, region string }
+
+// New loads the AWS configuration (profile, region, credentials, endpoint)
+// and returns the client set. It makes no network call.
+func New(ctx context.Context, conf Config) (*Clients, error) {
+	conf = conf.withDefaults()
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = conf.ReadAttempts
+				o.MaxBackoff = conf.MaxBackoff
+				// drorch's engine does its own capped backoff; a client-side
+				// retry quota would only turn a throttling burst into
+				// immediate failures of unrelated reads.
+				o.RateLimiter = ratelimit.None
+			})
+		}),
+	}
+	if conf.Region != "" {
+		opts = append(opts, config.WithRegion(conf.Region))
+	}
+	if conf.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(conf.Profile))
+	}
+	if conf.HTTPClient != nil {
+		opts = append(opts, config.WithHTTPClient(conf.HTTPClient))
+	}
+	if conf.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(conf.Credentials))
+	}
+	base, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load aws config: %w", err)
+	}
+	if base.Region == "" {
+		return nil, ErrNoRegion
+	}
+	// ReadAttempts is drorch's setting; AWS_MAX_ATTEMPTS / AWS_RETRY_MODE
+	// must not silently re-enable retries of mutating calls.
+	base.RetryMaxAttempts = 0
+	base.RetryMode = ""
+	return &Clients{conf: conf, base: base, clients: map[clientKey]any{}}, nil
+}
+
+// Region is the home region: Config.Region or the chain's default.
+func (c *Clients) Region() string { return c.base.Region }
+
+// clientFor returns the cached client of service in region, creating it with
+// mk on first use. mk gets a copy of the base config signing for region.
+func clientFor[T any](c *Clients, service, region string, mk func(aws.Config) T) T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := clientKey{service, region}
+	if v, ok := c.clients[k]; ok {
+		return v.(T)
+	}
+	cfg := c.base.Copy()
+	cfg.Region = region
+	v := mk(cfg)
+	c.clients[k] = v
+	return v
+}
+
+// endpoint overrides a client's BaseEndpoint when Config.EndpointURL is set.
+// It runs after the SDK resolved AWS_ENDPOINT_URL[_<SERVICE>], so an
+// explicit --endpoint-url wins over the environment.
+func (c *Clients) endpoint(base **string) {
+	if c.conf.EndpointURL != "" {
+		*base = aws.String(c.conf.EndpointURL)
+	}
+}
+
+// once makes a retryer that tries a call exactly once: the per-operation
+// option for every mutating call.
+func once(r aws.Retryer) aws.Retryer { return retry.AddWithMaxAttempts(r, 1) }
+
+// call runs fn under the per-call timeout and classifies its error.
+func (c *Clients) call(ctx context.Context, service, action, region string, fn func(ctx context.Context) error) error {
+	cctx, cancel := context.WithTimeout(ctx, c.conf.CallTimeout)
+	defer cancel()
+	err := fn(cctx)
+	if err == nil {
+		return nil
+	}
+	return classify(ctx, c.conf.CallTimeout, service, action, region, err)
+}
