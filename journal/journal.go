@@ -160,8 +160,8 @@ func (r RunRecord) Live(now time.Time, stale time.Duration) bool {
 	return r.Owner != "" && now.Sub(r.Heartbeat) < stale
 }
 
-// Store keeps runs durably. Implementations: SQLite (NewSQLite) and memory
-// (NewMemory); one test suite runs against both.
+// Store keeps runs durably. Implementations: SQLite (OpenSQLite) and memory
+// (NewMemory); one test suite (journal/storetest) runs against both.
 type Store interface {
 	// Create registers a new run and takes its locks atomically. If another
 	// run that is not finished holds any of them, it fails with *BusyError.
@@ -170,7 +170,10 @@ type Store interface {
 	Append(ctx context.Context, runID string, events ...Event) ([]Event, error)
 	// Events returns the run's events with Seq > afterSeq, in order.
 	Events(ctx context.Context, runID string, afterSeq int64) ([]Event, error)
-	// Run returns one run's record (ErrRunNotFound if none).
+	// Run returns one run's record (ErrRunNotFound if none). runID may
+	// also be a prefix of at least MinRunPrefix characters that matches
+	// exactly one run (ErrRunAmbiguous if it matches several), so that
+	// operators can type `drorch resume 3f2a`.
 	Run(ctx context.Context, runID string) (RunRecord, error)
 	// Runs lists runs, newest first.
 	Runs(ctx context.Context) ([]RunRecord, error)
@@ -179,7 +182,9 @@ type Store interface {
 	Claim(ctx context.Context, runID, owner string, now time.Time, stale time.Duration) error
 	// Heartbeat renews owner's lease (ErrNotOwner if another took it).
 	Heartbeat(ctx context.Context, runID, owner string, now time.Time) error
-	// Release frees the run's locks and lease once it is finished.
+	// Release frees the run's locks and lease once it is finished. On a
+	// run that is not finished it only clears the lease (so that a resume
+	// need not wait for it to go stale): its locks stay until it ends.
 	Release(ctx context.Context, runID string) error
 	Close() error
 }
@@ -189,6 +194,8 @@ var (
 	ErrRunNotFound = errors.New("run not found")
 	ErrRunActive   = errors.New("run is being run by another live process")
 	ErrNotOwner    = errors.New("run is owned by another process")
+	// ErrRunAmbiguous is returned by Run when a prefix matches several runs.
+	ErrRunAmbiguous = errors.New("run id prefix is ambiguous")
 )
 
 // BusyError says that some locks are held by another unfinished run.
