@@ -1,0 +1,75 @@
+package resource
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Helpers shared by the resource type packages.
+
+// FuncStep is a Step made of functions, so that a type declares its steps
+// as a list of values next to each other instead of one Go type per step.
+type FuncStep struct {
+	StepName  string
+	StepCalls []Call
+	CheckFunc func(ctx context.Context, env *Env) (Verdict, error)
+	DoFunc    func(ctx context.Context, env *Env) error
+}
+
+// Name returns StepName.
+func (s FuncStep) Name() string { return s.StepName }
+
+// Calls returns StepCalls.
+func (s FuncStep) Calls() []Call { return s.StepCalls }
+
+// Check calls CheckFunc.
+func (s FuncStep) Check(ctx context.Context, env *Env) (Verdict, error) { return s.CheckFunc(ctx, env) }
+
+// Do calls DoFunc.
+func (s FuncStep) Do(ctx context.Context, env *Env) error { return s.DoFunc(ctx, env) }
+
+// Verdictf builds a verdict whose reason is formatted like fmt.Sprintf.
+func Verdictf(state State, format string, a ...any) Verdict {
+	return Verdict{State: state, Reason: fmt.Sprintf(format, a...)}
+}
+
+// Stuck reports whether an RDS cluster or instance status is one that
+// waiting will not turn into `available` (deleting, failed, stopped,
+// incompatible-*, ...): a check seeing it blocks instead of waiting out the
+// deadline.
+func Stuck(status string) bool {
+	switch status {
+	case "deleting", "failed", "stopped", "stopping", "storage-full", "inaccessible-encryption-credentials",
+		"inaccessible-encryption-credentials-recoverable", "restore-error":
+		return true
+	}
+	return strings.HasPrefix(status, "incompatible-")
+}
+
+// KMSKeyARN is the IAM resource for a KMS key given as a key ARN, an alias
+// ARN, a key id or alias/<name> in region: an alias names its key only at
+// run time, so it stands for every key of the account there.
+func KMSKeyARN(partition, region, account, key string) string {
+	switch {
+	case strings.HasPrefix(key, "arn:"):
+		if a, err := ParseARN(key); err == nil && strings.HasPrefix(a.Resource, "alias/") {
+			return ARN{Partition: a.Partition, Service: "kms", Region: a.Region, Account: a.Account, Resource: "key/*"}.String()
+		}
+		return key
+	case strings.HasPrefix(key, "alias/"):
+		return ARN{Partition: partition, Service: "kms", Region: region, Account: account, Resource: "key/*"}.String()
+	}
+	return ARN{Partition: partition, Service: "kms", Region: region, Account: account, Resource: "key/" + key}.String()
+}
+
+// OrAny returns the first non-empty value, or "*": what an IAM policy says
+// for an account or region that is not known.
+func OrAny(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return "*"
+}
