@@ -191,7 +191,7 @@ func TestSQLiteSchemaVersion(t *testing.T) {
 			t.Fatal("migrate with a broken step succeeded")
 		}
 		var v, n int
-		s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)                                      //nolint:errcheck
+		s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)                                     //nolint:errcheck
 		s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'").Scan(&n) //nolint:errcheck
 		if v != SchemaVersion || n != 0 {
 			t.Errorf("after a failed migration: version %d, extra table %d; want %d and none", v, n, SchemaVersion)
