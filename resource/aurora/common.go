@@ -1,0 +1,115 @@
+package aurora
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"drorch/manifest"
+	"drorch/resource"
+)
+
+// cluster is a cluster named by ARN: its calls go to the ARN's region.
+type cluster struct {
+	ARN       string
+	Partition string
+	Region    string
+	Account   string
+	ID        string
+}
+
+// parseCluster reads a cluster ARN parameter; a value that is not one is a
+// problem on that parameter.
+func parseCluster(p resource.Params, name string) (cluster, []manifest.Problem) {
+	v := p.String(name)
+	a, err := resource.ParseARN(v)
+	if err != nil || a.Service != "rds" || a.Region == "" || !strings.HasPrefix(a.Resource, "cluster:") {
+		return cluster{}, []manifest.Problem{{
+			Field:   name,
+			Message: fmt.Sprintf("%q is not an Aurora cluster ARN", v),
+			Fix:     "give the cluster's ARN, e.g. arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02",
+		}}
+	}
+	return cluster{ARN: v, Partition: a.Partition, Region: a.Region, Account: a.Account, ID: a.ID()}, nil
+}
+
+func (c cluster) String() string { return c.ID + " (" + c.Region + ")" }
+
+// regionOf returns the region of a cluster ARN ("" if it is not one).
+func regionOf(arn string) string {
+	a, err := resource.ParseARN(arn)
+	if err != nil {
+		return ""
+	}
+	return a.Region
+}
+
+// nameOf shortens a cluster ARN to "id (region)" for messages.
+func nameOf(arn string) string {
+	a, err := resource.ParseARN(arn)
+	if err != nil {
+		return arn
+	}
+	return a.ID() + " (" + a.Region + ")"
+}
+
+// names shortens the member clusters of a global cluster for messages.
+func names(ms []resource.GlobalClusterMember) string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = nameOf(m.ClusterARN)
+		if m.IsWriter {
+			out[i] += " writer"
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+// describeMember says what a global cluster member is, for plans.
+func describeMember(m resource.GlobalClusterMember) string {
+	role := "secondary"
+	if m.IsWriter {
+		role = "writer"
+	}
+	if m.SyncStatus != "" {
+		role += ", " + m.SyncStatus
+	}
+	return nameOf(m.ClusterARN) + ": " + role
+}
+
+// notFound reports whether err says the resource does not exist.
+func notFound(err error) bool { return errors.Is(err, resource.ErrNotFound) }
+
+// goal turns the verdict of a type's last check into a Goal verdict: Done
+// when the end state holds, Ready (there is work to do) otherwise.
+func goal(v resource.Verdict) resource.Verdict {
+	if v.State != resource.Done {
+		v.State = resource.Ready
+	}
+	return v
+}
+
+// IAM resource ARNs.
+
+func globalClusterARN(partition, account, id string) string {
+	return resource.ARN{Partition: partition, Service: "rds", Account: account, Resource: "global-cluster:" + id}.String()
+}
+
+func rdsARN(partition, region, account, kind, id string) string {
+	return resource.ARN{Partition: partition, Service: "rds", Region: region, Account: account, Resource: kind + ":" + id}.String()
+}
+
+// Lock keys.
+
+func globalLock(id string) string           { return "aurora-global-cluster:" + id }
+func clusterLock(region, id string) string  { return "rds-cluster:" + region + ":" + id }
+func instanceLock(region, id string) string { return "rds-instance:" + region + ":" + id }
+func clusterKey(region, arn string) resource.Key {
+	return resource.Key{Kind: resource.KeyDBCluster, Region: region, ID: arn}
+}
+func globalKey(region, id string) resource.Key {
+	return resource.Key{Kind: resource.KeyGlobalCluster, Region: region, ID: id}
+}
