@@ -103,11 +103,16 @@ func (c CallState) OutcomeUnknown() bool {
 
 // PendingCall returns the resource's call whose intent was journaled with no
 // issued or failed event after it (the process stopped in between, so its
-// outcome is unknown). If there are several, it is the latest.
+// outcome is unknown): the call a resume must not repeat blindly. Calls of
+// steps that have since finished or been skipped are settled by that step's
+// outcome and not returned. If there are several, it is the latest.
 func (r ResourceState) PendingCall() (CallState, bool) {
 	var found CallState
 	ok := false
 	for _, st := range r.Steps {
+		if st.Status.Terminal() {
+			continue
+		}
 		for _, c := range st.Calls {
 			if c.Status == CallStatusIntent && (!ok || !c.IntentAt.Before(found.IntentAt)) {
 				found, ok = c, true
