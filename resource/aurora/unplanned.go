@@ -1,0 +1,213 @@
+package aurora
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"drorch/manifest"
+	"drorch/resource"
+)
+
+// UnplannedFailover is the UnPlannedFailoverAurora type: detach the
+// secondary from its global cluster so that it becomes a stand-alone
+// writable cluster. Every call goes to ClusterRegion, never to the
+// primary's region, which is presumed down.
+type UnplannedFailover struct{}
+
+// Spec returns UnplannedSpec.
+func (UnplannedFailover) Spec() manifest.TypeSpec { return UnplannedSpec() }
+
+// Bind checks that ClusterRegion is the region of DBClusterIdentifier.
+func (UnplannedFailover) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
+	target, probs := parseCluster(p, "DBClusterIdentifier")
+	if probs != nil {
+		return nil, probs
+	}
+	if r := p.String("ClusterRegion"); r != target.Region {
+		return nil, []manifest.Problem{{
+			Field:   "ClusterRegion",
+			Message: fmt.Sprintf("ClusterRegion %s is not the region of DBClusterIdentifier %s (%s)", r, target.ARN, target.Region),
+			Fix:     fmt.Sprintf("set ClusterRegion to %s, or name the secondary cluster of %s", target.Region, r),
+		}}
+	}
+	return &detach{global: p.String("GlobalClusterIdentifier"), target: target, account: resource.OrAny(target.Account, c.Account)}, nil
+}
+
+// detach removes target from global and waits until it is writable.
+type detach struct {
+	global  string
+	target  cluster
+	account string
+}
+
+func (d *detach) Region() string         { return d.target.Region }
+func (d *detach) Timeout() time.Duration { return 30 * time.Minute }
+
+func (d *detach) Watch() []resource.Key {
+	return []resource.Key{clusterKey(d.target.Region, d.target.ARN), globalKey(d.target.Region, d.global)}
+}
+
+func (d *detach) Locks() []string {
+	return []string{globalLock(d.global), clusterLock(d.target.Region, d.target.ID)}
+}
+
+func (d *detach) Permissions() []resource.Permission {
+	g := globalClusterARN(d.target.Partition, d.account, d.global)
+	return []resource.Permission{
+		{Actions: []string{"rds:RemoveFromGlobalCluster"}, Resources: []string{g, d.target.ARN}},
+		{Actions: []string{"rds:DescribeGlobalClusters"}, Resources: []string{g}},
+		// Preflight also looks at the writer, in its own region, to say
+		// whether a planned switchover would do.
+		{Actions: []string{"rds:DescribeDBClusters"}, Resources: []string{rdsARN(d.target.Partition, "*", d.account, "cluster", "*")}},
+	}
+}
+
+func (d *detach) Steps() []resource.Step {
+	return []resource.Step{resource.FuncStep{
+		StepName: "detach",
+		StepCalls: []resource.Call{{Service: "rds", Action: "RemoveFromGlobalCluster", Region: d.target.Region,
+			Args: map[string]string{"GlobalClusterIdentifier": d.global, "DbClusterIdentifier": d.target.ARN}}},
+		CheckFunc: d.check,
+		DoFunc: func(ctx context.Context, env *resource.Env) error {
+			if err := env.GlobalClusters.RemoveFromGlobalCluster(ctx, d.target.Region, d.global, d.target.ARN); err != nil {
+				return fmt.Errorf("remove %s from global cluster %s: %w", d.target, d.global, err)
+			}
+			return nil
+		},
+	}}
+}
+
+func (d *detach) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	v, err := d.check(ctx, env)
+	return goal(v), err
+}
+
+// state reads the target cluster and, while it is in a global cluster, that
+// global cluster, both in the target's region.
+func (d *detach) state(ctx context.Context, env *resource.Env) (*resource.DBCluster, *resource.GlobalCluster, error) {
+	cl, err := env.Read.DBCluster(ctx, d.target.Region, d.target.ARN)
+	if err != nil {
+		return nil, nil, fmt.Errorf("describe cluster %s: %w", d.target, err)
+	}
+	if cl.GlobalClusterID == "" {
+		return cl, nil, nil
+	}
+	g, err := env.Read.GlobalCluster(ctx, d.target.Region, cl.GlobalClusterID)
+	if err != nil && !notFound(err) {
+		return nil, nil, fmt.Errorf("describe global cluster %s in %s: %w", cl.GlobalClusterID, d.target.Region, err)
+	}
+	return cl, g, nil
+}
+
+func (d *detach) check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	cl, g, err := d.state(ctx, env)
+	if notFound(err) {
+		return d.missing(), nil
+	}
+	if err != nil {
+		return resource.Verdict{}, err
+	}
+	return d.judge(cl, g), nil
+}
+
+func (d *detach) missing() resource.Verdict {
+	return resource.Verdictf(resource.Blocked, "cluster %s not found in %s: check DBClusterIdentifier and ClusterRegion", d.target.ID, d.target.Region)
+}
+
+func (d *detach) judge(cl *resource.DBCluster, g *resource.GlobalCluster) resource.Verdict {
+	if cl.GlobalClusterID == "" {
+		w, writable := cl.Writer()
+		switch {
+		case cl.Status == "available" && writable:
+			return resource.Verdictf(resource.Done, "%s is stand-alone, available and writable (writer instance %s)", d.target, w.InstanceID)
+		case cl.Status == "available" && len(cl.Members) == 0:
+			return resource.Verdictf(resource.Blocked, "%s is out of the global cluster and available but has no instance to write to: add one with `aws rds create-db-instance --region %s --db-cluster-identifier %s ...`",
+				d.target, d.target.Region, d.target.ID)
+		case resource.Stuck(cl.Status):
+			return resource.Verdictf(resource.Blocked, "%s is out of the global cluster but %s", d.target, cl.Status)
+		case cl.Status == "available":
+			return resource.Verdictf(resource.InProgress, "%s is out of the global cluster and available; waiting for a writer instance", d.target)
+		}
+		return resource.Verdictf(resource.InProgress, "%s has left the global cluster and is %s", d.target, cl.Status)
+	}
+	if cl.GlobalClusterID != d.global {
+		return resource.Verdictf(resource.Blocked, "%s is a member of global cluster %s, not %s: check GlobalClusterIdentifier", d.target, cl.GlobalClusterID, d.global)
+	}
+	if g == nil {
+		return resource.Verdictf(resource.Blocked, "%s says it belongs to global cluster %s, but %s cannot find %s", d.target, d.global, d.target.Region, d.global)
+	}
+	m, ok := g.Member(d.target.ARN)
+	switch {
+	case !ok:
+		return resource.Verdictf(resource.InProgress, "%s is leaving global cluster %s", d.target, d.global)
+	case m.IsWriter && len(g.Members) > 1:
+		return resource.Verdictf(resource.Blocked, "%s is already the writer of global cluster %s (secondaries: %s): nothing to detach, it already is the primary",
+			d.target, d.global, names(g.Members))
+	case m.IsWriter:
+		return resource.Verdictf(resource.Ready, "%s is the only member of global cluster %s: detaching leaves it stand-alone", d.target, d.global)
+	}
+	w, _ := g.Writer()
+	return resource.Verdictf(resource.Ready, "%s is a secondary of global cluster %s (writer %s): detaching makes it a stand-alone writable cluster",
+		d.target, d.global, nameOf(w.ClusterARN))
+}
+
+func (d *detach) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+	var pf resource.Preflight
+	cl, g, err := d.state(ctx, env)
+	switch {
+	case notFound(err):
+		pf.Blockers = append(pf.Blockers, d.missing().Reason)
+		return pf, nil
+	case err != nil:
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot read %s in ClusterRegion %s, where every call of the failover goes: %v", d.target.ID, d.target.Region, err))
+		return pf, nil
+	}
+	membership := "stand-alone"
+	if cl.GlobalClusterID != "" {
+		membership = "member of global cluster " + cl.GlobalClusterID
+	}
+	pf.State = append(pf.State, fmt.Sprintf("cluster %s: %s, %s", d.target, cl.Status, membership))
+	if g != nil {
+		pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s, members %s", g.ID, g.Status, names(g.Members)))
+	}
+	v := d.judge(cl, g)
+	switch v.State {
+	case resource.Done:
+		pf.AlreadyDone = true
+		pf.State = append(pf.State, "already done: "+v.Reason)
+		return pf, nil
+	case resource.Blocked:
+		pf.Blockers = append(pf.Blockers, v.Reason)
+		return pf, nil
+	}
+	writer := "the writer"
+	if g != nil {
+		if w, ok := g.Writer(); ok && w.ClusterARN != d.target.ARN {
+			writer = "the writer " + nameOf(w.ClusterARN)
+			d.writerHealth(ctx, env, w.ClusterARN, &pf)
+		}
+	}
+	pf.Warnings = append(pf.Warnings, fmt.Sprintf(
+		"RPO risk: detaching %s from global cluster %s stops replication for good; writes to %s not yet replicated to %s are lost, and the secondary must be rebuilt later (CreateAuroraSecondaryDBCluster)",
+		d.target, d.global, writer, d.target.Region))
+	return pf, nil
+}
+
+// writerHealth asks the writer's own region whether the writer is up: if it
+// is, a planned switchover would lose nothing. An outage there is expected
+// and only noted.
+func (d *detach) writerHealth(ctx context.Context, env *resource.Env, writerARN string, pf *resource.Preflight) {
+	region := regionOf(writerARN)
+	w, err := env.Read.DBCluster(ctx, region, writerARN)
+	switch {
+	case err != nil:
+		pf.State = append(pf.State, fmt.Sprintf("writer %s: cannot be read (%v)", nameOf(writerARN), err))
+	case w.Status == "available":
+		pf.Warnings = append(pf.Warnings, fmt.Sprintf(
+			"the writer %s answers and is available: PlannedFailoverAurora would switch over to %s without losing writes and keep the global database",
+			nameOf(writerARN), d.target))
+	default:
+		pf.State = append(pf.State, fmt.Sprintf("writer %s: %s", nameOf(writerARN), w.Status))
+	}
+}
