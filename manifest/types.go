@@ -11,6 +11,10 @@ import (
 // Payload is a whole manifest: {"StatePayload": [layers...]}.
 type Payload struct {
 	Layers []Layer `json:"StatePayload" yaml:"StatePayload"`
+
+	// notes records what Decode already reported, so that Validate does
+	// not report the same fault twice (nil for a Payload built in code).
+	notes *notes
 }
 
 // Layer is one group of resources; layers run in ascending Number order and
@@ -100,20 +104,31 @@ type Catalog interface {
 // LayerIndex and ResourceIndex are positions in the payload as written
 // (-1 when not applicable); Layer is the layer's number when known.
 type Problem struct {
-	LayerIndex    int
-	Layer         int
+	LayerIndex int
+	Layer      int
+	// LayerUnknown says the layer's number is missing or invalid: Error
+	// then names the layer by its position ("StatePayload[2]").
+	LayerUnknown  bool
 	ResourceIndex int
 	ResourceName  string
 	Field         string // a parameter name or a payload key; "" for the whole resource/layer
 	Message       string // what is wrong
 	Fix           string // what to do
+	// Line and Column locate the problem in the payload file (1-based; 0
+	// when unknown). Error shows them only for problems outside any layer,
+	// where they are the only way to find the spot.
+	Line, Column int
 }
 
 // Error formats the problem as one line an operator can act on.
 func (p Problem) Error() string {
 	var b strings.Builder
 	if p.LayerIndex >= 0 {
-		fmt.Fprintf(&b, "layer %d", p.Layer)
+		if p.LayerUnknown {
+			fmt.Fprintf(&b, "StatePayload[%d]", p.LayerIndex)
+		} else {
+			fmt.Fprintf(&b, "layer %d", p.Layer)
+		}
 		if p.ResourceIndex >= 0 {
 			fmt.Fprintf(&b, ", resource %d", p.ResourceIndex)
 			if p.ResourceName != "" {
@@ -126,6 +141,13 @@ func (p Problem) Error() string {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "%s", p.Field)
+	}
+	if p.LayerIndex < 0 && p.Line > 0 {
+		if b.Len() > 0 {
+			fmt.Fprintf(&b, " (line %d, column %d)", p.Line, p.Column)
+		} else {
+			fmt.Fprintf(&b, "line %d, column %d", p.Line, p.Column)
+		}
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")
