@@ -1,0 +1,194 @@
+package aurora
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"drorch/manifest"
+	"drorch/resource"
+)
+
+// SecondaryCluster is the CreateAuroraSecondaryDBCluster type: after an
+// unplanned failover, remove the stale old cluster (and its global cluster)
+// from ClusterRegion, then build the global database again from the
+// current primary, with a new secondary cluster and instance in
+// ClusterRegion.
+type SecondaryCluster struct{}
+
+// Spec returns SecondarySpec.
+func (SecondaryCluster) Spec() manifest.TypeSpec { return SecondarySpec() }
+
+// Bind checks that the ARNs lie in the regions named beside them, that the
+// two regions differ, and what monitoring and encryption need.
+func (SecondaryCluster) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
+	old, probs := parseCluster(p, "DBClusterIdentifier")
+	source, sp := parseCluster(p, "SourceDBClusterIdentifier")
+	probs = append(probs, sp...)
+	if probs != nil {
+		return nil, probs
+	}
+	region, sourceRegion := p.String("ClusterRegion"), p.String("SourceRegion")
+	if old.Region != region {
+		probs = append(probs, manifest.Problem{Field: "ClusterRegion",
+			Message: fmt.Sprintf("ClusterRegion %s is not the region of DBClusterIdentifier %s (%s)", region, old.ARN, old.Region),
+			Fix:     fmt.Sprintf("set ClusterRegion to %s, or name the stale cluster of %s in DBClusterIdentifier", old.Region, region)})
+	}
+	if source.Region != sourceRegion {
+		probs = append(probs, manifest.Problem{Field: "SourceRegion",
+			Message: fmt.Sprintf("SourceRegion %s is not the region of SourceDBClusterIdentifier %s (%s)", sourceRegion, source.ARN, source.Region),
+			Fix:     fmt.Sprintf("set SourceRegion to %s", source.Region)})
+	}
+	if sourceRegion == region {
+		probs = append(probs, manifest.Problem{Field: "SourceRegion",
+			Message: fmt.Sprintf("SourceRegion and ClusterRegion are both %s: a secondary cluster lives in another region than its source", region),
+			Fix:     "set ClusterRegion to the region where the secondary is rebuilt (the old primary's)"})
+	}
+	interval, role, key := p.Int("MonitoringInterval"), p.String("MonitoringRoleArn"), p.String("KmsKeyId")
+	if interval > 0 && role == "" {
+		probs = append(probs, manifest.Problem{Field: "MonitoringRoleArn",
+			Message: fmt.Sprintf("MonitoringInterval is %d but no MonitoringRoleArn is given: Enhanced Monitoring needs a role", interval),
+			Fix:     "set MonitoringRoleArn (e.g. arn:aws:iam::123456789012:role/rds-monitoring-role), or MonitoringInterval to 0"})
+	}
+	if p.Bool("StorageEncrypted") && key == "" {
+		probs = append(probs, manifest.Problem{Field: "KmsKeyId",
+			Message: fmt.Sprintf("StorageEncrypted is true and the secondary is in %s, another region than its source: a cross-region encrypted cluster needs a KMS key of %s", region, region),
+			Fix:     fmt.Sprintf("set KmsKeyId to a key in %s", region)})
+	}
+	if a, err := resource.ParseARN(key); err == nil && a.Region != region {
+		probs = append(probs, manifest.Problem{Field: "KmsKeyId",
+			Message: fmt.Sprintf("KmsKeyId %s is a key of %s, not of ClusterRegion %s", key, a.Region, region),
+			Fix:     fmt.Sprintf("give a KMS key in %s", region)})
+	}
+	if probs != nil {
+		return nil, probs
+	}
+	name, instance := p.String("DBClusterName"), p.String("DBInstanceIdentifier")
+	s := &secondary{
+		global: p.String("GlobalClusterIdentifier"), old: old, source: source, name: name, instance: instance,
+		region: region, account: resource.OrAny(source.Account, c.Account),
+		newARN: rdsARN(source.Partition, region, source.Account, "cluster", name),
+		cluster: resource.CreateDBClusterInput{
+			ClusterID: name, GlobalClusterID: p.String("GlobalClusterIdentifier"),
+			Engine: p.String("Engine"), EngineVersion: p.String("EngineVersion"), Port: p.Int("Port"),
+			DBSubnetGroupName: p.String("DBSubnetGroupName"), VpcSecurityGroupIDs: p.List("VpcSecurityGroupIds"),
+			KmsKeyID: key, SourceRegion: sourceRegion, BackupRetentionPeriod: p.Int("BackupRetentionPeriod"),
+			StorageEncrypted: p.Bool("StorageEncrypted"), IAMDatabaseAuthentication: p.Bool("EnableIAMDatabaseAuthentication"),
+			DeletionProtection: p.Bool("DeletionProtection"), CopyTagsToSnapshot: p.Bool("CopyTagsToSnapshot"),
+		},
+		inst: resource.CreateDBInstanceInput{
+			InstanceID: instance, ClusterID: name, Class: p.String("DBInstanceClass"), Engine: p.String("Engine"),
+			MonitoringInterval: interval, AutoMinorVersionUpgrade: p.Bool("AutoMinorVersionUpgrade"),
+		},
+	}
+	if interval > 0 {
+		// The role matters only with monitoring on; passing it otherwise
+		// would need iam:PassRole for nothing.
+		s.inst.MonitoringRoleARN = role
+	}
+	return s, nil
+}
+
+// secondary is a bound CreateAuroraSecondaryDBCluster.
+type secondary struct {
+	global   string
+	old      cluster // the stale cluster to remove, in region
+	source   cluster // the current primary, in its own region
+	name     string  // DBClusterName, the new secondary
+	newARN   string
+	instance string
+	region   string // ClusterRegion
+	account  string
+	cluster  resource.CreateDBClusterInput
+	inst     resource.CreateDBInstanceInput
+}
+
+func (s *secondary) Region() string         { return s.region }
+func (s *secondary) Timeout() time.Duration { return 3 * time.Hour }
+
+func (s *secondary) Watch() []resource.Key {
+	keys := []resource.Key{
+		globalKey(s.region, s.global),
+		clusterKey(s.region, s.old.ARN),
+		clusterKey(s.source.Region, s.source.ARN),
+		{Kind: resource.KeyDBInstance, Region: s.region, ID: s.instance},
+	}
+	if s.newARN != s.old.ARN {
+		keys = append(keys, clusterKey(s.region, s.newARN))
+	}
+	return keys
+}
+
+func (s *secondary) Locks() []string {
+	locks := []string{
+		globalLock(s.global),
+		clusterLock(s.region, s.old.ID),
+		clusterLock(s.source.Region, s.source.ID),
+		instanceLock(s.region, s.instance),
+	}
+	if s.name != s.old.ID {
+		locks = append(locks, clusterLock(s.region, s.name))
+	}
+	return locks
+}
+
+func (s *secondary) Permissions() []resource.Permission {
+	part, acct := s.source.Partition, s.account
+	g := globalClusterARN(part, acct, s.global)
+	oldARN := rdsARN(part, s.region, acct, "cluster", s.old.ID)
+	newARN := rdsARN(part, s.region, acct, "cluster", s.name)
+	// The old cluster's instances are known only when the run reads them.
+	instances := rdsARN(part, s.region, acct, "db", "*")
+	perms := []resource.Permission{
+		{Actions: []string{"rds:RemoveFromGlobalCluster"}, Resources: []string{g, oldARN}},
+		{Actions: []string{"rds:DeleteDBInstance"}, Resources: []string{instances}},
+		{Actions: []string{"rds:DeleteDBCluster"}, Resources: []string{oldARN}},
+		{Actions: []string{"rds:DeleteGlobalCluster"}, Resources: []string{g}},
+		{Actions: []string{"rds:CreateGlobalCluster"}, Resources: []string{g, s.source.ARN}},
+		{Actions: []string{"rds:CreateDBCluster"}, Resources: []string{newARN, g, rdsARN(part, s.region, acct, "subgrp", s.cluster.DBSubnetGroupName)}},
+		{Actions: []string{"rds:CreateDBInstance"}, Resources: []string{rdsARN(part, s.region, acct, "db", s.instance), newARN}},
+		{Actions: []string{"rds:DescribeGlobalClusters"}, Resources: []string{g}},
+		{Actions: []string{"rds:DescribeDBClusters"}, Resources: dedupe(oldARN, newARN, s.source.ARN)},
+		{Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{instances}},
+	}
+	if k := s.cluster.KmsKeyID; k != "" {
+		perms = append(perms, resource.Permission{Actions: []string{"kms:CreateGrant", "kms:DescribeKey"},
+			Resources: []string{resource.KMSKeyARN(part, s.region, acct, k)}})
+	}
+	if r := s.inst.MonitoringRoleARN; r != "" {
+		perms = append(perms, resource.Permission{Actions: []string{"iam:PassRole"}, Resources: []string{r}})
+	}
+	return perms
+}
+
+func dedupe(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (s *secondary) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	g, err := env.Read.GlobalCluster(ctx, s.region, s.global)
+	if notFound(err) {
+		return resource.Verdictf(resource.Ready, "global cluster %s does not exist", s.global), nil
+	}
+	if err != nil {
+		return resource.Verdict{}, fmt.Errorf("describe global cluster %s in %s: %w", s.global, s.region, err)
+	}
+	w, _ := g.Writer()
+	switch m, member := g.Member(s.newARN); {
+	case w.ClusterARN != s.source.ARN:
+		return resource.Verdictf(resource.Ready, "the writer of global cluster %s is %s, not the source %s", s.global, nameOf(w.ClusterARN), s.source), nil
+	case g.Status != "available":
+		return resource.Verdictf(resource.Ready, "global cluster %s is %s", s.global, g.Status), nil
+	case !member || m.IsWriter:
+		return resource.Verdictf(resource.Ready, "%s (%s) is not a secondary of global cluster %s", s.name, s.region, s.global), nil
+	}
+	v, err := s.instanceState(ctx, env)
+	return goal(v), err
+}

@@ -1,0 +1,147 @@
+package aurora
+
+import (
+	"context"
+	"fmt"
+
+	"drorch/resource"
+)
+
+// Preflight says what the rebuild would remove and create, and stops it
+// before the first change when it would stop half-way: a protected old
+// cluster (the run would detach it and delete its instances, then fail),
+// an unreachable region, a source that cannot seed a global cluster, or a
+// name already taken.
+func (s *secondary) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+	var pf resource.Preflight
+	if v, err := s.Goal(ctx, env); err == nil && v.State == resource.Done {
+		pf.AlreadyDone = true
+		pf.State = append(pf.State, "already done: "+v.Reason)
+		return pf, nil
+	}
+	if !s.preflightOld(ctx, env, &pf) {
+		return pf, nil
+	}
+	s.preflightSource(ctx, env, &pf)
+	s.preflightGlobal(ctx, env, &pf)
+	s.preflightNew(ctx, env, &pf)
+	return pf, nil
+}
+
+// preflightOld reports on the old cluster; false when ClusterRegion cannot
+// be read at all (nothing else there can be judged).
+func (s *secondary) preflightOld(ctx context.Context, env *resource.Env, pf *resource.Preflight) bool {
+	cl, gone, err := s.oldCluster(ctx, env)
+	if err != nil {
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot read ClusterRegion %s, where the secondary is rebuilt: %v", s.region, err))
+		return false
+	}
+	if gone != "" {
+		pf.State = append(pf.State, gone)
+		return true
+	}
+	membership := "stand-alone"
+	if cl.GlobalClusterID != "" {
+		membership = "member of global cluster " + cl.GlobalClusterID
+	}
+	todo, deleting, err := s.oldInstances(ctx, env, cl)
+	if err != nil {
+		pf.Blockers = append(pf.Blockers, err.Error())
+		return true
+	}
+	all := append(todo, deleting...)
+	pf.State = append(pf.State, fmt.Sprintf("old cluster %s: %s, %s, instances: %s", s.old, cl.Status, membership, orNone(ids(all))))
+	if v, err := s.checkDetachOld(ctx, env); err == nil && v.State == resource.Blocked {
+		pf.Blockers = append(pf.Blockers, v.Reason)
+	}
+	if cl.DeletionProtection {
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("old cluster %s has deletion protection on: the run would detach it and delete its instances, then stop; turn it off first with `aws rds modify-db-cluster --region %s --db-cluster-identifier %s --no-deletion-protection --apply-immediately`",
+			s.old, s.region, s.old.ID))
+	}
+	for _, in := range todo {
+		if in.DeletionProtection {
+			pf.Blockers = append(pf.Blockers, fmt.Sprintf("instance %s of old cluster %s has deletion protection on: turn it off first with `aws rds modify-db-instance --region %s --db-instance-identifier %s --no-deletion-protection --apply-immediately`",
+				in.ID, s.old, s.region, in.ID))
+		}
+	}
+	warning := fmt.Sprintf("the run deletes the old cluster %s and its instances (%s) without a final snapshot", s.old, orNone(ids(all)))
+	if _, writable := cl.Writer(); writable && cl.GlobalClusterID == "" && cl.Status == "available" {
+		warning += "; it is a stand-alone writable cluster now: make sure no application writes to it"
+	}
+	pf.Warnings = append(pf.Warnings, warning)
+	return true
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func (s *secondary) preflightSource(ctx context.Context, env *resource.Env, pf *resource.Preflight) {
+	src, err := env.Read.DBCluster(ctx, s.source.Region, s.source.ARN)
+	switch {
+	case notFound(err):
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("source cluster %s not found: check SourceDBClusterIdentifier", s.source))
+		return
+	case err != nil:
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("SourceRegion %s is unreachable (%v): the global cluster is created there and the secondary replicates from it; wait for the region", s.source.Region, err))
+		return
+	}
+	pf.State = append(pf.State, fmt.Sprintf("source cluster %s: %s, %s %s, global cluster %q", s.source, src.Status, src.Engine, src.EngineVersion, src.GlobalClusterID))
+	if src.Engine != s.cluster.Engine {
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("Engine is %s but the source cluster %s runs %s: a secondary has its global cluster's engine; fix Engine", s.cluster.Engine, s.source, src.Engine))
+	} else if src.EngineVersion != s.cluster.EngineVersion {
+		pf.Warnings = append(pf.Warnings, fmt.Sprintf("EngineVersion %s differs from the source's %s: AWS refuses a secondary of another major version", s.cluster.EngineVersion, src.EngineVersion))
+	}
+	if src.GlobalClusterID != "" && src.GlobalClusterID != s.global {
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("source cluster %s is a member of global cluster %s, not %s: check GlobalClusterIdentifier", s.source, src.GlobalClusterID, s.global))
+	}
+	switch {
+	case resource.Stuck(src.Status):
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("source cluster %s is %s: a global cluster needs an available source", s.source, src.Status))
+	case src.Status != "available":
+		pf.Warnings = append(pf.Warnings, fmt.Sprintf("source cluster %s is %s: the run waits for it to be available", s.source, src.Status))
+	}
+}
+
+func (s *secondary) preflightGlobal(ctx context.Context, env *resource.Env, pf *resource.Preflight) {
+	g, err := s.readGlobal(ctx, env)
+	switch {
+	case err != nil:
+		pf.Blockers = append(pf.Blockers, err.Error())
+		return
+	case g == nil:
+		pf.State = append(pf.State, fmt.Sprintf("global cluster %s: does not exist; it will be created from %s", s.global, s.source))
+		return
+	case s.sourceWrites(g):
+		pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s, writer %s: reused", s.global, g.Status, s.source))
+		return
+	}
+	pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s, members %s: it will be deleted and created again from %s", s.global, g.Status, names(g.Members), s.source))
+	var others []resource.GlobalClusterMember
+	for _, m := range g.Members {
+		if m.ClusterARN != s.old.ARN {
+			others = append(others, m)
+		}
+	}
+	if len(others) > 0 {
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("global cluster %s has members besides the old cluster %s (%s): drorch deletes it only when it is empty; remove them, or choose another GlobalClusterIdentifier",
+			s.global, s.old, names(others)))
+	}
+}
+
+func (s *secondary) preflightNew(ctx context.Context, env *resource.Env, pf *resource.Preflight) {
+	if s.newARN != s.old.ARN {
+		cl, err := env.Read.DBCluster(ctx, s.region, s.newARN)
+		if err == nil && cl.GlobalClusterID != s.global {
+			pf.Blockers = append(pf.Blockers, fmt.Sprintf("a cluster named %s already exists in %s outside global cluster %s (%s): choose another DBClusterName, or remove it", s.name, s.region, s.global, cl.Status))
+		}
+	}
+	in, err := env.Read.DBInstance(ctx, s.region, s.instance)
+	if err == nil && in.ClusterID != s.name && in.ClusterID != s.old.ID {
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("an instance named %s already exists in %s in cluster %q: choose another DBInstanceIdentifier, or remove it", s.instance, s.region, in.ClusterID))
+	}
+	pf.State = append(pf.State, fmt.Sprintf("to create: cluster %s and instance %s (%s) in %s, secondary of %s", s.name, s.instance, s.inst.Class, s.region, s.global))
+}

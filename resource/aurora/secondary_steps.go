@@ -1,0 +1,379 @@
+package aurora
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"drorch/resource"
+)
+
+// The steps of CreateAuroraSecondaryDBCluster, in the original's order. The
+// old cluster and the new one often share a name (dbcluster-01 is removed,
+// then created again): the checks of the removal steps recognise the new
+// secondary (a member of the global cluster whose writer is the source) and
+// leave it alone, so that running the payload again never destroys it.
+
+func (s *secondary) Steps() []resource.Step {
+	call := func(action, region string, args ...string) []resource.Call {
+		m := map[string]string{}
+		for i := 0; i+1 < len(args); i += 2 {
+			m[args[i]] = args[i+1]
+		}
+		return []resource.Call{{Service: "rds", Action: action, Region: region, Args: m}}
+	}
+	c := s.cluster
+	return []resource.Step{
+		resource.FuncStep{StepName: "detach-old", CheckFunc: s.checkDetachOld, DoFunc: s.detachOld,
+			StepCalls: call("RemoveFromGlobalCluster", s.region, "GlobalClusterIdentifier", "(the global cluster of "+s.old.ID+")", "DbClusterIdentifier", s.old.ARN)},
+		resource.FuncStep{StepName: "delete-old-instances", CheckFunc: s.checkDeleteInstances, DoFunc: s.deleteInstances,
+			StepCalls: call("DeleteDBInstance", s.region, "DBInstanceIdentifier", "each instance of "+s.old.ID+" not already deleting", "SkipFinalSnapshot", "true")},
+		resource.FuncStep{StepName: "delete-old-cluster", CheckFunc: s.checkDeleteCluster, DoFunc: s.deleteCluster,
+			StepCalls: call("DeleteDBCluster", s.region, "DBClusterIdentifier", s.old.ID, "SkipFinalSnapshot", "true")},
+		resource.FuncStep{StepName: "delete-old-global-cluster", CheckFunc: s.checkDeleteGlobal, DoFunc: s.deleteGlobal,
+			StepCalls: call("DeleteGlobalCluster", s.region, "GlobalClusterIdentifier", s.global)},
+		resource.FuncStep{StepName: "create-global-cluster", CheckFunc: s.checkCreateGlobal, DoFunc: s.createGlobal,
+			StepCalls: call("CreateGlobalCluster", s.source.Region, "GlobalClusterIdentifier", s.global, "SourceDBClusterIdentifier", s.source.ARN)},
+		resource.FuncStep{StepName: "create-cluster", CheckFunc: s.checkCreateCluster, DoFunc: s.createCluster,
+			StepCalls: call("CreateDBCluster", s.region, "DBClusterIdentifier", c.ClusterID, "GlobalClusterIdentifier", c.GlobalClusterID,
+				"Engine", c.Engine, "EngineVersion", c.EngineVersion, "Port", strconv.Itoa(c.Port), "DBSubnetGroupName", c.DBSubnetGroupName,
+				"VpcSecurityGroupIds", strings.Join(c.VpcSecurityGroupIDs, ","), "KmsKeyId", c.KmsKeyID, "SourceRegion", c.SourceRegion,
+				"StorageEncrypted", strconv.FormatBool(c.StorageEncrypted), "DeletionProtection", strconv.FormatBool(c.DeletionProtection))},
+		resource.FuncStep{StepName: "create-instance", CheckFunc: s.instanceState, DoFunc: s.createInstance,
+			StepCalls: call("CreateDBInstance", s.region, "DBInstanceIdentifier", s.inst.InstanceID, "DBClusterIdentifier", s.inst.ClusterID,
+				"DBInstanceClass", s.inst.Class, "Engine", s.inst.Engine, "MonitoringInterval", strconv.Itoa(s.inst.MonitoringInterval))},
+	}
+}
+
+// oldCluster reads the old cluster. gone is true when it does not exist or
+// when it is in fact the new secondary already in place (same name).
+func (s *secondary) oldCluster(ctx context.Context, env *resource.Env) (cl *resource.DBCluster, gone string, err error) {
+	cl, err = env.Read.DBCluster(ctx, s.region, s.old.ARN)
+	if notFound(err) {
+		return nil, fmt.Sprintf("the old cluster %s does not exist in %s", s.old.ID, s.region), nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("describe old cluster %s: %w", s.old, err)
+	}
+	if cl.ID != s.name || cl.GlobalClusterID != s.global {
+		return cl, "", nil
+	}
+	g, err := env.Read.GlobalCluster(ctx, s.region, s.global)
+	if notFound(err) {
+		return cl, "", nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("describe global cluster %s in %s: %w", s.global, s.region, err)
+	}
+	if w, ok := g.Writer(); ok && w.ClusterARN == s.source.ARN && w.ClusterARN != cl.ARN {
+		return cl, fmt.Sprintf("%s is already the new secondary of global cluster %s (writer %s): nothing old to remove", s.old, s.global, s.source), nil
+	}
+	return cl, "", nil
+}
+
+func (s *secondary) checkDetachOld(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	cl, gone, err := s.oldCluster(ctx, env)
+	if err != nil {
+		return resource.Verdict{}, err
+	}
+	if gone != "" {
+		return resource.Verdictf(resource.Done, "%s", gone), nil
+	}
+	if cl.GlobalClusterID == "" {
+		if cl.Status == "promoting" {
+			return resource.Verdictf(resource.InProgress, "old cluster %s has left its global cluster and is promoting", s.old), nil
+		}
+		return resource.Verdictf(resource.Done, "old cluster %s is in no global cluster (%s)", s.old, cl.Status), nil
+	}
+	g, err := env.Read.GlobalCluster(ctx, s.region, cl.GlobalClusterID)
+	if notFound(err) {
+		return resource.Verdictf(resource.Blocked, "old cluster %s says it belongs to global cluster %s, which %s cannot find", s.old, cl.GlobalClusterID, s.region), nil
+	}
+	if err != nil {
+		return resource.Verdict{}, fmt.Errorf("describe global cluster %s in %s: %w", cl.GlobalClusterID, s.region, err)
+	}
+	m, ok := g.Member(cl.ARN)
+	switch {
+	case !ok:
+		return resource.Verdictf(resource.InProgress, "old cluster %s is leaving global cluster %s", s.old, g.ID), nil
+	case m.IsWriter && len(g.Members) > 1:
+		return resource.Verdictf(resource.Blocked, "old cluster %s is still the writer of global cluster %s with secondaries (%s): it is the live primary, so drorch will not remove it; fail over first (PlannedFailoverAurora or UnPlannedFailoverAurora), or fix DBClusterIdentifier",
+			s.old, g.ID, names(g.Members)), nil
+	}
+	return resource.Verdictf(resource.Ready, "old cluster %s is in global cluster %s (%s): it will be removed from it", s.old, g.ID, describeMember(m)), nil
+}
+
+func (s *secondary) detachOld(ctx context.Context, env *resource.Env) error {
+	cl, gone, err := s.oldCluster(ctx, env)
+	if err != nil || gone != "" || cl.GlobalClusterID == "" {
+		return err
+	}
+	if err := env.GlobalClusters.RemoveFromGlobalCluster(ctx, s.region, cl.GlobalClusterID, cl.ARN); err != nil {
+		return fmt.Errorf("remove old cluster %s from global cluster %s: %w", s.old, cl.GlobalClusterID, err)
+	}
+	return nil
+}
+
+// oldInstances lists the old cluster's instances still to delete (not yet
+// deleting) and those being deleted.
+func (s *secondary) oldInstances(ctx context.Context, env *resource.Env, cl *resource.DBCluster) (todo, deleting []*resource.DBInstance, err error) {
+	for _, m := range cl.Members {
+		in, err := env.Read.DBInstance(ctx, s.region, m.InstanceID)
+		if notFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("describe instance %s of old cluster %s: %w", m.InstanceID, s.old, err)
+		}
+		if in.Status == "deleting" {
+			deleting = append(deleting, in)
+		} else {
+			todo = append(todo, in)
+		}
+	}
+	return todo, deleting, nil
+}
+
+func ids(ins []*resource.DBInstance) string {
+	out := make([]string, len(ins))
+	for i, in := range ins {
+		out[i] = in.ID
+	}
+	return strings.Join(out, ", ")
+}
+
+func (s *secondary) checkDeleteInstances(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	cl, gone, err := s.oldCluster(ctx, env)
+	if err != nil {
+		return resource.Verdict{}, err
+	}
+	if gone != "" {
+		return resource.Verdictf(resource.Done, "%s", gone), nil
+	}
+	if len(cl.Members) == 0 {
+		return resource.Verdictf(resource.Done, "old cluster %s has no instances left", s.old), nil
+	}
+	todo, deleting, err := s.oldInstances(ctx, env, cl)
+	if err != nil {
+		return resource.Verdict{}, err
+	}
+	for _, in := range todo {
+		if in.DeletionProtection {
+			return resource.Verdictf(resource.Blocked, "instance %s of old cluster %s has deletion protection on: turn it off with `aws rds modify-db-instance --region %s --db-instance-identifier %s --no-deletion-protection --apply-immediately`, then resume the run",
+				in.ID, s.old, s.region, in.ID), nil
+		}
+	}
+	if len(todo) > 0 {
+		return resource.Verdictf(resource.Ready, "instances of old cluster %s to delete: %s", s.old, ids(todo)), nil
+	}
+	if len(deleting) > 0 {
+		return resource.Verdictf(resource.InProgress, "instances of old cluster %s deleting: %s", s.old, ids(deleting)), nil
+	}
+	return resource.Verdictf(resource.InProgress, "old cluster %s still lists instances that are gone; waiting for it to drop them", s.old), nil
+}
+
+func (s *secondary) deleteInstances(ctx context.Context, env *resource.Env) error {
+	cl, gone, err := s.oldCluster(ctx, env)
+	if err != nil || gone != "" {
+		return err
+	}
+	todo, _, err := s.oldInstances(ctx, env, cl)
+	if err != nil {
+		return err
+	}
+	for _, in := range todo {
+		// Aurora instances take no final snapshot: the data is in the
+		// cluster volume.
+		if err := env.Instances.DeleteDBInstance(ctx, s.region, in.ID, ""); err != nil {
+			return fmt.Errorf("delete instance %s of old cluster %s: %w", in.ID, s.old, err)
+		}
+	}
+	return nil
+}
+
+func (s *secondary) checkDeleteCluster(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	cl, gone, err := s.oldCluster(ctx, env)
+	if err != nil {
+		return resource.Verdict{}, err
+	}
+	if gone != "" {
+		return resource.Verdictf(resource.Done, "%s", gone), nil
+	}
+	switch {
+	case cl.Status == "deleting":
+		return resource.Verdictf(resource.InProgress, "old cluster %s is deleting", s.old), nil
+	case cl.DeletionProtection:
+		return resource.Verdictf(resource.Blocked, "old cluster %s has deletion protection on, so drorch cannot delete it: turn it off with `aws rds modify-db-cluster --region %s --db-cluster-identifier %s --no-deletion-protection --apply-immediately`, then resume the run",
+			s.old, s.region, s.old.ID), nil
+	case cl.GlobalClusterID != "":
+		return resource.Verdictf(resource.Blocked, "old cluster %s is a member of global cluster %s again: remove it from the global cluster, then resume the run", s.old, cl.GlobalClusterID), nil
+	}
+	return resource.Verdictf(resource.Ready, "old cluster %s (%s) will be deleted without a final snapshot", s.old, cl.Status), nil
+}
+
+func (s *secondary) deleteCluster(ctx context.Context, env *resource.Env) error {
+	if err := env.Clusters.DeleteDBCluster(ctx, s.region, s.old.ID); err != nil {
+		return fmt.Errorf("delete old cluster %s: %w", s.old, err)
+	}
+	return nil
+}
+
+// readGlobal describes the global cluster from ClusterRegion (it is visible
+// from every region); nil when it does not exist.
+func (s *secondary) readGlobal(ctx context.Context, env *resource.Env) (*resource.GlobalCluster, error) {
+	g, err := env.Read.GlobalCluster(ctx, s.region, s.global)
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe global cluster %s in %s: %w", s.global, s.region, err)
+	}
+	return g, nil
+}
+
+// sourceWrites reports whether g has the source as its writer: then it is
+// the global cluster wanted, and is reused rather than deleted and created.
+func (s *secondary) sourceWrites(g *resource.GlobalCluster) bool {
+	w, ok := g.Writer()
+	return ok && w.ClusterARN == s.source.ARN
+}
+
+func (s *secondary) checkDeleteGlobal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	g, err := s.readGlobal(ctx, env)
+	switch {
+	case err != nil:
+		return resource.Verdict{}, err
+	case g == nil:
+		return resource.Verdictf(resource.Done, "global cluster %s does not exist", s.global), nil
+	case s.sourceWrites(g):
+		return resource.Verdictf(resource.Done, "global cluster %s already has the source %s as writer: it is reused", s.global, s.source), nil
+	case g.Status == "deleting":
+		return resource.Verdictf(resource.InProgress, "global cluster %s is deleting", s.global), nil
+	case len(g.Members) > 0:
+		return resource.Verdictf(resource.Blocked, "global cluster %s still has members (%s), none of them the source %s as writer: drorch deletes it only when it is empty; remove them, or choose another GlobalClusterIdentifier",
+			s.global, names(g.Members), s.source), nil
+	case g.Status != "available":
+		return resource.Verdictf(resource.InProgress, "global cluster %s is empty and %s: waiting for available to delete it", s.global, g.Status), nil
+	}
+	return resource.Verdictf(resource.Ready, "global cluster %s is empty: it will be deleted and created again from %s", s.global, s.source), nil
+}
+
+func (s *secondary) deleteGlobal(ctx context.Context, env *resource.Env) error {
+	if err := env.GlobalClusters.DeleteGlobalCluster(ctx, s.region, s.global); err != nil {
+		return fmt.Errorf("delete global cluster %s: %w", s.global, err)
+	}
+	return nil
+}
+
+func (s *secondary) checkCreateGlobal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	g, err := s.readGlobal(ctx, env)
+	switch {
+	case err != nil:
+		return resource.Verdict{}, err
+	case g != nil && s.sourceWrites(g) && g.Status == "available":
+		return resource.Verdictf(resource.Done, "global cluster %s is available with the source %s as writer", s.global, s.source), nil
+	case g != nil && s.sourceWrites(g):
+		return resource.Verdictf(resource.InProgress, "global cluster %s is %s with the source %s as writer", s.global, g.Status, s.source), nil
+	case g != nil && g.Status == "deleting":
+		return resource.Verdictf(resource.InProgress, "waiting for the old global cluster %s to be deleted", s.global), nil
+	case g != nil:
+		return resource.Verdictf(resource.Blocked, "global cluster %s exists with members %s, not with the source %s as writer: choose another GlobalClusterIdentifier, or remove it",
+			s.global, names(g.Members), s.source), nil
+	}
+	src, err := env.Read.DBCluster(ctx, s.source.Region, s.source.ARN)
+	switch {
+	case notFound(err):
+		return resource.Verdictf(resource.Blocked, "source cluster %s not found: check SourceDBClusterIdentifier", s.source), nil
+	case err != nil:
+		return resource.Verdict{}, fmt.Errorf("describe source cluster %s: %w", s.source, err)
+	case src.GlobalClusterID != "":
+		return resource.Verdictf(resource.Blocked, "source cluster %s is already a member of global cluster %s: a cluster belongs to one global cluster; check GlobalClusterIdentifier", s.source, src.GlobalClusterID), nil
+	case resource.Stuck(src.Status):
+		return resource.Verdictf(resource.Blocked, "source cluster %s is %s: a global cluster needs an available source", s.source, src.Status), nil
+	case src.Status != "available":
+		return resource.Verdictf(resource.InProgress, "source cluster %s is %s: waiting for available to create global cluster %s from it", s.source, src.Status, s.global), nil
+	}
+	return resource.Verdictf(resource.Ready, "global cluster %s will be created from %s", s.global, s.source), nil
+}
+
+func (s *secondary) createGlobal(ctx context.Context, env *resource.Env) error {
+	// AWS creates a global cluster in its source's region.
+	in := resource.CreateGlobalClusterInput{GlobalClusterID: s.global, SourceClusterARN: s.source.ARN}
+	if err := env.GlobalClusters.CreateGlobalCluster(ctx, s.source.Region, in); err != nil {
+		return fmt.Errorf("create global cluster %s from %s: %w", s.global, s.source, err)
+	}
+	return nil
+}
+
+func (s *secondary) checkCreateCluster(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	cl, err := env.Read.DBCluster(ctx, s.region, s.newARN)
+	switch {
+	case err == nil && cl.GlobalClusterID == s.global:
+		// Done even while creating: the instance is created while the
+		// cluster builds, as the original does.
+		return resource.Verdictf(resource.Done, "cluster %s (%s) is a member of global cluster %s (%s)", s.name, s.region, s.global, cl.Status), nil
+	case err == nil && cl.Status == "deleting":
+		return resource.Verdictf(resource.InProgress, "waiting for the deleting cluster %s (%s) to be gone", s.name, s.region), nil
+	case err == nil:
+		return resource.Verdictf(resource.Blocked, "a cluster named %s already exists in %s outside global cluster %s (%s, in global cluster %q): choose another DBClusterName, or remove it",
+			s.name, s.region, s.global, cl.Status, cl.GlobalClusterID), nil
+	case !notFound(err):
+		return resource.Verdict{}, fmt.Errorf("describe cluster %s in %s: %w", s.name, s.region, err)
+	}
+	g, err := s.readGlobal(ctx, env)
+	switch {
+	case err != nil:
+		return resource.Verdict{}, err
+	case g == nil:
+		return resource.Verdictf(resource.Blocked, "global cluster %s does not exist, so %s cannot join it", s.global, s.name), nil
+	case g.Status != "available":
+		return resource.Verdictf(resource.InProgress, "global cluster %s is %s: waiting for available to add %s", s.global, g.Status, s.name), nil
+	}
+	return resource.Verdictf(resource.Ready, "cluster %s will be created in %s as a secondary of global cluster %s", s.name, s.region, s.global), nil
+}
+
+func (s *secondary) createCluster(ctx context.Context, env *resource.Env) error {
+	if err := env.Clusters.CreateDBCluster(ctx, s.region, s.cluster); err != nil {
+		return fmt.Errorf("create cluster %s in %s: %w", s.name, s.region, err)
+	}
+	return nil
+}
+
+// instanceState is the check of create-instance and the end of the goal:
+// the instance and its cluster both available.
+func (s *secondary) instanceState(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	cl, err := env.Read.DBCluster(ctx, s.region, s.newARN)
+	if notFound(err) {
+		return resource.Verdictf(resource.Blocked, "cluster %s does not exist in %s, so instance %s cannot be created in it", s.name, s.region, s.instance), nil
+	}
+	if err != nil {
+		return resource.Verdict{}, fmt.Errorf("describe cluster %s in %s: %w", s.name, s.region, err)
+	}
+	in, err := env.Read.DBInstance(ctx, s.region, s.instance)
+	switch {
+	case notFound(err) && resource.Stuck(cl.Status):
+		return resource.Verdictf(resource.Blocked, "cluster %s (%s) is %s: no instance can be added", s.name, s.region, cl.Status), nil
+	case notFound(err):
+		return resource.Verdictf(resource.Ready, "instance %s (%s) will be created in cluster %s (%s)", s.instance, s.inst.Class, s.name, cl.Status), nil
+	case err != nil:
+		return resource.Verdict{}, fmt.Errorf("describe instance %s in %s: %w", s.instance, s.region, err)
+	case in.ClusterID != s.name:
+		return resource.Verdictf(resource.Blocked, "an instance named %s already exists in %s outside cluster %s (cluster %q, %s): choose another DBInstanceIdentifier, or remove it",
+			s.instance, s.region, s.name, in.ClusterID, in.Status), nil
+	case in.Status == "failed" || resource.Stuck(in.Status):
+		return resource.Verdictf(resource.Failed, "instance %s of cluster %s is %s", s.instance, s.name, in.Status), nil
+	case in.Status != "available":
+		return resource.Verdictf(resource.InProgress, "instance %s is %s; cluster %s is %s", s.instance, in.Status, s.name, cl.Status), nil
+	case cl.Status != "available":
+		return resource.Verdictf(resource.InProgress, "instance %s is available; cluster %s is %s", s.instance, s.name, cl.Status), nil
+	}
+	return resource.Verdictf(resource.Done, "instance %s and cluster %s are available in %s", s.instance, s.name, s.region), nil
+}
+
+func (s *secondary) createInstance(ctx context.Context, env *resource.Env) error {
+	if err := env.Clusters.CreateDBInstance(ctx, s.region, s.inst); err != nil {
+		return fmt.Errorf("create instance %s in cluster %s (%s): %w", s.instance, s.name, s.region, err)
+	}
+	return nil
+}
