@@ -204,6 +204,7 @@ type BusyError struct {
 	Keys  []string // the contended locks
 }
 
+// Error names the holder and the commands that free its locks.
 func (e *BusyError) Error() string {
 	return fmt.Sprintf("%s is held by unfinished run %s: wait for it, or `drorch resume %s` / `drorch cancel %s`",
 		strings.Join(e.Keys, ", "), e.RunID, e.RunID, e.RunID)

@@ -14,7 +14,7 @@ import (
 	"drorch/journal"
 )
 
-// T0 is the suite's reference time; stores must give back exactly the
+// t0 is the suite's reference time; stores must give back exactly the
 // instants they were given.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
