@@ -51,7 +51,8 @@ type Config struct {
 	ReadAttempts int
 	// MaxBackoff caps the SDK's delay between read attempts (default 20s).
 	MaxBackoff time.Duration
-	// HTTPClient replaces the SDK's HTTP client (optional).
+	// HTTPClient replaces the SDK's HTTP client (optional). It is used as
+	// given: AWS_CA_BUNDLE applies only to the SDK's own client.
 	HTTPClient *http.Client
 	// Credentials replaces the standard credential chain (optional; the
 	// simulator and tests pass static dummy credentials).
@@ -111,9 +112,6 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 	if conf.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(conf.Profile))
 	}
-	if conf.HTTPClient != nil {
-		opts = append(opts, config.WithHTTPClient(conf.HTTPClient))
-	}
 	if conf.Credentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(conf.Credentials))
 	}
@@ -123,6 +121,11 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 	}
 	if base.Region == "" {
 		return nil, ErrNoRegion
+	}
+	if conf.HTTPClient != nil {
+		// Set after loading: the loader would try to add AWS_CA_BUNDLE to a
+		// client it cannot change and fail. The caller owns this client's TLS.
+		base.HTTPClient = conf.HTTPClient
 	}
 	// ReadAttempts is drorch's setting; AWS_MAX_ATTEMPTS / AWS_RETRY_MODE
 	// must not silently re-enable retries of mutating calls.

@@ -1,0 +1,96 @@
+package awsapi_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"drorch/awsapi"
+	"drorch/ref"
+	"drorch/resource"
+)
+
+// dummyCreds are what the simulator and moto accept.
+func dummyCreds() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")
+}
+
+// newClients points a client set at endpoint with dummy credentials, tiny
+// retry backoff (tests never wait for real backoff) and the given overrides.
+func newClients(t testing.TB, endpoint string, tweak func(*awsapi.Config)) *awsapi.Clients {
+	t.Helper()
+	conf := awsapi.Config{
+		Region:      "us-east-1",
+		EndpointURL: endpoint,
+		Credentials: dummyCreds(),
+		CallTimeout: 20 * time.Second,
+		MaxBackoff:  time.Millisecond,
+		HTTPClient:  &http.Client{},
+	}
+	if tweak != nil {
+		tweak(&conf)
+	}
+	c, err := awsapi.New(context.Background(), conf)
+	if err != nil {
+		t.Fatalf("awsapi.New: %v", err)
+	}
+	return c
+}
+
+// sdkConfig is a plain aws.Config for seeding emulators with the raw SDK.
+func sdkConfig(region string) aws.Config {
+	return aws.Config{Region: region, Credentials: dummyCreds(), HTTPClient: &http.Client{}}
+}
+
+// wantKind fails unless err is an *resource.APIError of kind k and, when
+// code is not empty, with that code.
+func wantKind(t testing.TB, err error, k resource.ErrorKind, code string) *resource.APIError {
+	t.Helper()
+	var ae *resource.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("err = %v (%T), want *resource.APIError of kind %v", err, err, k)
+	}
+	if ae.Kind != k {
+		t.Fatalf("kind = %v, want %v: %v", ae.Kind, k, err)
+	}
+	if code != "" && ae.Code != code {
+		t.Fatalf("code = %q, want %q: %v", ae.Code, code, err)
+	}
+	return ae
+}
+
+// result holds a call's two results so that res(call()).must(t) reads well.
+type result[T any] struct {
+	v   T
+	err error
+}
+
+func res[T any](v T, err error) result[T] { return result[T]{v, err} }
+
+// must returns the value or fails the test with the error.
+func (r result[T]) must(t testing.TB) T {
+	t.Helper()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.v
+}
+
+func ok(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+type refExport = ref.Export
+
+func asAPIError(err error) (*resource.APIError, bool) {
+	var ae *resource.APIError
+	return ae, errors.As(err, &ae)
+}
