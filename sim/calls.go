@@ -1,0 +1,126 @@
+package sim
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CallKey identifies a kind of API call.
+type CallKey struct {
+	Region  string `json:"region"`
+	Service string `json:"service"`
+	Action  string `json:"action"`
+}
+
+// CallCount is how many times a kind of call reached the simulator
+// (including calls answered by a fault).
+type CallCount struct {
+	CallKey
+	Count int `json:"count"`
+}
+
+// MutatingCall is one entry of the ordered log of mutating calls (every
+// action that is not Describe*, List* or Get*).
+type MutatingCall struct {
+	Seq     int       `json:"seq"`
+	Time    time.Time `json:"time"` // virtual
+	Region  string    `json:"region"`
+	Service string    `json:"service"`
+	Action  string    `json:"action"`
+	Target  string    `json:"target,omitempty"` // main identifier
+	// Status is the HTTP status answered, 0 when an outage dropped the call.
+	Status int `json:"status"`
+	// Code is the AWS error code ("" on success; RegionOutage:refuse|hang
+	// for an outage).
+	Code string `json:"code,omitempty"`
+}
+
+// CallLog is what GET /_sim/calls returns.
+type CallLog struct {
+	Counts   []CallCount    `json:"counts"`
+	Mutating []MutatingCall `json:"mutating"`
+}
+
+// IsMutating reports whether an action changes the world.
+func IsMutating(action string) bool {
+	for _, p := range []string{"Describe", "List", "Get"} {
+		if strings.HasPrefix(action, p) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Sim) countCall(c *call) {
+	s.calls[CallKey{c.region, c.svc.name, c.action}]++
+}
+
+func (s *Sim) logMutating(c *call, target string, t time.Time, status int, code string) {
+	if !IsMutating(c.action) {
+		return
+	}
+	s.mutating = append(s.mutating, MutatingCall{
+		Seq: len(s.mutating) + 1, Time: t, Region: c.region, Service: c.svc.name, Action: c.action,
+		Target: target, Status: status, Code: code,
+	})
+}
+
+// Calls returns the call counts per region, service and action, sorted.
+func (s *Sim) Calls() []CallCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]CallCount, 0, len(s.calls))
+	for k, n := range s.calls {
+		out = append(out, CallCount{k, n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Region != b.Region {
+			return a.Region < b.Region
+		}
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		return a.Action < b.Action
+	})
+	return out
+}
+
+// CallCount sums the calls matching region, service and action; an empty
+// argument matches everything.
+func (s *Sim) CallCount(region, service, action string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, c := range s.calls {
+		if (region == "" || k.Region == region) && (service == "" || k.Service == service) && (action == "" || k.Action == action) {
+			n += c
+		}
+	}
+	return n
+}
+
+// MutatingCalls returns the ordered log of mutating calls.
+func (s *Sim) MutatingCalls() []MutatingCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]MutatingCall, len(s.mutating))
+	copy(out, s.mutating)
+	return out
+}
+
+// ResetCalls forgets the counts and the mutating-call log (a test can set
+// a world up, reset, then assert on what the code under test did).
+func (s *Sim) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = map[CallKey]int{}
+	s.mutating = nil
+}
+
+func (s *Sim) nextRequestID() string {
+	n := s.reqSeq.Add(1)
+	return stableUUID("request", strconv.FormatUint(s.seed, 10), strconv.FormatUint(n, 10))
+}

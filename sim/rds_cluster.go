@@ -1,0 +1,221 @@
+package sim
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Aurora cluster and instance operations (world.md "Aurora clusters and
+// instances"), and the describes every RDS client uses.
+
+func describeDBClusters(c *call, x xw) *apiError {
+	max, after, err := c.paging(20, 100)
+	if err != nil {
+		return err
+	}
+	filters, err := c.p.filters()
+	if err != nil {
+		return err
+	}
+	for _, f := range filters {
+		switch f.name {
+		case "db-cluster-id", "db-cluster-resource-id", "engine":
+		default:
+			return errParamValue("Unrecognized filter name: %s.", truncate(f.name, 64))
+		}
+	}
+	w := c.w
+	var only *DBCluster
+	if id := c.p.str("DBClusterIdentifier"); id != "" {
+		if only = w.cluster(c.region, id); only == nil {
+			return errClusterNotFound(id)
+		}
+	}
+	ids, next := pageIDs(w.clOrder[c.region], after, max, func(id string) bool {
+		cl := w.clusters[key{c.region, id}]
+		if only != nil && cl != only {
+			return false
+		}
+		for _, f := range filters {
+			if !slices.ContainsFunc(f.values, func(v string) bool {
+				switch f.name {
+				case "db-cluster-id":
+					return strings.ToLower(v) == cl.ID || v == cl.ARN
+				case "db-cluster-resource-id":
+					return v == cl.ResourceID
+				default:
+					return v == cl.Engine
+				}
+			}) {
+				return false
+			}
+		}
+		return true
+	})
+	x.open("DBClusters")
+	for _, id := range ids {
+		w.writeCluster(x, "DBCluster", w.clusters[key{c.region, id}])
+	}
+	x.close("DBClusters")
+	x.strOpt("Marker", next)
+	return nil
+}
+
+// majorVersion is the part of an engine version that must match within a
+// global cluster: "8.0" for Aurora MySQL 8.0.mysql_aurora.3.05.2, "15" for
+// Aurora PostgreSQL 15.4.
+func majorVersion(engine, v string) string {
+	parts := strings.Split(v, ".")
+	if strings.Contains(engine, "mysql") && len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return parts[0]
+}
+
+func createDBCluster(c *call, x xw) *apiError {
+	id, err := c.required("DBClusterIdentifier")
+	if err != nil {
+		return err
+	}
+	engine, err := c.required("Engine")
+	if err != nil {
+		return err
+	}
+	w := c.w
+	id = strings.ToLower(id)
+	if w.clusters[key{c.region, id}] != nil {
+		return newErr("DBClusterAlreadyExistsFault", 400, "DB Cluster %s already exists.", id)
+	}
+	version := c.p.str("EngineVersion")
+	var g *GlobalCluster
+	if gid := c.p.str("GlobalClusterIdentifier"); gid != "" {
+		if g = w.gcs[strings.ToLower(gid)]; g == nil {
+			return errGlobalClusterNotFound(gid)
+		}
+		hasWriter := slices.ContainsFunc(g.Members, func(m GlobalClusterMember) bool { return m.IsWriter })
+		switch {
+		case g.Status != "available":
+			return errInvalidGlobalState("Global cluster %s is not available (status %s).", g.ID, g.Status)
+		case engine != g.Engine:
+			return errParamCombination("Engine %s does not match the engine %s of global cluster %s.", engine, g.Engine, g.ID)
+		case version != "" && majorVersion(engine, version) != majorVersion(g.Engine, g.EngineVersion):
+			return errParamCombination("Engine version %s does not match the major version of global cluster %s (%s).", version, g.ID, g.EngineVersion)
+		case hasWriter && (c.p.has("MasterUsername") || c.p.has("MasterUserPassword")):
+			return errParamCombination("A secondary cluster of global cluster %s takes its master credentials from the primary; do not give MasterUsername or MasterUserPassword.", g.ID)
+		}
+		if version == "" {
+			version = g.EngineVersion
+		}
+	}
+	cl := &DBCluster{ID: id, Region: c.region, Status: "creating", Engine: engine, EngineVersion: version,
+		DBSubnetGroup: c.p.str("DBSubnetGroupName"), VpcSecurityGroupIDs: c.p.strings("VpcSecurityGroupIds", "VpcSecurityGroupId"),
+		KmsKeyID: c.p.str("KmsKeyId"), MasterUsername: c.p.str("MasterUsername"),
+		ReplicationSource: c.p.str("ReplicationSourceIdentifier"), CreateTime: w.now}
+	if cl.Port, err = c.p.integer("Port", 0); err != nil {
+		return err
+	}
+	if cl.BackupRetentionPeriod, err = c.p.integer("BackupRetentionPeriod", 1); err != nil {
+		return err
+	}
+	for name, dst := range map[string]*bool{"StorageEncrypted": &cl.StorageEncrypted,
+		"EnableIAMDatabaseAuthentication": &cl.IAMDatabaseAuthentication, "DeletionProtection": &cl.DeletionProtection,
+		"CopyTagsToSnapshot": &cl.CopyTagsToSnapshot} {
+		if *dst, _, err = c.p.boolean(name); err != nil {
+			return err
+		}
+	}
+	w.fillClusterDefaults(cl)
+	w.putCluster(cl)
+	if g != nil {
+		writer := len(g.Members) == 0 // the first cluster of an empty global cluster is its primary
+		g.Members = append(g.Members, GlobalClusterMember{ClusterARN: cl.ARN, IsWriter: writer, SyncStatus: "connected"})
+		cl.GlobalClusterID = g.ID
+	}
+	w.timedStatus(c, cl.ARN, cl.Region, seconds(w.dur.CreateCluster), func(s string) { cl.Status = s }, "failed", "available")
+	w.writeCluster(x, "DBCluster", cl)
+	return nil
+}
+
+// timedStatus runs a one-phase create: at the end set(done); with a
+// halfway fault, half-way set(failed) instead.
+func (w *world) timedStatus(c *call, target, region string, d time.Duration, set func(string), failed, done string) *operation {
+	op := w.startOp(c.action, target, c.region, region)
+	if c.takeHalfway() {
+		op.then(d/2, func() { set(failed); w.finish(op, outcomeFailed) })
+	} else {
+		op.then(d, func() { set(done); w.finish(op, outcomeSucceeded) })
+	}
+	return op
+}
+
+func deleteDBCluster(c *call, x xw) *apiError {
+	id, err := c.required("DBClusterIdentifier")
+	if err != nil {
+		return err
+	}
+	w := c.w
+	cl := w.cluster(c.region, id)
+	if cl == nil {
+		return errClusterNotFound(id)
+	}
+	skip, final, err := c.finalSnapshot()
+	if err != nil {
+		return err
+	}
+	switch {
+	case cl.GlobalClusterID != "":
+		return errInvalidGlobalState("DB cluster %s is a member of global cluster %s; remove it from the global cluster first.", cl.ARN, cl.GlobalClusterID)
+	case slices.ContainsFunc(cl.Members, func(m DBClusterMember) bool {
+		in := w.insts[key{cl.Region, m.InstanceID}]
+		return in != nil && in.Status != "deleting"
+	}):
+		return errInvalidClusterState("Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
+	case cl.DeletionProtection:
+		return errParamCombination("Cannot delete protected Cluster, please disable deletion protection and try again.")
+	case cl.Status == "deleting":
+		return errInvalidClusterState("DB cluster %s is already being deleted.", cl.ID)
+	case !skip && final == "":
+		return errParamCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is true.")
+	}
+	if final != "" {
+		if err := w.takeSnapshot(c.region, final, cl.ID, "cluster"); err != nil {
+			return err
+		}
+	}
+	prev := cl.Status
+	cl.Status = "deleting"
+	op := w.startOp(c.action, cl.ARN, c.region, cl.Region)
+	d := seconds(w.dur.DeleteCluster)
+	if c.takeHalfway() {
+		op.then(d/2, func() { cl.Status = prev; w.finish(op, outcomeRolledBack) })
+	} else {
+		op.then(d, func() { w.removeCluster(cl); w.finish(op, outcomeSucceeded) })
+	}
+	w.writeCluster(x, "DBCluster", cl)
+	return nil
+}
+
+// finalSnapshot reads SkipFinalSnapshot and FinalDBSnapshotIdentifier,
+// which exclude each other.
+func (c *call) finalSnapshot() (skip bool, final string, err *apiError) {
+	skip, _, err = c.p.boolean("SkipFinalSnapshot")
+	if err != nil {
+		return false, "", err
+	}
+	final = c.p.str("FinalDBSnapshotIdentifier")
+	if skip && final != "" {
+		return false, "", errParamCombination("FinalDBSnapshotIdentifier cannot be given with SkipFinalSnapshot=true.")
+	}
+	return skip, final, nil
+}
+
+func (w *world) takeSnapshot(region, id, source, kind string) *apiError {
+	for _, s := range w.snapshots {
+		if s.Region == region && s.ID == id {
+			return newErr("DBSnapshotAlreadyExists", 400, "Cannot create the snapshot because a snapshot with the identifier %s already exists.", id)
+		}
+	}
+	w.snapshots = append(w.snapshots, Snapshot{Region: region, ID: id, SourceID: source, SourceKind: kind, Time: w.now})
+	return nil
+}

@@ -1,0 +1,319 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// maxBody bounds a request body; AWS Query and JSON requests are far smaller.
+const maxBody = 1 << 20
+
+// queryHandler answers a Query action by writing the inside of its
+// <ActionResult> element, or returns the AWS error to send instead.
+type queryHandler func(c *call, w xw) *apiError
+
+// jsonHandler answers a JSON 1.1 action with the value to marshal.
+type jsonHandler func(c *call) (any, *apiError)
+
+// service is one simulated AWS service, keyed by its SigV4 signing name.
+type service struct {
+	name    string
+	version string // Query Version
+	ns      string // Query XML namespace
+	json    bool
+	target  string // JSON X-Amz-Target prefix (before the '.')
+	query   map[string]queryHandler
+	jsonOps map[string]jsonHandler
+}
+
+// call is one API request on its way through a handler. Handlers run with
+// the Sim's lock held and the world advanced to now.
+type call struct {
+	sim    *Sim
+	w      *world
+	region string
+	svc    *service
+	action string
+	p      *params // Query parameters
+	body   []byte  // JSON body
+	reqID  string
+}
+
+// knownService reports whether a SigV4 signing name is simulated.
+func knownService(name string) bool {
+	switch name {
+	case "rds", "elasticache", "cloudformation", "sns", "sts", "ssm":
+		return true
+	}
+	return false
+}
+
+// ServeHTTP answers AWS API requests, and the admin API under /_sim/.
+func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_sim" || strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.admin.ServeHTTP(rw, r)
+		return
+	}
+	s.serveAPI(rw, r)
+}
+
+func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
+	reqID := s.nextRequestID()
+	jsonish := r.Header.Get("X-Amz-Target") != ""
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(rw, jsonish, "", newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", maxBody), reqID)
+		} else {
+			writeError(rw, jsonish, "", newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
+		}
+		return
+	}
+	region, svcName, aerr := credentialScope(r)
+	if aerr != nil {
+		writeError(rw, jsonish, "", aerr, reqID)
+		return
+	}
+	svc := s.services[svcName]
+	if svc == nil {
+		writeError(rw, jsonish, "", newErr("InvalidAction", 400,
+			"drorch sim does not simulate the %q service (simulated: rds, elasticache, cloudformation, sns, sts, ssm).", truncate(svcName, 40)), reqID)
+		return
+	}
+	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}
+	if aerr := c.parse(r); aerr != nil {
+		writeError(rw, svc.json, svc.ns, aerr, reqID)
+		return
+	}
+	s.handle(rw, r, c)
+}
+
+// parse finds the action (and for Query, the parameters) of a call.
+func (c *call) parse(r *http.Request) *apiError {
+	if c.svc.json {
+		prefix, op, ok := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+		if !ok || prefix != c.svc.target || c.svc.jsonOps[op] == nil {
+			return newErr("UnknownOperationException", 400, "Unknown operation %q.", truncate(r.Header.Get("X-Amz-Target"), 64))
+		}
+		c.action = op
+		return nil
+	}
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return newErr("MalformedQueryString", 400, "The query string is not valid URL encoding.")
+	}
+	if r.Method == http.MethodPost {
+		form, err := url.ParseQuery(string(c.body))
+		if err != nil {
+			return newErr("MalformedQueryString", 400, "The request body is not valid form encoding.")
+		}
+		for k, v := range form {
+			if _, dup := vals[k]; !dup {
+				vals[k] = v
+			}
+		}
+	}
+	p, aerr := parseQuery(vals)
+	if aerr != nil {
+		return aerr
+	}
+	c.p = p
+	c.action = p.str("Action")
+	switch {
+	case c.action == "":
+		return newErr("MissingAction", 400, "The request must contain the parameter Action.")
+	case c.svc.query[c.action] == nil:
+		return newErr("InvalidAction", 400, "The action %s is not valid for this web service.", truncate(c.action, 64))
+	case !p.has("Version"):
+		return errMissingParam("Version")
+	case p.str("Version") != c.svc.version:
+		return newErr("NoSuchVersion", 400, "The requested version (%s) of service %s does not exist.", truncate(p.str("Version"), 32), c.svc.name)
+	}
+	return nil
+}
+
+// handle applies faults, then runs the action against the world.
+func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
+	target := c.target()
+	s.mu.Lock()
+	s.countCall(c)
+	for logged := false; ; logged = true {
+		f, down := s.outage(c.region, c.svc.name, c.action)
+		if !down {
+			break
+		}
+		if !logged {
+			s.logMutating(c, target, s.virtualNow(), 0, "RegionOutage:"+f.Mode)
+		}
+		if f.Mode == ModeRefuse {
+			s.mu.Unlock()
+			s.logCall(c, 0, "refused")
+			abortConn(rw)
+			return
+		}
+		changed := s.faultsChanged
+		s.mu.Unlock()
+		select {
+		case <-r.Context().Done():
+			s.logCall(c, 0, "hung until the client gave up")
+			return
+		case <-s.closed:
+			abortConn(rw)
+			return
+		case <-changed:
+		}
+		s.mu.Lock()
+	}
+	var buf bytes.Buffer
+	aerr := s.injected(c.region, c.svc, c.action)
+	if aerr == nil {
+		s.sync()
+		c.w = s.w
+		aerr = c.run(&buf)
+	}
+	status, code := http.StatusOK, ""
+	if aerr != nil {
+		status, code = aerr.Status, aerr.Code
+	}
+	s.logMutating(c, target, s.w.now, status, code)
+	s.mu.Unlock()
+	s.logCall(c, status, code)
+	if aerr != nil {
+		writeError(rw, c.svc.json, c.svc.ns, aerr, c.reqID)
+		return
+	}
+	h := rw.Header()
+	h.Set("x-amzn-RequestId", c.reqID)
+	if c.svc.json {
+		h.Set("Content-Type", "application/x-amz-json-1.1")
+	} else {
+		h.Set("Content-Type", "text/xml")
+	}
+	rw.WriteHeader(http.StatusOK)
+	_, _ = rw.Write(buf.Bytes())
+}
+
+// run executes the action and writes its success body into buf.
+func (c *call) run(buf *bytes.Buffer) *apiError {
+	if c.svc.json {
+		v, aerr := c.svc.jsonOps[c.action](c)
+		if aerr != nil {
+			return aerr
+		}
+		if err := json.NewEncoder(buf).Encode(v); err != nil {
+			return newErr("InternalFailure", 500, "encode response: %v", err)
+		}
+		return nil
+	}
+	w := xw{buf}
+	buf.WriteString(`<` + c.action + `Response xmlns="` + c.svc.ns + `">`)
+	w.open(c.action + "Result")
+	if aerr := c.svc.query[c.action](c, w); aerr != nil {
+		buf.Reset()
+		return aerr
+	}
+	w.close(c.action + "Result")
+	w.open("ResponseMetadata")
+	w.str("RequestId", c.reqID)
+	w.close("ResponseMetadata")
+	w.close(c.action + "Response")
+	return nil
+}
+
+// target names the call's main resource for the call log.
+func (c *call) target() string {
+	if c.p == nil {
+		return ""
+	}
+	for _, name := range []string{"GlobalClusterIdentifier", "GlobalReplicationGroupId", "DBClusterIdentifier",
+		"DBInstanceIdentifier", "ReplicationGroupId", "TopicArn", "TargetArn"} {
+		if v := c.p.str(name); v != "" {
+			return truncate(v, 256)
+		}
+	}
+	return ""
+}
+
+// credentialScope reads region and service from the SigV4 credential scope
+// of the Authorization header or of a presigned URL's X-Amz-Credential.
+func credentialScope(r *http.Request) (region, service string, err *apiError) {
+	var cred string
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		_, rest, ok := strings.Cut(auth, "Credential=")
+		if !ok {
+			return "", "", newErr("IncompleteSignature", 400, "Authorization header requires 'Credential' parameter (SigV4: Credential=AKID/date/region/service/aws4_request).")
+		}
+		cred, _, _ = strings.Cut(rest, ",")
+	} else if q, perr := url.ParseQuery(r.URL.RawQuery); perr == nil && q.Get("X-Amz-Credential") != "" {
+		cred = q.Get("X-Amz-Credential")
+	} else {
+		return "", "", newErr("MissingAuthenticationToken", 403,
+			"Request is missing Authentication Token: drorch sim routes each request by the region and service of its SigV4 credential scope; sign requests (any access key works).")
+	}
+	parts := strings.Split(strings.TrimSpace(cred), "/")
+	if len(parts) != 5 || parts[2] == "" || parts[3] == "" || parts[4] != "aws4_request" {
+		return "", "", newErr("IncompleteSignature", 400, "Credential scope %q is not AKID/date/region/service/aws4_request.", truncate(cred, 80))
+	}
+	return parts[2], parts[3], nil
+}
+
+// writeError sends an AWS error in the service's protocol: the Query
+// ErrorResponse envelope, or a JSON body with __type.
+func writeError(rw http.ResponseWriter, jsonProto bool, ns string, e *apiError, reqID string) {
+	h := rw.Header()
+	h.Set("x-amzn-RequestId", reqID)
+	if jsonProto {
+		h.Set("Content-Type", "application/x-amz-json-1.1")
+		h.Set("X-Amzn-ErrorType", e.Code)
+		rw.WriteHeader(e.Status)
+		_ = json.NewEncoder(rw).Encode(map[string]string{"__type": e.Code, "message": e.Message})
+		return
+	}
+	var buf bytes.Buffer
+	w := xw{&buf}
+	if ns != "" {
+		buf.WriteString(`<ErrorResponse xmlns="` + ns + `">`)
+	} else {
+		buf.WriteString(`<ErrorResponse>`)
+	}
+	w.open("Error")
+	if e.sender() {
+		w.str("Type", "Sender")
+	} else {
+		w.str("Type", "Receiver")
+	}
+	w.str("Code", e.Code)
+	w.str("Message", e.Message)
+	w.close("Error")
+	w.str("RequestId", reqID)
+	w.close("ErrorResponse")
+	h.Set("Content-Type", "text/xml")
+	rw.WriteHeader(e.Status)
+	_, _ = rw.Write(buf.Bytes())
+}
+
+// abortConn drops the connection without an answer: a reset (linger 0)
+// when the connection can be hijacked, else net/http's abort.
+func abortConn(rw http.ResponseWriter) {
+	if hj, ok := rw.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+func (s *Sim) logCall(c *call, status int, code string) {
+	s.log.Debug("sim call", "region", c.region, "service", c.svc.name, "action", c.action, "status", status, "code", code)
+}
