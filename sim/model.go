@@ -73,29 +73,29 @@ type DBClusterMember struct {
 
 // DBInstance is an RDS instance: stand-alone, read replica or Aurora member.
 type DBInstance struct {
-	ID                        string    `json:"id"`
-	Region                    string    `json:"region"`
-	ARN                       string    `json:"arn"`
-	ResourceID                string    `json:"resourceId"`
-	Status                    string    `json:"status"`
-	Engine                    string    `json:"engine"`
-	EngineVersion             string    `json:"engineVersion"`
-	Class                     string    `json:"class"`
-	Port                      int       `json:"port"`
-	ClusterID                 string    `json:"clusterId,omitempty"`
-	DBSubnetGroup             string    `json:"dbSubnetGroup,omitempty"`
-	VpcSecurityGroupIDs       []string  `json:"vpcSecurityGroupIds,omitempty"`
-	KmsKeyID                  string    `json:"kmsKeyId,omitempty"`
-	StorageEncrypted          bool      `json:"storageEncrypted"`
-	MultiAZ                   bool      `json:"multiAZ"`
-	DeletionProtection        bool      `json:"deletionProtection"`
-	AutoMinorVersionUpgrade   bool      `json:"autoMinorVersionUpgrade"`
-	CopyTagsToSnapshot        bool      `json:"copyTagsToSnapshot"`
-	IAMDatabaseAuthentication bool      `json:"iamDatabaseAuthentication"`
-	MonitoringInterval        int       `json:"monitoringInterval"`
-	MonitoringRoleARN         string    `json:"monitoringRoleArn,omitempty"`
-	BackupRetentionPeriod     int       `json:"backupRetentionPeriod"`
-	AvailabilityZone          string    `json:"availabilityZone"`
+	ID                        string   `json:"id"`
+	Region                    string   `json:"region"`
+	ARN                       string   `json:"arn"`
+	ResourceID                string   `json:"resourceId"`
+	Status                    string   `json:"status"`
+	Engine                    string   `json:"engine"`
+	EngineVersion             string   `json:"engineVersion"`
+	Class                     string   `json:"class"`
+	Port                      int      `json:"port"`
+	ClusterID                 string   `json:"clusterId,omitempty"`
+	DBSubnetGroup             string   `json:"dbSubnetGroup,omitempty"`
+	VpcSecurityGroupIDs       []string `json:"vpcSecurityGroupIds,omitempty"`
+	KmsKeyID                  string   `json:"kmsKeyId,omitempty"`
+	StorageEncrypted          bool     `json:"storageEncrypted"`
+	MultiAZ                   bool     `json:"multiAZ"`
+	DeletionProtection        bool     `json:"deletionProtection"`
+	AutoMinorVersionUpgrade   bool     `json:"autoMinorVersionUpgrade"`
+	CopyTagsToSnapshot        bool     `json:"copyTagsToSnapshot"`
+	IAMDatabaseAuthentication bool     `json:"iamDatabaseAuthentication"`
+	MonitoringInterval        int      `json:"monitoringInterval"`
+	MonitoringRoleARN         string   `json:"monitoringRoleArn,omitempty"`
+	BackupRetentionPeriod     int      `json:"backupRetentionPeriod"`
+	AvailabilityZone          string   `json:"availabilityZone"`
 	// ReplicaSource is ReadReplicaSourceDBInstanceIdentifier: the source's
 	// id, or its ARN when the source is in another region.
 	ReplicaSource string `json:"replicaSource,omitempty"`
