@@ -1,0 +1,406 @@
+// Package engine runs a run: layers strictly in order, the resources of a
+// layer concurrently, each resource's steps in order with batched polling,
+// deadlines, cancellation and a journal entry around every mutating call, so
+// that a crashed or interrupted run can be resumed without repeating a
+// finished step.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"drorch/internal/clock"
+	"drorch/journal"
+	"drorch/resource"
+)
+
+// Settings tune the engine. The zero value of a field means its default.
+type Settings struct {
+	// FirstPoll is the first wait after a call is issued (default 1s);
+	// waits then grow by PollFactor (default 1.5) up to MaxPoll (default
+	// 15s), with ±Jitter (default 0.2) so that resources spread out.
+	FirstPoll  time.Duration
+	MaxPoll    time.Duration
+	PollFactor float64
+	Jitter     float64
+	// Concurrency caps the resources of a layer running at once (0 = all).
+	Concurrency int
+	// RunTimeout bounds the whole run (0 = none).
+	RunTimeout time.Duration
+	// StartGrace is how long a step may still look untouched after its call
+	// returned success before drorch says the operation never started
+	// (default 2m).
+	StartGrace time.Duration
+	// WriteAttempts bounds how often a call refused by throttling or a
+	// server error is re-made after state shows it did not happen (default 8).
+	WriteAttempts int
+	// Heartbeat is how often the run's lease is renewed and cancel requests
+	// are looked for (default 2s); a lease older than Stale (default 15s)
+	// marks the run as interrupted.
+	Heartbeat time.Duration
+	Stale     time.Duration
+}
+
+// WithDefaults returns s with every unset field at its default.
+func (s Settings) WithDefaults() Settings {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&s.FirstPoll, time.Second)
+	def(&s.MaxPoll, 15*time.Second)
+	def(&s.StartGrace, 2*time.Minute)
+	def(&s.Heartbeat, 2*time.Second)
+	def(&s.Stale, 15*time.Second)
+	if s.MaxPoll < s.FirstPoll {
+		s.MaxPoll = s.FirstPoll
+	}
+	if s.PollFactor < 1 {
+		s.PollFactor = 1.5
+	}
+	if s.Jitter < 0 || s.Jitter >= 1 {
+		s.Jitter = 0
+	} else if s.Jitter == 0 {
+		s.Jitter = 0.2
+	}
+	if s.WriteAttempts <= 0 {
+		s.WriteAttempts = 8
+	}
+	return s
+}
+
+// Plan is a validated, resolved and bound payload, ready to run: the RunSpec
+// the journal records and the bound resources, in run order.
+type Plan struct {
+	Spec   journal.RunSpec
+	Layers []PlanLayer
+}
+
+// PlanLayer is one layer of a Plan.
+type PlanLayer struct {
+	Number    int
+	Resources []PlanResource
+}
+
+// PlanResource is one bound resource with its journaled description.
+type PlanResource struct {
+	Spec     journal.ResourceSpec
+	Resource resource.Resource
+}
+
+// Locks returns every lock the plan's resources need, sorted, once each.
+func (p *Plan) Locks() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range p.Layers {
+		for _, r := range l.Resources {
+			for _, k := range r.Resource.Locks() {
+				if !seen[k] {
+					seen[k] = true
+					out = append(out, k)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Engine runs plans. All fields but Observer and Rand are required.
+type Engine struct {
+	Store journal.Store
+	Clock clock.Clock
+	// Env holds the real cloud interfaces; the engine wraps them per step.
+	Env   resource.Env
+	Batch BatchReader
+	// Process identifies this process as the owner of the runs it runs.
+	Process  journal.Process
+	Settings Settings
+	// Observer, if set, sees every event after it is journaled (live progress).
+	Observer func(journal.Event)
+	// Rand returns numbers in [0,1) for jitter (default math/rand/v2).
+	Rand func() float64
+
+	obsMu sync.Mutex
+}
+
+// ErrRunFinished is returned by Resume for a run that already ended.
+var ErrRunFinished = errors.New("run already finished")
+
+// Start creates a new run for p and runs it to the end. The run id is
+// returned even when the run fails; err is nil only if every resource
+// succeeded (or failed with continueOnError).
+func (e *Engine) Start(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+	now := e.Clock.Now()
+	if err := e.Store.Create(ctx, runID, now, p.Locks()); err != nil {
+		return nil, fmt.Errorf("create run %s: %w", runID, err)
+	}
+	if err := e.append(ctx, runID, journal.Event{Kind: journal.RunCreated, Layer: -1, Resource: -1, Data: mustJSON(p.Spec)}); err != nil {
+		return nil, fmt.Errorf("record run %s: %w", runID, err)
+	}
+	return e.execute(ctx, runID, p, journal.RunStarted)
+}
+
+// Resume continues an unfinished run: finished steps are not repeated; a step
+// whose call's outcome is unknown is decided by reading state.
+func (e *Engine) Resume(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+	st, err := e.state(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status.Terminal() {
+		return st, fmt.Errorf("resume %s: %w (%s)", runID, ErrRunFinished, st.Status)
+	}
+	return e.execute(ctx, runID, p, journal.RunResumed)
+}
+
+// state folds the run's journal.
+func (e *Engine) state(ctx context.Context, runID string) (*journal.RunState, error) {
+	evs, err := e.Store.Events(ctx, runID, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read run %s: %w", runID, err)
+	}
+	st, err := journal.Fold(evs)
+	if err != nil {
+		return nil, fmt.Errorf("fold run %s: %w", runID, err)
+	}
+	return st, nil
+}
+
+func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journal.Kind) (*journal.RunState, error) {
+	s := e.Settings.WithDefaults()
+	if err := e.Store.Claim(ctx, runID, e.Process.Owner, e.Clock.Now(), s.Stale); err != nil {
+		return nil, fmt.Errorf("claim run %s: %w", runID, err)
+	}
+	prior, err := e.state(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.append(ctx, runID, journal.Event{Kind: kind, Layer: -1, Resource: -1, Data: mustJSON(e.Process)}); err != nil {
+		return nil, err
+	}
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if s.RunTimeout > 0 {
+		var stop context.CancelFunc
+		runCtx, stop = context.WithTimeoutCause(runCtx, s.RunTimeout, fmt.Errorf("the run's deadline of %s passed", s.RunTimeout))
+		defer stop()
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.heartbeat(bg, runID, s, cancel) }()
+	rr := newRounds(e.Clock, e.Batch, e.Env.Read)
+	go func() { defer wg.Done(); rr.run(bg) }()
+
+	status, runErr := e.layers(runCtx, runID, p, prior, rr, s)
+
+	stopBG()
+	wg.Wait()
+	fin := journal.Event{Kind: journal.RunFinished, Layer: -1, Resource: -1, Data: mustJSON(journal.Outcome{Status: status})}
+	if runErr != nil {
+		fin.Error = runErr.Error()
+	}
+	if err := e.append(ctx, runID, fin); err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	if err := e.Store.Release(context.WithoutCancel(ctx), runID); err != nil {
+		return nil, errors.Join(runErr, fmt.Errorf("release run %s: %w", runID, err))
+	}
+	st, err := e.state(ctx, runID)
+	if err != nil {
+		return nil, errors.Join(runErr, err)
+	}
+	return st, runErr
+}
+
+// heartbeat renews the lease and turns a journaled cancel request (from
+// `drorch cancel` in another process) into cancellation of the run. It ticks
+// on wall time: leases are judged by other processes.
+func (e *Engine) heartbeat(ctx context.Context, runID string, s Settings, cancel context.CancelCauseFunc) {
+	var seen int64
+	tick := time.NewTicker(s.Heartbeat)
+	defer tick.Stop()
+	for {
+		if evs, err := e.Store.Events(ctx, runID, seen); err == nil {
+			for _, ev := range evs {
+				seen = ev.Seq
+				if ev.Kind == journal.RunCancelRequested {
+					cancel(fmt.Errorf("cancelled by %s", orDefault(ev.Message, "request")))
+				}
+			}
+		}
+		if err := e.Store.Heartbeat(ctx, runID, e.Process.Owner, e.Clock.Now()); errors.Is(err, journal.ErrNotOwner) {
+			cancel(fmt.Errorf("another process took over run %s", runID))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// layers runs the layers in order and returns the run's final status.
+func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journal.RunState, rr *rounds, s Settings) (journal.Status, error) {
+	for li, layer := range p.Layers {
+		var pl *journal.LayerState
+		if li < len(prior.Layers) {
+			pl = &prior.Layers[li]
+		}
+		if pl != nil && pl.Status.Terminal() {
+			if pl.Status != journal.StatusSucceeded {
+				return pl.Status, fmt.Errorf("layer %d %s", layer.Number, pl.Status)
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return journal.StatusCancelled, context.Cause(ctx)
+		}
+		if pl == nil || pl.Status == journal.StatusPending {
+			if err := e.append(ctx, runID, journal.Event{Kind: journal.LayerStarted, Layer: li, Resource: -1}); err != nil {
+				return journal.StatusFailed, err
+			}
+		}
+		status, err := e.layer(ctx, runID, li, layer, pl, rr, s)
+		if aerr := e.append(ctx, runID, journal.Event{Kind: journal.LayerFinished, Layer: li, Resource: -1,
+			Data: mustJSON(journal.Outcome{Status: status}), Error: errString(err)}); aerr != nil {
+			return journal.StatusFailed, errors.Join(err, aerr)
+		}
+		if status != journal.StatusSucceeded {
+			return status, fmt.Errorf("layer %d: %w", layer.Number, err)
+		}
+	}
+	return journal.StatusSucceeded, nil
+}
+
+// layer runs one layer's resources concurrently. A failed resource lets the
+// others finish; the layer fails unless every failure had continueOnError.
+func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLayer, prior *journal.LayerState, rr *rounds, s Settings) (journal.Status, error) {
+	// One batched read of everything the layer watches serves every
+	// resource's first look.
+	var keys []resource.Key
+	for _, r := range layer.Resources {
+		keys = append(keys, r.Resource.Watch()...)
+	}
+	first := newSnapshot(e.Env.Read)
+	first.fetch(ctx, e.Batch, keys)
+
+	sem := make(chan struct{}, max(s.Concurrency, len(layer.Resources), 1))
+	if s.Concurrency > 0 {
+		sem = make(chan struct{}, s.Concurrency)
+	}
+	type result struct {
+		status journal.Status
+		err    error
+	}
+	results := make([]result, len(layer.Resources))
+	var wg sync.WaitGroup
+	for ri, r := range layer.Resources {
+		var pr *journal.ResourceState
+		if prior != nil && ri < len(prior.Resources) {
+			pr = &prior.Resources[ri]
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				results[ri] = result{journal.StatusCancelled, context.Cause(ctx)}
+				return
+			}
+			rn := &resourceRun{e: e, s: s, runID: runID, layer: li, index: ri, pr: r, prior: pr, rounds: rr, first: first}
+			st, err := rn.run(ctx)
+			results[ri] = result{st, err}
+		}()
+	}
+	wg.Wait()
+
+	status := journal.StatusSucceeded
+	var errs []error
+	for ri, res := range results {
+		switch res.status {
+		case journal.StatusSucceeded, journal.StatusAlreadyDone:
+		case journal.StatusCancelled:
+			status = journal.StatusCancelled
+			errs = append(errs, fmt.Errorf("%s: %w", layer.Resources[ri].Spec.Name, res.err))
+		default:
+			if layer.Resources[ri].Spec.ContinueOnError {
+				continue
+			}
+			if status != journal.StatusCancelled {
+				status = journal.StatusFailed
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", layer.Resources[ri].Spec.Name, res.err))
+		}
+	}
+	return status, errors.Join(errs...)
+}
+
+// append journals events and shows them to the observer. It runs on a
+// context the operator's cancellation cannot cut short, so that what
+// happened is always written.
+func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event) error {
+	now := e.Clock.Now()
+	for i := range evs {
+		evs[i].RunID = runID
+		if evs[i].Time.IsZero() {
+			evs[i].Time = now
+		}
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	out, err := e.Store.Append(wctx, runID, evs...)
+	if err != nil {
+		return fmt.Errorf("journal run %s: %w", runID, err)
+	}
+	if e.Observer != nil {
+		e.obsMu.Lock()
+		for _, ev := range out {
+			e.Observer(ev)
+		}
+		e.obsMu.Unlock()
+	}
+	return nil
+}
+
+func (e *Engine) random() float64 {
+	if e.Rand != nil {
+		return e.Rand()
+	}
+	return rand.Float64()
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("engine: marshal %T: %v", v, err)) // only plain structs are marshalled
+	}
+	return b
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
