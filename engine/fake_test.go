@@ -108,7 +108,9 @@ func (w *world) DBCluster(context.Context, string, string) (*resource.DBCluster,
 func (w *world) GlobalReplicationGroup(context.Context, string, string) (*resource.GlobalReplicationGroup, error) {
 	return nil, &resource.APIError{Kind: resource.KindNotFound}
 }
-func (w *world) GlobalClusters(context.Context, string) ([]resource.GlobalCluster, error) { return nil, nil }
+func (w *world) GlobalClusters(context.Context, string) ([]resource.GlobalCluster, error) {
+	return nil, nil
+}
 func (w *world) DBClusters(context.Context, string, []string) ([]resource.DBCluster, error) {
 	return nil, nil
 }
@@ -194,7 +196,7 @@ func (p promoteRes) Steps() []resource.Step { return []resource.Step{promoteStep
 func (p promoteRes) Watch() []resource.Key {
 	return []resource.Key{{Kind: resource.KeyDBInstance, Region: p.region, ID: p.id}}
 }
-func (p promoteRes) Locks() []string { return []string{"rds-instance:" + p.region + ":" + p.id} }
+func (p promoteRes) Locks() []string                    { return []string{"rds-instance:" + p.region + ":" + p.id} }
 func (p promoteRes) Permissions() []resource.Permission { return nil }
 func (p promoteRes) Timeout() time.Duration {
 	if p.timeout > 0 {
