@@ -34,6 +34,16 @@ func Verdictf(state State, format string, a ...any) Verdict {
 	return Verdict{State: state, Reason: fmt.Sprintf(format, a...)}
 }
 
+// GoalOf turns the verdict of a type's last step into a Goal verdict: Done
+// when the end state holds, Ready (there is work to do) otherwise, with the
+// same reason. Types whose goal is their last step's end state use it.
+func GoalOf(v Verdict) Verdict {
+	if v.State != Done {
+		v.State = Ready
+	}
+	return v
+}
+
 // Stuck reports whether an RDS cluster or instance status is one that
 // waiting will not turn into `available` (deleting, failed, stopped,
 // incompatible-*, ...): a check seeing it blocks instead of waiting out the

@@ -83,15 +83,6 @@ func describeMember(m resource.GlobalClusterMember) string {
 // notFound reports whether err says the resource does not exist.
 func notFound(err error) bool { return errors.Is(err, resource.ErrNotFound) }
 
-// goal turns the verdict of a type's last check into a Goal verdict: Done
-// when the end state holds, Ready (there is work to do) otherwise.
-func goal(v resource.Verdict) resource.Verdict {
-	if v.State != resource.Done {
-		v.State = resource.Ready
-	}
-	return v
-}
-
 // IAM resource ARNs.
 
 func globalClusterARN(partition, account, id string) string {

@@ -190,5 +190,5 @@ func (s *secondary) Goal(ctx context.Context, env *resource.Env) (resource.Verdi
 		return resource.Verdictf(resource.Ready, "%s (%s) is not a secondary of global cluster %s", s.name, s.region, s.global), nil
 	}
 	v, err := s.instanceState(ctx, env)
-	return goal(v), err
+	return resource.GoalOf(v), err
 }

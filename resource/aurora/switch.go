@@ -124,7 +124,7 @@ func (s *globalSwitch) Steps() []resource.Step {
 
 func (s *globalSwitch) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
 	v, err := s.check(ctx, env)
-	return goal(v), err
+	return resource.GoalOf(v), err
 }
 
 // read describes the global cluster from the target's region.

@@ -80,7 +80,7 @@ func (d *detach) Steps() []resource.Step {
 
 func (d *detach) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
 	v, err := d.check(ctx, env)
-	return goal(v), err
+	return resource.GoalOf(v), err
 }
 
 // state reads the target cluster and, while it is in a global cluster, that

@@ -1,0 +1,165 @@
+package rds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"drorch/manifest"
+	"drorch/resource"
+)
+
+// Promote is the PromoteRDSReadReplica type: make a cross-region read
+// replica a stand-alone writable instance, calling only its own region.
+type Promote struct{}
+
+// Spec returns PromoteSpec.
+func (Promote) Spec() manifest.TypeSpec { return PromoteSpec() }
+
+// Bind takes the region from TargetClusterIdentifier when given (its id
+// must be RDSInstanceIdentifier), else from --region.
+func (Promote) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
+	id := p.String("RDSInstanceIdentifier")
+	pr := &promote{id: id, region: c.HomeRegion, partition: "aws", account: c.Account}
+	if v := p.String("TargetClusterIdentifier"); v != "" {
+		a, err := resource.ParseARN(v)
+		if err != nil || a.Service != "rds" || a.Region == "" || !strings.HasPrefix(a.Resource, "db:") {
+			return nil, []manifest.Problem{{Field: "TargetClusterIdentifier",
+				Message: fmt.Sprintf("%q is not an RDS instance ARN", v),
+				Fix:     "give the replica's ARN, e.g. arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance, or leave it out"}}
+		}
+		if a.ID() != id {
+			return nil, []manifest.Problem{{Field: "TargetClusterIdentifier",
+				Message: fmt.Sprintf("TargetClusterIdentifier names instance %s but RDSInstanceIdentifier is %s", a.ID(), id),
+				Fix:     "make both name the read replica to promote"}}
+		}
+		pr.region, pr.partition, pr.account = a.Region, a.Partition, a.Account
+	}
+	if pr.region == "" {
+		return nil, []manifest.Problem{{Field: "TargetClusterIdentifier",
+			Message: "the replica's region is unknown: TargetClusterIdentifier is not given and drorch has no --region",
+			Fix:     "run drorch with --region <the replica's region>, or give TargetClusterIdentifier"}}
+	}
+	pr.account = resource.OrAny(pr.account)
+	return pr, nil
+}
+
+// promote is a bound PromoteRDSReadReplica.
+type promote struct {
+	id        string
+	region    string
+	partition string
+	account   string
+}
+
+func (r *promote) Region() string         { return r.region }
+func (r *promote) Timeout() time.Duration { return time.Hour }
+func (r *promote) Locks() []string        { return []string{instanceLock(r.region, r.id)} }
+
+func (r *promote) Watch() []resource.Key {
+	return []resource.Key{{Kind: resource.KeyDBInstance, Region: r.region, ID: r.id}}
+}
+
+func (r *promote) Permissions() []resource.Permission {
+	arn := instanceARN(r.partition, r.region, r.account, r.id)
+	return []resource.Permission{
+		{Actions: []string{"rds:PromoteReadReplica"}, Resources: []string{arn}},
+		{Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{arn}},
+	}
+}
+
+func (r *promote) Steps() []resource.Step {
+	return []resource.Step{resource.FuncStep{
+		StepName: "promote",
+		StepCalls: []resource.Call{{Service: "rds", Action: "PromoteReadReplica", Region: r.region,
+			Args: map[string]string{"DBInstanceIdentifier": r.id}}},
+		CheckFunc: r.check,
+		DoFunc: func(ctx context.Context, env *resource.Env) error {
+			if err := env.Instances.PromoteReadReplica(ctx, r.region, r.id); err != nil {
+				return fmt.Errorf("promote read replica %s in %s: %w", r.id, r.region, err)
+			}
+			return nil
+		},
+	}}
+}
+
+func (r *promote) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	v, err := r.check(ctx, env)
+	return resource.GoalOf(v), err
+}
+
+func (r *promote) check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	in, err := env.Read.DBInstance(ctx, r.region, r.id)
+	if errors.Is(err, resource.ErrNotFound) {
+		return r.missing(), nil
+	}
+	if err != nil {
+		return resource.Verdict{}, fmt.Errorf("describe instance %s in %s: %w", r.id, r.region, err)
+	}
+	return r.judge(in), nil
+}
+
+func (r *promote) missing() resource.Verdict {
+	return resource.Verdictf(resource.Blocked, "instance %s not found in %s: check RDSInstanceIdentifier and the region (TargetClusterIdentifier or --region)", r.id, r.region)
+}
+
+func (r *promote) judge(in *resource.DBInstance) resource.Verdict {
+	switch {
+	case in.ReplicaSource == "" && in.Status == "available":
+		return resource.Verdictf(resource.Done, "%s (%s) is available with no replication source: a stand-alone writable instance", r.id, r.region)
+	case resource.Stuck(in.Status):
+		return resource.Verdictf(resource.Blocked, "%s (%s) is %s: it cannot be promoted", r.id, r.region, in.Status)
+	case in.ReplicaSource == "":
+		return resource.Verdictf(resource.InProgress, "%s (%s) has no replication source any more and is %s", r.id, r.region, in.Status)
+	case in.Status == "available":
+		return resource.Verdictf(resource.Ready, "%s (%s) is an available read replica of %s", r.id, r.region, in.ReplicaSource)
+	}
+	return resource.Verdictf(resource.InProgress, "%s (%s) is %s, still a replica of %s", r.id, r.region, in.Status, in.ReplicaSource)
+}
+
+func (r *promote) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+	var pf resource.Preflight
+	in, err := env.Read.DBInstance(ctx, r.region, r.id)
+	switch {
+	case errors.Is(err, resource.ErrNotFound):
+		pf.Blockers = append(pf.Blockers, r.missing().Reason)
+		return pf, nil
+	case err != nil:
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot read instance %s in %s, where the promotion is made: %v", r.id, r.region, err))
+		return pf, nil
+	}
+	pf.State = append(pf.State, fmt.Sprintf("instance %s (%s): %s, %s %s", r.id, r.region, in.Status, in.Engine, in.Class))
+	v := r.judge(in)
+	switch v.State {
+	case resource.Done:
+		pf.AlreadyDone = true
+		pf.State = append(pf.State, "already done: "+v.Reason)
+		return pf, nil
+	case resource.Blocked:
+		pf.Blockers = append(pf.Blockers, v.Reason)
+		return pf, nil
+	}
+	pf.State = append(pf.State, fmt.Sprintf("replicates from %s, replication %s", in.ReplicaSource, orUnreported(in.ReplicationStatus)))
+	if in.ReplicationStatus != "replicating" {
+		pf.Warnings = append(pf.Warnings, fmt.Sprintf("replication of %s is %s, not replicating: it may be behind its source, and writes not yet replicated are lost when it is promoted",
+			r.id, orUnreported(in.ReplicationStatus)))
+	}
+	pf.Warnings = append(pf.Warnings, fmt.Sprintf("promoting %s ends replication from %s for good: writes to the source not yet replicated are lost, and a new replica must be created to fail back (CreateRDSReadReplica)",
+		r.id, in.ReplicaSource))
+	return pf, nil
+}
+
+func orUnreported(s string) string {
+	if s == "" {
+		return "not reported"
+	}
+	return s
+}
+
+func instanceARN(partition, region, account, id string) string {
+	return resource.ARN{Partition: partition, Service: "rds", Region: region, Account: account, Resource: "db:" + id}.String()
+}
+
+func instanceLock(region, id string) string { return "rds-instance:" + region + ":" + id }
