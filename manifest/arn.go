@@ -99,7 +99,7 @@ func checkARN(s string, w arnWant) string {
 	a, err := ParseARN(s)
 	if err != nil {
 		if looksLikeIdentifier(s) {
-			return "it looks like an identifier; this parameter takes the full ARN"
+			return "it is an identifier, not an ARN"
 		}
 		return err.Error()
 	}

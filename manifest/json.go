@@ -122,9 +122,11 @@ func jsonSyntaxProblem(data []byte, ls lines, err error) Problem {
 	r, _ := utf8.DecodeRune(data[bad:])
 	found := fmt.Sprintf("%q", string(r))
 	switch {
-	case (r == '}' || r == ']') && prevNonBlank(data, bad) == ',':
-		p.Message = "malformed JSON: trailing comma before " + found
-		p.Fix = "remove the comma after the last element (JSON allows none)"
+	case (r == '}' || r == ']') && prevNonBlank(data, bad) >= 0 && data[prevNonBlank(data, bad)] == ',':
+		closeLine, closeCol := p.Line, p.Column
+		p.Line, p.Column = ls.at(prevNonBlank(data, bad))
+		p.Message = fmt.Sprintf("malformed JSON: trailing comma before the %s at line %d, column %d", found, closeLine, closeCol)
+		p.Fix = "remove this comma: JSON allows none after the last element"
 	case strings.Contains(msg, "after top-level value"):
 		p.Message = "malformed JSON: " + found + " after the end of the payload object"
 		p.Fix = "a payload is one JSON object: remove what follows its closing }"
@@ -205,13 +207,14 @@ func truncatedProblem(data []byte, ls lines) Problem {
 	return p
 }
 
-func prevNonBlank(data []byte, i int) byte {
+// prevNonBlank returns the offset of the last non-blank byte before i, or -1.
+func prevNonBlank(data []byte, i int) int {
 	for i--; i >= 0; i-- {
 		switch data[i] {
 		case ' ', '\t', '\r', '\n':
 			continue
 		}
-		return data[i]
+		return i
 	}
-	return 0
+	return -1
 }

@@ -115,7 +115,7 @@ type Problem struct {
 	Message       string // what is wrong
 	Fix           string // what to do
 	// Line and Column locate the problem in the payload file (1-based; 0
-	// when unknown). Error shows them only for problems outside any layer,
+	// when unknown; a Column of 0 with a Line means "somewhere on the line"). Error shows them only for problems outside any layer,
 	// where they are the only way to find the spot.
 	Line, Column int
 }
@@ -143,11 +143,14 @@ func (p Problem) Error() string {
 		fmt.Fprintf(&b, "%s", p.Field)
 	}
 	if p.LayerIndex < 0 && p.Line > 0 {
-		if b.Len() > 0 {
-			fmt.Fprintf(&b, " (line %d, column %d)", p.Line, p.Column)
-		} else {
-			fmt.Fprintf(&b, "line %d, column %d", p.Line, p.Column)
+		where := fmt.Sprintf("line %d", p.Line)
+		if p.Column > 0 {
+			where += fmt.Sprintf(", column %d", p.Column)
 		}
+		if b.Len() > 0 {
+			where = " (" + where + ")"
+		}
+		b.WriteString(where)
 	}
 	if b.Len() > 0 {
 		b.WriteString(": ")

@@ -117,7 +117,7 @@ func describeKind(spec ParamSpec) string {
 		}
 		return "a whole number"
 	case KindRegion:
-		return "an AWS region name such as us-west-2"
+		return "an AWS region name"
 	case KindClusterARN:
 		return "a DB cluster ARN, arn:aws:rds:<region>:<account>:cluster:<cluster-id>"
 	case KindInstanceARN:
@@ -179,10 +179,15 @@ func checkValue(spec ParamSpec, v string) *ValueError {
 }
 
 func arnError(v, problem string, w arnWant) *ValueError {
-	if why := checkARN(v, w); why != "" {
-		return &ValueError{Problem: problem, Detail: why}
+	why := checkARN(v, w)
+	if why == "" {
+		return nil
 	}
-	return nil
+	e := &ValueError{Problem: problem, Detail: why}
+	if w.service == "rds" && looksLikeIdentifier(v) {
+		e.Fix = fmt.Sprintf("write the ARN, arn:aws:rds:<region>:<account>:%s:%s", w.types[0], v)
+	}
+	return e
 }
 
 // identifierWhy says what is wrong with an identifier ("" if nothing).

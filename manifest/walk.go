@@ -77,7 +77,7 @@ func (w *walker) members(a at, obj *node, known []string, what string) (map[stri
 	for _, m := range obj.members {
 		if first, dup := byKey[m.key]; dup {
 			w.add(a, &node{line: m.line, col: m.col}, m.key,
-				fmt.Sprintf("written twice (line %d and line %d)", first.line, m.line),
+				fmt.Sprintf("written twice (lines %d and %d)", first.line, m.line),
 				"keep only one: the second one is ignored")
 			continue
 		}
@@ -108,8 +108,11 @@ func (w *walker) payload(root *node) {
 	top := at{-1, -1}
 	if root.kind != nodeObject {
 		w.n.stateBad = true
-		w.add(top, root, "", "the payload must be an object, not "+root.kind.what(),
-			`write {"StatePayload": [{"layer": 1, "resources": [...]}]}`)
+		fix := `write {"StatePayload": [{"layer": 1, "resources": [...]}]}`
+		if root.kind == nodeArray {
+			fix = `wrap the layers in an object: {"StatePayload": [...]}`
+		}
+		w.add(top, root, "", "the payload must be an object, not "+root.kind.what(), fix)
 		return
 	}
 	byKey, suggested := w.members(top, root, payloadKeys, "the payload")
@@ -307,7 +310,7 @@ func (w *walker) parameters(a at, ps pos, n *node) map[string]string {
 		case nodeNull:
 			w.n.valueBad[f] = true
 			w.add(a, v, m.key, "null is not a value",
-				`write the value in quotes, or leave the parameter out to use its default`)
+				`write the value in quotes, or leave the parameter out if it is optional`)
 		case nodeBad:
 			w.n.valueBad[f] = true
 			w.add(a, v, m.key, v.text, v.fix)

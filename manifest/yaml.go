@@ -68,14 +68,20 @@ func yamlSyntaxProblem(err error) Problem {
 	p := Problem{LayerIndex: -1, ResourceIndex: -1,
 		Fix: "check indentation and quoting near that line; a value starting with ! is a tag: write !Import <export-name>, or quote the value"}
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Column = 1
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+	m := yamlLineRE.FindStringSubmatch(msg)
+	if m == nil {
+		p.Message = "malformed YAML: " + strings.TrimPrefix(msg, "yaml: ")
+		return p
 	}
-	p.Message = "malformed YAML: " + msg
+	p.Line, _ = strconv.Atoi(m[1])
+	p.Message = "malformed YAML: " + m[2]
+	if strings.HasPrefix(m[2], "did not find expected") {
+		// The parser names the line, counted from 0, where the enclosing
+		// block or flow collection starts, not the line at fault.
+		p.Line++
+		p.Message += " in the block that starts at this line"
+		p.Fix = "check the indentation of the lines of this block (siblings line up, children are indented more), and quoting; a value starting with ! is a tag: write !Import <export-name>, or quote the value"
+	}
 	return p
 }
 
