@@ -11,9 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"drorch/awsapi"
+	"drorch/engine"
 	"drorch/ref"
 	"drorch/resource"
 )
+
+// The engine's batch reads, implemented by *Clients.
+var _ engine.BatchReader = (*awsapi.Clients)(nil)
 
 // dummyCreds are what the simulator and moto accept.
 func dummyCreds() aws.CredentialsProvider {
@@ -93,4 +97,9 @@ type refExport = ref.Export
 func asAPIError(err error) (*resource.APIError, bool) {
 	var ae *resource.APIError
 	return ae, errors.As(err, &ae)
+}
+
+func errorsIsCanceled(err error) bool {
+	_, isAPI := asAPIError(err)
+	return !isAPI && errors.Is(err, context.Canceled)
 }

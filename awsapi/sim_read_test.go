@@ -1,0 +1,162 @@
+package awsapi_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+
+	"drorch/ref"
+	"drorch/resource"
+	"drorch/sim"
+)
+
+// TestSimSeedReads: every read of the seed scenario (world.md), through the
+// real SDK, as drorch's domain types (golden files under testdata/seed/).
+func TestSimSeedReads(t *testing.T) {
+	t.Parallel()
+	e := newSim(t, nil, nil)
+	ctx := context.Background()
+
+	for _, region := range []string{east, west} {
+		gc := res(e.c.GlobalCluster(ctx, region, "dr-globaldb-cluster-mysql")).must(t)
+		golden(t, "seed/global-cluster", gc)
+
+		gcs := res(e.c.GlobalClusters(ctx, region)).must(t)
+		if len(gcs) != 1 || gcs[0].ID != gc.ID {
+			t.Errorf("GlobalClusters(%s) = %+v", region, gcs)
+		}
+
+		grg := res(e.c.GlobalReplicationGroup(ctx, region, "ldgnf-demo-redis-global-datastore")).must(t)
+		golden(t, "seed/global-replication-group", grg)
+		grgs := res(e.c.GlobalReplicationGroups(ctx, region)).must(t)
+		if len(grgs) != 1 || grgs[0].ID != grg.ID || len(grgs[0].Members) != 2 {
+			t.Errorf("GlobalReplicationGroups(%s) = %+v", region, grgs)
+		}
+	}
+
+	clusters := map[string]*resource.DBCluster{
+		east: res(e.c.DBCluster(ctx, east, "dbcluster-01")).must(t),
+		west: res(e.c.DBCluster(ctx, west, clusterARN(west, "dbcluster-02"))).must(t),
+	}
+	golden(t, "seed/db-clusters", clusters)
+
+	instances := map[string]*resource.DBInstance{}
+	for region, ids := range map[string][]string{
+		east: {"dbcluster-01-use1-instance-1", "rds-mysql-instance"},
+		west: {"dbcluster-02-usw2-instance-2", dbARN(west, "rds-mysql-instance")},
+	} {
+		for _, id := range ids {
+			instances[region+"/"+id] = res(e.c.DBInstance(ctx, region, id)).must(t)
+		}
+	}
+	golden(t, "seed/db-instances", instances)
+
+	exports := map[string][]ref.Export{}
+	for _, region := range []string{east, west} {
+		page, next := mustPage(t, e.c, region, "")
+		if next != "" {
+			t.Errorf("seed exports of %s need more than one page", region)
+		}
+		sort.Slice(page, func(i, j int) bool { return page[i].Name < page[j].Name })
+		exports[region] = page
+	}
+	golden(t, "seed/exports", exports)
+
+	p := res(e.c.GetParameter(ctx, west, "/dr-orchestrator/demo/global-cluster-id", true)).must(t)
+	if p != (ref.Parameter{Name: "/dr-orchestrator/demo/global-cluster-id", Type: "String", Value: "dr-globaldb-cluster-mysql", Version: 1}) {
+		t.Errorf("String parameter = %+v", p)
+	}
+	p = res(e.c.GetParameter(ctx, west, "/dr-orchestrator/demo/global-cluster-id:1", false)).must(t)
+	if p.Value != "dr-globaldb-cluster-mysql" || p.Version != 1 {
+		t.Errorf("String parameter, version 1 = %+v", p)
+	}
+	s := res(e.c.GetParameter(ctx, east, "/dr-orchestrator/demo/db-password", true)).must(t)
+	if s.Type != "SecureString" || s.Value != "s3cr3t-demo-password" {
+		t.Errorf("decrypted SecureString: type %q, right value %v", s.Type, s.Value == "s3cr3t-demo-password")
+	}
+	enc := res(e.c.GetParameter(ctx, east, "/dr-orchestrator/demo/db-password", false)).must(t)
+	if enc.Type != "SecureString" || enc.Value == "s3cr3t-demo-password" || enc.Value == "" {
+		t.Errorf("SecureString without decryption must come back encrypted, not plain or empty")
+	}
+
+	if id := res(e.c.AccountID(ctx, west)).must(t); id != acct {
+		t.Errorf("account = %q", id)
+	}
+	if id := res(e.c.AccountID(ctx, east)).must(t); id != acct {
+		t.Errorf("account = %q", id)
+	}
+	if n := e.sim.CallCount(west, "sts", "GetCallerIdentity") + e.sim.CallCount(east, "sts", "GetCallerIdentity"); n != 1 {
+		t.Errorf("GetCallerIdentity made %d times, want once per process", n)
+	}
+}
+
+// TestSimBatchReads: several ids (and ARNs) per call, 100 filter values a
+// call, every page; ids that match nothing are simply absent.
+func TestSimBatchReads(t *testing.T) {
+	t.Parallel()
+	sc := sim.NewScenario("batch", east, west)
+	var ids []string
+	for i := 0; i < 130; i++ {
+		id := fmt.Sprintf("app-%03d", i)
+		sc.AddAuroraGlobal(id, east, west)
+		ids = append(ids, id+"-"+west)
+	}
+	sc.Exports[west] = map[string]string{}
+	for i := 0; i < 250; i++ {
+		sc.Exports[west][fmt.Sprintf("export-%03d", i)] = fmt.Sprintf("value-%03d", i)
+	}
+	e := newSim(t, sc, nil)
+	ctx := context.Background()
+
+	// Mix ids and an ARN, plus one that does not exist.
+	ids[5] = clusterARN(west, ids[5])
+	ids = append(ids, "no-such-cluster")
+	cls := res(e.c.DBClusters(ctx, west, ids)).must(t)
+	if len(cls) != 130 {
+		t.Errorf("DBClusters: %d clusters, want 130", len(cls))
+	}
+	if n := e.sim.CallCount(west, "rds", "DescribeDBClusters"); n != 2 {
+		t.Errorf("DBClusters made %d calls for 131 ids, want 2", n)
+	}
+	for _, c := range cls {
+		if c.Region != west || c.GlobalClusterID == "" || len(c.Members) != 1 {
+			t.Errorf("cluster %+v", c)
+			break
+		}
+	}
+
+	var instIDs []string
+	for i := 0; i < 130; i++ {
+		instIDs = append(instIDs, fmt.Sprintf("app-%03d-%s-1", i, east))
+	}
+	ins := res(e.c.DBInstances(ctx, east, instIDs)).must(t)
+	if len(ins) != 130 || ins[0].ClusterID == "" {
+		t.Errorf("DBInstances: %d instances, first %+v", len(ins), ins[0])
+	}
+
+	gcs := res(e.c.GlobalClusters(ctx, west)).must(t)
+	if len(gcs) != 130 {
+		t.Errorf("GlobalClusters: %d, want 130 over every page", len(gcs))
+	}
+	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n < 2 {
+		t.Errorf("GlobalClusters read 130 global clusters in %d call(s); the simulator pages at 100", n)
+	}
+
+	seen := map[string]bool{}
+	token, pagesRead := "", 0
+	for {
+		page, next := mustPage(t, e.c, west, token)
+		pagesRead++
+		for _, x := range page {
+			seen[x.Name] = true
+		}
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	if len(seen) != 250 || pagesRead != 3 {
+		t.Errorf("ListExports: %d exports in %d pages, want 250 in 3", len(seen), pagesRead)
+	}
+}
