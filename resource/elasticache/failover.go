@@ -1,0 +1,150 @@
+package elasticache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"drorch/manifest"
+	"drorch/resource"
+)
+
+// Failover is the FailoverElastiCacheCluster type: make the replication
+// group in TargetRegion the primary of its global datastore, calling only
+// TargetRegion.
+type Failover struct{}
+
+// Spec returns FailoverSpec.
+func (Failover) Spec() manifest.TypeSpec { return FailoverSpec() }
+
+// Bind needs no cross-field rule: the member is checked against AWS.
+func (Failover) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
+	return &failover{
+		global: p.String("GlobalReplicationGroupId"), region: p.String("TargetRegion"),
+		group: p.String("TargetReplicationGroupId"), account: resource.OrAny(c.Account),
+	}, nil
+}
+
+// failover is a bound FailoverElastiCacheCluster.
+type failover struct {
+	global  string
+	region  string // TargetRegion
+	group   string // TargetReplicationGroupId
+	account string
+}
+
+func (f *failover) Region() string         { return f.region }
+func (f *failover) Timeout() time.Duration { return 30 * time.Minute }
+func (f *failover) Locks() []string        { return []string{"elasticache-global-datastore:" + f.global} }
+
+func (f *failover) Watch() []resource.Key {
+	return []resource.Key{{Kind: resource.KeyGlobalReplicationGroup, Region: f.region, ID: f.global}}
+}
+
+func (f *failover) Permissions() []resource.Permission {
+	g := resource.ARN{Partition: "aws", Service: "elasticache", Account: f.account, Resource: "globalreplicationgroup:" + f.global}.String()
+	rg := resource.ARN{Partition: "aws", Service: "elasticache", Region: f.region, Account: f.account, Resource: "replicationgroup:" + f.group}.String()
+	return []resource.Permission{
+		{Actions: []string{"elasticache:FailoverGlobalReplicationGroup"}, Resources: []string{g, rg}},
+		{Actions: []string{"elasticache:DescribeGlobalReplicationGroups"}, Resources: []string{g}},
+	}
+}
+
+func (f *failover) Steps() []resource.Step {
+	return []resource.Step{resource.FuncStep{
+		StepName: "failover",
+		StepCalls: []resource.Call{{Service: "elasticache", Action: "FailoverGlobalReplicationGroup", Region: f.region,
+			Args: map[string]string{"GlobalReplicationGroupId": f.global, "PrimaryRegion": f.region, "PrimaryReplicationGroupId": f.group}}},
+		CheckFunc: f.check,
+		DoFunc: func(ctx context.Context, env *resource.Env) error {
+			if err := env.Datastores.FailoverGlobalReplicationGroup(ctx, f.region, f.global, f.region, f.group); err != nil {
+				return fmt.Errorf("fail over global datastore %s to %s (%s): %w", f.global, f.group, f.region, err)
+			}
+			return nil
+		},
+	}}
+}
+
+func (f *failover) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	v, err := f.check(ctx, env)
+	return resource.GoalOf(v), err
+}
+
+func (f *failover) read(ctx context.Context, env *resource.Env) (*resource.GlobalReplicationGroup, error) {
+	g, err := env.Read.GlobalReplicationGroup(ctx, f.region, f.global)
+	if err != nil && !errors.Is(err, resource.ErrNotFound) {
+		return nil, fmt.Errorf("describe global datastore %s in %s: %w", f.global, f.region, err)
+	}
+	return g, err
+}
+
+func (f *failover) check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
+	g, err := f.read(ctx, env)
+	if errors.Is(err, resource.ErrNotFound) {
+		return f.missing(), nil
+	}
+	if err != nil {
+		return resource.Verdict{}, err
+	}
+	return f.judge(g), nil
+}
+
+func (f *failover) missing() resource.Verdict {
+	return resource.Verdictf(resource.Blocked, "global datastore %s not found (asked in %s): check GlobalReplicationGroupId, with its AWS prefix", f.global, f.region)
+}
+
+func (f *failover) judge(g *resource.GlobalReplicationGroup) resource.Verdict {
+	m, ok := g.Member(f.region)
+	switch {
+	case !ok:
+		return resource.Verdictf(resource.Blocked, "global datastore %s has no member in %s (members: %s): check TargetRegion", f.global, f.region, members(g))
+	case m.ReplicationGroupID != f.group:
+		return resource.Verdictf(resource.Blocked, "the member of global datastore %s in %s is %s, not %s: check TargetReplicationGroupId", f.global, f.region, m.ReplicationGroupID, f.group)
+	case strings.EqualFold(m.Role, "PRIMARY") && g.Status == "available":
+		return resource.Verdictf(resource.Done, "%s (%s) is the primary of global datastore %s, which is available", f.group, f.region, f.global)
+	case g.Status == "deleting":
+		return resource.Verdictf(resource.Blocked, "global datastore %s is being deleted", f.global)
+	case g.Status != "available":
+		return resource.Verdictf(resource.InProgress, "global datastore %s is %s; %s (%s) is %s", f.global, g.Status, f.group, f.region, m.Role)
+	case strings.EqualFold(m.Role, "SECONDARY"):
+		return resource.Verdictf(resource.Ready, "global datastore %s is available; %s (%s) is a secondary", f.global, f.group, f.region)
+	}
+	return resource.Verdictf(resource.InProgress, "%s (%s) has role %q in global datastore %s", f.group, f.region, m.Role, f.global)
+}
+
+func members(g *resource.GlobalReplicationGroup) string {
+	out := make([]string, len(g.Members))
+	for i, m := range g.Members {
+		out[i] = fmt.Sprintf("%s (%s) %s", m.ReplicationGroupID, m.Region, m.Role)
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+func (f *failover) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+	var pf resource.Preflight
+	g, err := f.read(ctx, env)
+	switch {
+	case errors.Is(err, resource.ErrNotFound):
+		pf.Blockers = append(pf.Blockers, f.missing().Reason)
+		return pf, nil
+	case err != nil:
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot read global datastore %s in TargetRegion %s, where the failover is made: %v", f.global, f.region, err))
+		return pf, nil
+	}
+	pf.State = append(pf.State, fmt.Sprintf("global datastore %s: %s, %s, members %s", f.global, g.Status, g.Engine, members(g)))
+	switch v := f.judge(g); v.State {
+	case resource.Done:
+		pf.AlreadyDone = true
+		pf.State = append(pf.State, "already done: "+v.Reason)
+	case resource.Blocked:
+		pf.Blockers = append(pf.Blockers, v.Reason)
+	default:
+		pf.Warnings = append(pf.Warnings, fmt.Sprintf("writes to the current primary not yet replicated to %s (%s) are lost (usually under a second of them)", f.group, f.region))
+	}
+	return pf, nil
+}
