@@ -160,7 +160,7 @@ func valueSchema(p ParamSpec) map[string]any {
 // turns into their text).
 func literalSchemas(p ParamSpec) []any {
 	text := func(pattern string) map[string]any {
-		return map[string]any{"type": "string", "pattern": pattern, "not": map[string]any{"pattern": notLiteralPat}}
+		return map[string]any{"type": "string", "pattern": pattern}
 	}
 	if len(p.Enum) > 0 {
 		out := []any{map[string]any{"enum": p.Enum}}
@@ -215,8 +215,12 @@ func literalSchemas(p ParamSpec) []any {
 		return []any{text(`^db\.(serverless|[a-z][a-z0-9-]*\.[a-z0-9]+(\.[a-z0-9]+)*)$`)}
 	}
 	// KindString and kinds this schema does not know: any text without
-	// blanks at either end; numbers and booleans are read as their text.
-	return []any{text(`^\S([\s\S]*\S)?$`), map[string]any{"type": "number"}, map[string]any{"type": "boolean"}}
+	// blanks at either end that is not a malformed reference; numbers and
+	// booleans are read as their text. (The other kinds' patterns exclude
+	// such text by themselves.)
+	s := text(`^\S([\s\S]*\S)?$`)
+	s["not"] = map[string]any{"pattern": notLiteralPat}
+	return []any{s, map[string]any{"type": "number"}, map[string]any{"type": "boolean"}}
 }
 
 // rangePattern is an alternation matching the decimal numbers lo..hi
