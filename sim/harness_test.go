@@ -42,6 +42,10 @@ type harness struct {
 	// attempts is the SDK's MaxAttempts (1: no retries, so that a test sees
 	// each answer; fault tests raise it).
 	attempts int
+	// transport is this harness's own: httptest.Server.Close closes idle
+	// connections of http.DefaultTransport, which would break parallel
+	// tests that share it.
+	transport *http.Transport
 }
 
 func newHarness(t testing.TB, sc *sim.Scenario) *harness {
@@ -54,7 +58,9 @@ func newHarness(t testing.TB, sc *sim.Scenario) *harness {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.Close) // first: releases requests held by a hang outage
-	return &harness{t: t, sim: s, clk: clk, url: srv.URL, attempts: 1}
+	tr := &http.Transport{MaxIdleConnsPerHost: 16}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &harness{t: t, sim: s, clk: clk, url: srv.URL, attempts: 1, transport: tr}
 }
 
 func seedHarness(t testing.TB) *harness { return newHarness(t, sim.SeedScenario()) }
@@ -73,7 +79,7 @@ func (h *harness) cfg(region string) aws.Config {
 				o.RateLimiter = ratelimit.None
 			})
 		},
-		HTTPClient: &http.Client{Timeout: 20 * time.Second},
+		HTTPClient: &http.Client{Timeout: 20 * time.Second, Transport: h.transport},
 	}
 }
 
