@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"drorch/manifest"
 )
 
 // Helpers shared by the resource type packages.
@@ -63,14 +65,14 @@ func Stuck(status string) bool {
 func KMSKeyARN(partition, region, account, key string) string {
 	switch {
 	case strings.HasPrefix(key, "arn:"):
-		if a, err := ParseARN(key); err == nil && strings.HasPrefix(a.Resource, "alias/") {
-			return ARN{Partition: a.Partition, Service: "kms", Region: a.Region, Account: a.Account, Resource: "key/*"}.String()
+		if a, err := manifest.ParseARN(key); err == nil && a.ResourceType == "alias" {
+			return manifest.ARN{Partition: a.Partition, Service: "kms", Region: a.Region, Account: a.Account, ResourceType: "key", ResourceID: "*"}.String()
 		}
 		return key
 	case strings.HasPrefix(key, "alias/"):
-		return ARN{Partition: partition, Service: "kms", Region: region, Account: account, Resource: "key/*"}.String()
+		return manifest.ARN{Partition: partition, Service: "kms", Region: region, Account: account, ResourceType: "key", ResourceID: "*"}.String()
 	}
-	return ARN{Partition: partition, Service: "kms", Region: region, Account: account, Resource: "key/" + key}.String()
+	return manifest.ARN{Partition: partition, Service: "kms", Region: region, Account: account, ResourceType: "key", ResourceID: key}.String()
 }
 
 // OrAny returns the first non-empty value, or "*": what an IAM policy says

@@ -22,22 +22,22 @@ type cluster struct {
 // problem on that parameter.
 func parseCluster(p resource.Params, name string) (cluster, []manifest.Problem) {
 	v := p.String(name)
-	a, err := resource.ParseARN(v)
-	if err != nil || a.Service != "rds" || a.Region == "" || !strings.HasPrefix(a.Resource, "cluster:") {
+	a, err := manifest.ParseARN(v)
+	if err != nil || a.Service != "rds" || a.Region == "" || a.ResourceType != "cluster" {
 		return cluster{}, []manifest.Problem{{
 			Field:   name,
 			Message: fmt.Sprintf("%q is not an Aurora cluster ARN", v),
 			Fix:     "give the cluster's ARN, e.g. arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02",
 		}}
 	}
-	return cluster{ARN: v, Partition: a.Partition, Region: a.Region, Account: a.Account, ID: a.ID()}, nil
+	return cluster{ARN: v, Partition: a.Partition, Region: a.Region, Account: a.Account, ID: a.ResourceID}, nil
 }
 
 func (c cluster) String() string { return c.ID + " (" + c.Region + ")" }
 
 // regionOf returns the region of a cluster ARN ("" if it is not one).
 func regionOf(arn string) string {
-	a, err := resource.ParseARN(arn)
+	a, err := manifest.ParseARN(arn)
 	if err != nil {
 		return ""
 	}
@@ -46,11 +46,11 @@ func regionOf(arn string) string {
 
 // nameOf shortens a cluster ARN to "id (region)" for messages.
 func nameOf(arn string) string {
-	a, err := resource.ParseARN(arn)
+	a, err := manifest.ParseARN(arn)
 	if err != nil {
 		return arn
 	}
-	return a.ID() + " (" + a.Region + ")"
+	return a.ResourceID + " (" + a.Region + ")"
 }
 
 // names shortens the member clusters of a global cluster for messages.
@@ -86,11 +86,11 @@ func notFound(err error) bool { return errors.Is(err, resource.ErrNotFound) }
 // IAM resource ARNs.
 
 func globalClusterARN(partition, account, id string) string {
-	return resource.ARN{Partition: partition, Service: "rds", Account: account, Resource: "global-cluster:" + id}.String()
+	return manifest.ARN{Partition: partition, Service: "rds", Account: account, ResourceType: "global-cluster", ResourceID: id}.String()
 }
 
 func rdsARN(partition, region, account, kind, id string) string {
-	return resource.ARN{Partition: partition, Service: "rds", Region: region, Account: account, Resource: kind + ":" + id}.String()
+	return manifest.ARN{Partition: partition, Service: "rds", Region: region, Account: account, ResourceType: kind, ResourceID: id}.String()
 }
 
 // Lock keys.

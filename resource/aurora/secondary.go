@@ -56,7 +56,7 @@ func (SecondaryCluster) Bind(p resource.Params, c resource.Context) (resource.Re
 			Message: fmt.Sprintf("StorageEncrypted is true and the secondary is in %s, another region than its source: a cross-region encrypted cluster needs a KMS key of %s", region, region),
 			Fix:     fmt.Sprintf("set KmsKeyId to a key in %s", region)})
 	}
-	if a, err := resource.ParseARN(key); err == nil && a.Region != region {
+	if a, err := manifest.ParseARN(key); err == nil && a.Region != region {
 		probs = append(probs, manifest.Problem{Field: "KmsKeyId",
 			Message: fmt.Sprintf("KmsKeyId %s is a key of %s, not of ClusterRegion %s", key, a.Region, region),
 			Fix:     fmt.Sprintf("give a KMS key in %s", region)})

@@ -44,8 +44,8 @@ func (f *failover) Watch() []resource.Key {
 }
 
 func (f *failover) Permissions() []resource.Permission {
-	g := resource.ARN{Partition: "aws", Service: "elasticache", Account: f.account, Resource: "globalreplicationgroup:" + f.global}.String()
-	rg := resource.ARN{Partition: "aws", Service: "elasticache", Region: f.region, Account: f.account, Resource: "replicationgroup:" + f.group}.String()
+	g := manifest.ARN{Partition: "aws", Service: "elasticache", Account: f.account, ResourceType: "globalreplicationgroup", ResourceID: f.global}.String()
+	rg := manifest.ARN{Partition: "aws", Service: "elasticache", Region: f.region, Account: f.account, ResourceType: "replicationgroup", ResourceID: f.group}.String()
 	return []resource.Permission{
 		{Actions: []string{"elasticache:FailoverGlobalReplicationGroup"}, Resources: []string{g, rg}},
 		{Actions: []string{"elasticache:DescribeGlobalReplicationGroups"}, Resources: []string{g}},

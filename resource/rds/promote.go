@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"drorch/manifest"
@@ -24,15 +23,15 @@ func (Promote) Bind(p resource.Params, c resource.Context) (resource.Resource, [
 	id := p.String("RDSInstanceIdentifier")
 	pr := &promote{id: id, region: c.HomeRegion, partition: "aws", account: c.Account}
 	if v := p.String("TargetClusterIdentifier"); v != "" {
-		a, err := resource.ParseARN(v)
-		if err != nil || a.Service != "rds" || a.Region == "" || !strings.HasPrefix(a.Resource, "db:") {
+		a, err := manifest.ParseARN(v)
+		if err != nil || a.Service != "rds" || a.Region == "" || a.ResourceType != "db" {
 			return nil, []manifest.Problem{{Field: "TargetClusterIdentifier",
 				Message: fmt.Sprintf("%q is not an RDS instance ARN", v),
 				Fix:     "give the replica's ARN, e.g. arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance, or leave it out"}}
 		}
-		if a.ID() != id {
+		if a.ResourceID != id {
 			return nil, []manifest.Problem{{Field: "TargetClusterIdentifier",
-				Message: fmt.Sprintf("TargetClusterIdentifier names instance %s but RDSInstanceIdentifier is %s", a.ID(), id),
+				Message: fmt.Sprintf("TargetClusterIdentifier names instance %s but RDSInstanceIdentifier is %s", a.ResourceID, id),
 				Fix:     "make both name the read replica to promote"}}
 		}
 		pr.region, pr.partition, pr.account = a.Region, a.Partition, a.Account
@@ -159,7 +158,7 @@ func orUnreported(s string) string {
 }
 
 func instanceARN(partition, region, account, id string) string {
-	return resource.ARN{Partition: partition, Service: "rds", Region: region, Account: account, Resource: "db:" + id}.String()
+	return manifest.ARN{Partition: partition, Service: "rds", Region: region, Account: account, ResourceType: "db", ResourceID: id}.String()
 }
 
 func instanceLock(region, id string) string { return "rds-instance:" + region + ":" + id }

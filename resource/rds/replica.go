@@ -95,12 +95,12 @@ func (r *replica) Permissions() []resource.Permission {
 	source := instanceARN("aws", r.sourceRegion, acct, r.sourceID)
 	create := []string{self, source}
 	if r.in.DBSubnetGroupName != "" {
-		create = append(create, resource.ARN{Partition: "aws", Service: "rds", Region: r.region, Account: acct, Resource: "subgrp:" + r.in.DBSubnetGroupName}.String())
+		create = append(create, manifest.ARN{Partition: "aws", Service: "rds", Region: r.region, Account: acct, ResourceType: "subgrp", ResourceID: r.in.DBSubnetGroupName}.String())
 	}
 	perms := []resource.Permission{
 		// Deleting the stale instance takes a final snapshot.
 		{Actions: []string{"rds:DeleteDBInstance"}, Resources: []string{self}},
-		{Actions: []string{"rds:CreateDBSnapshot"}, Resources: []string{self, resource.ARN{Partition: "aws", Service: "rds", Region: r.region, Account: acct, Resource: "snapshot:backup-" + r.id + "-*"}.String()}},
+		{Actions: []string{"rds:CreateDBSnapshot"}, Resources: []string{self, manifest.ARN{Partition: "aws", Service: "rds", Region: r.region, Account: acct, ResourceType: "snapshot", ResourceID: "backup-" + r.id + "-*"}.String()}},
 		{Actions: []string{"rds:CreateDBInstanceReadReplica"}, Resources: create},
 		{Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{self, source}},
 	}
@@ -133,8 +133,8 @@ func (r *replica) sourceARN(ctx context.Context, env *resource.Env) (string, err
 // the source: its ARN, whatever the account, as AWS shows a cross-region
 // source.
 func (r *replica) fromSource(replicaSource string) bool {
-	a, err := resource.ParseARN(replicaSource)
-	return err == nil && a.Region == r.sourceRegion && a.Resource == "db:"+r.sourceID
+	a, err := manifest.ParseARN(replicaSource)
+	return err == nil && a.Region == r.sourceRegion && a.ResourceType == "db" && a.ResourceID == r.sourceID
 }
 
 func (r *replica) source() string { return r.sourceID + " (" + r.sourceRegion + ")" }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"drorch/manifest"
 	"drorch/resource"
 )
 
@@ -249,20 +250,20 @@ func idIn(region, idOrARN string) string {
 	if !strings.HasPrefix(idOrARN, "arn:") {
 		return idOrARN
 	}
-	a, err := resource.ParseARN(idOrARN)
+	a, err := manifest.ParseARN(idOrARN)
 	if err != nil || a.Region != region {
 		return ""
 	}
-	return a.ID()
+	return a.ResourceID
 }
 
 // clusterByARN finds a cluster anywhere by its ARN. Callers hold c.mu.
 func (c *Cloud) clusterByARN(arn string) *resource.DBCluster {
-	a, err := resource.ParseARN(arn)
+	a, err := manifest.ParseARN(arn)
 	if err != nil {
 		return nil
 	}
-	return c.clusters[a.Region][a.ID()]
+	return c.clusters[a.Region][a.ResourceID]
 }
 
 func copyGlobal(g *resource.GlobalCluster) *resource.GlobalCluster {

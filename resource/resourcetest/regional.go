@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"drorch/manifest"
 	"drorch/resource"
 )
 
@@ -265,11 +266,11 @@ func (c *Cloud) instanceByRef(region, ref string) *resource.DBInstance {
 	if !strings.HasPrefix(ref, "arn:") {
 		return c.instances[region][ref]
 	}
-	a, err := resource.ParseARN(ref)
+	a, err := manifest.ParseARN(ref)
 	if err != nil {
 		return nil
 	}
-	return c.instances[a.Region][a.ID()]
+	return c.instances[a.Region][a.ResourceID]
 }
 
 func removeString(ss []string, s string) []string {
