@@ -84,8 +84,10 @@ type Clients struct {
 	mu      sync.Mutex
 	clients map[clientKey]any
 
-	acctMu  sync.Mutex
-	account string // the caller's account id, once known
+	// acctLock (capacity 1) is held while the account id is looked up, so
+	// that concurrent callers make one STS call yet can still give up.
+	acctLock chan struct{}
+	account  string // the caller's account id, once known; under acctLock
 }
 
 type clientKey struct{ service, region string }
@@ -131,7 +133,7 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 	// must not silently re-enable retries of mutating calls.
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""
-	return &Clients{conf: conf, base: base, clients: map[clientKey]any{}}, nil
+	return &Clients{conf: conf, base: base, clients: map[clientKey]any{}, acctLock: make(chan struct{}, 1)}, nil
 }
 
 // Region is the home region: Config.Region or the chain's default.

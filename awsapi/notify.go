@@ -41,8 +41,16 @@ func (c *Clients) Publish(ctx context.Context, region, topicARN, subject, messag
 // AccountID is the AWS account drorch runs as (STS GetCallerIdentity in
 // region). The first answer is kept for the life of c; failures are not.
 func (c *Clients) AccountID(ctx context.Context, region string) (string, error) {
-	c.acctMu.Lock()
-	defer c.acctMu.Unlock()
+	select {
+	case c.acctLock <- struct{}{}: // free: take it even if ctx is done
+	default:
+		select {
+		case c.acctLock <- struct{}{}:
+		case <-ctx.Done():
+			return "", fmt.Errorf("get caller identity in %s: %w", region, ctx.Err())
+		}
+	}
+	defer func() { <-c.acctLock }()
 	if c.account != "" {
 		return c.account, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"testing"
 
 	"drorch/ref"
@@ -158,5 +159,36 @@ func TestSimBatchReads(t *testing.T) {
 	}
 	if len(seen) != 250 || pagesRead != 3 {
 		t.Errorf("ListExports: %d exports in %d pages, want 250 in 3", len(seen), pagesRead)
+	}
+}
+
+// TestSimAccountIDOnce: concurrent callers share one STS call; a caller
+// that gives up while waiting is released with its own context's error.
+func TestSimAccountIDOnce(t *testing.T) {
+	t.Parallel()
+	e := newSim(t, nil, nil)
+	var wg sync.WaitGroup
+	ids := make([]string, 20)
+	errs := make([]error, 20)
+	for i := range ids {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ids[i], errs[i] = e.c.AccountID(context.Background(), []string{east, west}[i%2])
+		}(i)
+	}
+	wg.Wait()
+	for i := range ids {
+		if errs[i] != nil || ids[i] != acct {
+			t.Fatalf("caller %d: %q, %v", i, ids[i], errs[i])
+		}
+	}
+	if n := e.sim.CallCount(east, "sts", "GetCallerIdentity") + e.sim.CallCount(west, "sts", "GetCallerIdentity"); n != 1 {
+		t.Errorf("%d STS calls for 20 concurrent callers, want 1", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := e.c.AccountID(ctx, west); err != nil {
+		t.Errorf("a known account id needs no call, even cancelled: %v", err)
 	}
 }
