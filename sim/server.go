@@ -159,16 +159,21 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 			return
 		}
 		changed := s.faultsChanged
+		s.held++
 		s.mu.Unlock()
+		release := func() { s.mu.Lock(); s.held--; s.mu.Unlock() }
 		select {
 		case <-r.Context().Done():
+			release()
 			s.logCall(c, 0, "hung until the client gave up")
 			return
 		case <-s.closed:
+			release()
 			abortConn(rw)
 			return
 		case <-changed:
 		}
+		release()
 		s.mu.Lock()
 	}
 	var buf bytes.Buffer

@@ -80,6 +80,7 @@ type Sim struct {
 	// requests held by a hang outage.
 	faultsChanged chan struct{}
 	rng           *rand.Rand
+	held          int // requests held by a hang outage
 	calls         map[CallKey]int
 	mutating      []MutatingCall
 
@@ -175,6 +176,14 @@ func (s *Sim) Messages() []Message {
 	out := make([]Message, len(s.w.messages))
 	copy(out, s.w.messages)
 	return out
+}
+
+// Held reports how many requests a hang outage is holding right now (a
+// test can wait for its client's call to be held before acting).
+func (s *Sim) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // DefaultRegion is the region the scenario suggests clients use.
