@@ -129,8 +129,8 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 		// client it cannot change and fail. The caller owns this client's TLS.
 		base.HTTPClient = conf.HTTPClient
 	}
-	// ReadAttempts is drorch's setting; AWS_MAX_ATTEMPTS / AWS_RETRY_MODE
-	// must not silently re-enable retries of mutating calls.
+	// Config.ReadAttempts decides how often reads are tried; left set,
+	// AWS_MAX_ATTEMPTS or AWS_RETRY_MODE would quietly override it.
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""
 	return &Clients{conf: conf, base: base, clients: map[clientKey]any{}, acctLock: make(chan struct{}, 1)}, nil
