@@ -61,6 +61,14 @@ func (f Fault) matches(region, service, action string) bool {
 		(f.Action == "" || f.Action == action)
 }
 
+// Validate reports what is wrong with a fault, as SetFault would.
+func (f Fault) Validate() error {
+	if _, err := f.normalize(); err != nil {
+		return fmt.Errorf("%s fault: %w", f.Kind, err)
+	}
+	return nil
+}
+
 // normalize checks a fault and fills its defaults.
 func (f Fault) normalize() (Fault, error) {
 	if f.Rate == 0 {
