@@ -27,20 +27,28 @@ const MaxProblems = 100
 // be read, so that Validate can report the rest; Validate never repeats a
 // problem Decode reported. Load does both.
 func Decode(data []byte) (*Payload, Problems) {
-	p, ps := decode(data)
-	return p, limit(ps)
+	p, c := decode(data)
+	return p, c.result()
 }
 
-func decode(data []byte) (*Payload, Problems) {
+func decode(data []byte) (*Payload, *collector) {
 	p := &Payload{notes: newNotes()}
+	c := &collector{}
 	if len(data) > MaxPayloadBytes {
 		p.notes.stateBad = true
-		return p, Problems{{LayerIndex: -1, ResourceIndex: -1,
+		c.add(Problem{LayerIndex: -1, ResourceIndex: -1,
 			Message: fmt.Sprintf("the payload is %s (%d bytes), more than the limit of %s (%d bytes)",
 				mebibytes(len(data)), len(data), mebibytes(MaxPayloadBytes), MaxPayloadBytes),
-			Fix: "a StatePayload is normally a few kilobytes: check that this is the right file, or split it into several payloads"}}
+			Fix: "a StatePayload is normally a few kilobytes: check that this is the right file, or split it into several payloads"})
+		return p, c
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte-order mark, as some editors write
+	if len(bytes.TrimSpace(data)) == 0 {
+		p.notes.stateBad = true
+		c.add(Problem{LayerIndex: -1, ResourceIndex: -1, Message: "the payload is empty",
+			Fix: `write {"StatePayload": [{"layer": 1, "resources": [...]}]}`})
+		return p, c
+	}
 	var root *node
 	var bad *Problem
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
@@ -50,11 +58,12 @@ func decode(data []byte) (*Payload, Problems) {
 	}
 	if bad != nil {
 		p.notes.stateBad = true
-		return p, Problems{*bad}
+		c.add(*bad)
+		return p, c
 	}
-	w := walker{p: p, n: p.notes}
+	w := walker{p: p, n: p.notes, c: c}
 	w.payload(root)
-	return p, w.problems
+	return p, c
 }
 
 func mebibytes(n int) string {
@@ -65,24 +74,47 @@ func mebibytes(n int) string {
 // ordered by where they are in the payload (problems outside any layer
 // first).
 func Load(data []byte, c Catalog) (*Payload, Problems) {
-	p, ps := decode(data)
-	ps = append(ps, validate(p, c)...)
-	sort.SliceStable(ps, func(i, j int) bool {
-		if ps[i].LayerIndex != ps[j].LayerIndex {
-			return ps[i].LayerIndex < ps[j].LayerIndex
+	p, dc := decode(data)
+	vc := validate(p, c)
+	// Each collector holds its first problems in payload order; merged and
+	// sorted, the first MaxProblems of the two are the first of all.
+	all := &collector{list: append(dc.list, vc.list...), dropped: dc.dropped + vc.dropped}
+	sort.SliceStable(all.list, func(i, j int) bool {
+		a, b := all.list[i], all.list[j]
+		if a.LayerIndex != b.LayerIndex {
+			return a.LayerIndex < b.LayerIndex
 		}
-		return ps[i].ResourceIndex < ps[j].ResourceIndex
+		return a.ResourceIndex < b.ResourceIndex
 	})
-	return p, limit(ps)
+	return p, all.result()
 }
 
-// limit keeps the first MaxProblems problems and says how many were left out.
-func limit(ps Problems) Problems {
-	if len(ps) <= MaxProblems {
+// collector keeps the first MaxProblems problems and counts the others, so
+// that a hostile payload with millions of faults costs no more memory than
+// one with a hundred.
+type collector struct {
+	list    Problems
+	dropped int
+}
+
+func (c *collector) add(p Problem) {
+	if len(c.list) < MaxProblems {
+		c.list = append(c.list, p)
+	} else {
+		c.dropped++
+	}
+}
+
+// result returns the first MaxProblems problems and, when there were more,
+// a last one saying how many were left out.
+func (c *collector) result() Problems {
+	ps, more := c.list, c.dropped
+	if len(ps) > MaxProblems {
+		ps, more = ps[:MaxProblems:MaxProblems], more+len(ps)-MaxProblems
+	}
+	if more == 0 {
 		return ps
 	}
-	more := len(ps) - MaxProblems
-	ps = append(ps[:MaxProblems:MaxProblems], Problem{LayerIndex: -1, ResourceIndex: -1,
+	return append(ps, Problem{LayerIndex: -1, ResourceIndex: -1,
 		Message: fmt.Sprintf("%d more problems not shown", more), Fix: "fix the ones above and validate again"})
-	return ps
 }

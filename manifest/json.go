@@ -23,6 +23,9 @@ func parseJSON(data []byte) (*node, *Problem) {
 	b := jsonBuilder{dec: json.NewDecoder(bytes.NewReader(data)), data: data, lines: ls}
 	b.dec.UseNumber()
 	n, err := b.value(0)
+	if errors.Is(err, errTooManyNodes) {
+		return nil, tooManyNodes()
+	}
 	if err != nil {
 		// Cannot happen after the check above; say so rather than panic.
 		return nil, &Problem{LayerIndex: -1, ResourceIndex: -1, Message: "malformed JSON: " + err.Error(), Fix: "check the JSON syntax"}
@@ -34,7 +37,10 @@ type jsonBuilder struct {
 	dec   *json.Decoder
 	data  []byte
 	lines lines
+	nodes int
 }
+
+var errTooManyNodes = errors.New("too many values")
 
 // start returns the offset where the next token begins: after the end of the
 // last one, past blanks and the separators Token consumes silently.
@@ -52,6 +58,9 @@ func (b *jsonBuilder) start() int {
 }
 
 func (b *jsonBuilder) value(depth int) (*node, error) {
+	if b.nodes++; b.nodes > maxNodes {
+		return nil, errTooManyNodes
+	}
 	line, col := b.lines.at(b.start())
 	tok, err := b.dec.Token()
 	if err != nil {

@@ -114,9 +114,9 @@ func ParseRef(v string) (Ref, error) {
 		word, rest, _ := strings.Cut(t, " ")
 		fix := fmt.Sprintf("write %s <export-name> for an export, or quote the text differently if it is a literal", ImportPrefix)
 		if s := suggest.Closest(word, []string{ImportPrefix}, 1); len(s) > 0 {
-			fix = fmt.Sprintf("did you mean %s %s?", ImportPrefix, strings.TrimSpace(rest))
+			fix = fmt.Sprintf("did you mean %s %s?", ImportPrefix, printable(strings.TrimSpace(rest)))
 		}
-		return r, &RefError{Message: fmt.Sprintf("unknown reference %s", word), Fix: fix}
+		return r, &RefError{Message: fmt.Sprintf("unknown reference %s", printable(word)), Fix: fix}
 	case strings.HasPrefix(strings.ToLower(t), SSMPrefix):
 		return r, &RefError{Message: "the reference prefix is written in the wrong case", Fix: "write resolve:ssm:<name> in lower case"}
 	}

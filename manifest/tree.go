@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -45,10 +46,22 @@ func (k nodeKind) what() string {
 }
 
 // keptDepth is how deep the tree is kept: payload, StatePayload, layer,
-// resources, resource, parameters, value. Anything deeper is only ever
-// reported as "an object" or "an array", so its content is dropped, which
-// bounds the memory a hostile payload can cost.
-const keptDepth = 6
+// resources, resource, parameters, value, and the members of a value (to
+// recognise {"Fn::ImportValue": "x"}). Anything deeper is only ever
+// reported as "an object" or "an array", so its content is dropped.
+const keptDepth = 7
+
+// maxNodes bounds the values a payload may hold (aliases in YAML count each
+// time they are used). A real payload holds a few hundred; the bound keeps
+// the memory a hostile 4 MiB payload can cost to a few megabytes.
+const maxNodes = 100_000
+
+// tooManyNodes is the problem of a payload over maxNodes.
+func tooManyNodes() *Problem {
+	return &Problem{LayerIndex: -1, ResourceIndex: -1,
+		Message: fmt.Sprintf("the payload holds more than %d values (YAML aliases count each time they are used)", maxNodes),
+		Fix:     "a StatePayload normally holds a few hundred: check that this is the right file, or split it into several payloads"}
+}
 
 type node struct {
 	kind      nodeKind

@@ -5,7 +5,9 @@ package manifest
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Payload is a whole manifest: {"StatePayload": [layers...]}.
@@ -140,7 +142,7 @@ func (p Problem) Error() string {
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s", p.Field)
+		b.WriteString(printable(p.Field))
 	}
 	if p.LayerIndex < 0 && p.Line > 0 {
 		where := fmt.Sprintf("line %d", p.Line)
@@ -161,6 +163,15 @@ func (p Problem) Error() string {
 		b.WriteString(p.Fix)
 	}
 	return b.String()
+}
+
+// printable returns s, or s quoted when it holds characters that would
+// break a message's line (a key or value written with a newline, say).
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // Problems is a list of problems usable as one error.

@@ -15,48 +15,45 @@ import (
 // resolved, by package ref). It reports one Problem per fault, all of
 // them; each says what to do in Fix.
 func Validate(p *Payload, c Catalog) Problems {
-	return limit(validate(p, c))
+	return validate(p, c).result()
 }
 
 type validator struct {
-	c        Catalog
-	n        *notes
-	problems Problems
+	c  Catalog
+	n  *notes
+	ps *collector
 }
 
-func validate(p *Payload, c Catalog) Problems {
-	v := validator{c: c, n: newNotes()}
+// validate reports in payload order (see Load).
+func validate(p *Payload, c Catalog) *collector {
+	v := validator{c: c, n: newNotes(), ps: &collector{}}
 	if p != nil && p.notes != nil {
 		v.n = p.notes
 	}
 	if p == nil || len(p.Layers) == 0 {
 		if !v.n.stateBad {
-			v.problems = append(v.problems, Problem{LayerIndex: -1, ResourceIndex: -1, Field: "StatePayload",
+			v.ps.add(Problem{LayerIndex: -1, ResourceIndex: -1, Field: "StatePayload",
 				Message: "the payload has no layers",
 				Fix:     `add at least one layer: {"StatePayload": [{"layer": 1, "resources": [...]}]}`})
 		}
-		return v.problems
+		return v.ps
 	}
-	first := map[int]int{}
-	for i, l := range p.Layers {
-		if v.n.layerBad[i] || v.n.numberBad[i] {
-			continue
-		}
-		j, dup := first[l.Number]
-		if !dup {
-			first[l.Number] = i
-			continue
-		}
-		v.problems = append(v.problems, Problem{LayerIndex: i, Layer: l.Number, ResourceIndex: -1,
-			Message: fmt.Sprintf("layer number %d is used twice, by StatePayload[%d] and StatePayload[%d]", l.Number, j, i),
-			Fix:     "give each layer its own number (layers run in ascending order), or merge the two layers"})
-	}
+	first := map[int]int{} // layer number -> position of its first layer
 	for i, l := range p.Layers {
 		if v.n.layerBad[i] {
 			continue
 		}
+		if !v.n.numberBad[i] {
+			if j, dup := first[l.Number]; dup {
+				v.ps.add(Problem{LayerIndex: i, Layer: l.Number, ResourceIndex: -1,
+					Message: fmt.Sprintf("layer number %d is used twice, by StatePayload[%d] and StatePayload[%d]", l.Number, j, i),
+					Fix:     "give each layer its own number (layers run in ascending order), or merge the two layers"})
+			} else {
+				first[l.Number] = i
+			}
+		}
 		if len(l.Resources) == 0 && !v.n.resourcesBad[i] {
-			v.problems = append(v.problems, Problem{LayerIndex: i, Layer: l.Number, LayerUnknown: v.n.numberBad[i], ResourceIndex: -1,
+			v.ps.add(Problem{LayerIndex: i, Layer: l.Number, LayerUnknown: v.n.numberBad[i], ResourceIndex: -1,
 				Field: "resources", Message: "the layer has no resources",
 				Fix: "add the resources this layer should run, or remove the layer"})
 		}
@@ -66,13 +63,13 @@ func validate(p *Payload, c Catalog) Problems {
 			}
 		}
 	}
-	return v.problems
+	return v.ps
 }
 
 func (v *validator) resource(li, number, ri int, r Resource) {
 	ps := pos{li, ri}
 	add := func(field, msg, fix string) {
-		v.problems = append(v.problems, Problem{LayerIndex: li, Layer: number, LayerUnknown: v.n.numberBad[li],
+		v.ps.add(Problem{LayerIndex: li, Layer: number, LayerUnknown: v.n.numberBad[li],
 			ResourceIndex: ri, ResourceName: r.Name, Field: field, Message: msg, Fix: fix})
 	}
 	if !v.n.nameBad[ps] && strings.TrimSpace(r.Name) == "" {

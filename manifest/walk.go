@@ -50,9 +50,9 @@ const MaxTimeout = 24 * time.Hour
 // walker turns a node tree into a Payload, reporting every structural
 // problem it meets and carrying on past it.
 type walker struct {
-	p        *Payload
-	n        *notes
-	problems Problems
+	p *Payload
+	n *notes
+	c *collector
 }
 
 // at locates problems; filled in as the walk goes down.
@@ -65,7 +65,7 @@ func (w *walker) add(a at, n *node, field, msg, fix string) {
 	if n != nil {
 		p.Line, p.Column = n.line, n.col
 	}
-	w.problems = append(w.problems, p)
+	w.c.add(p)
 }
 
 // members returns obj's members by key, reporting duplicates and keys not
@@ -142,13 +142,13 @@ func (w *walker) payload(root *node) {
 
 func (w *walker) layer(i int, n *node) Layer {
 	a := at{i, -1}
-	first := len(w.problems)
+	first := len(w.c.list)
 	var l Layer
 	defer func() {
 		// The number is known only now: put it on this layer's problems.
-		for j := first; j < len(w.problems); j++ {
-			w.problems[j].Layer = l.Number
-			w.problems[j].LayerUnknown = w.n.numberBad[i] || w.n.layerBad[i]
+		for j := first; j < len(w.c.list); j++ {
+			w.c.list[j].Layer = l.Number
+			w.c.list[j].LayerUnknown = w.n.numberBad[i] || w.n.layerBad[i]
 		}
 	}()
 	if n.kind != nodeObject {
@@ -216,11 +216,11 @@ func describeNode(n *node) string {
 
 func (w *walker) resource(ps pos, n *node) Resource {
 	a := at{ps.layer, ps.resource}
-	first := len(w.problems)
+	first := len(w.c.list)
 	var r Resource
 	defer func() {
-		for j := first; j < len(w.problems); j++ {
-			w.problems[j].ResourceName = r.Name
+		for j := first; j < len(w.c.list); j++ {
+			w.c.list[j].ResourceName = r.Name
 		}
 	}()
 	if n.kind != nodeObject {

@@ -13,10 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxYAMLNodes bounds the nodes an alias-heavy YAML document may expand to
-// ("billion laughs"); a real payload has a few hundred.
-const maxYAMLNodes = 200_000
-
 var yamlLineRE = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
 
 // parseYAML reads a YAML payload into a node tree. `!Import name` written
@@ -38,7 +34,7 @@ func parseYAML(data []byte) (root *node, problem *Problem) {
 			return nil, &Problem{LayerIndex: -1, ResourceIndex: -1, Message: "the payload is empty",
 				Fix: `write {"StatePayload": [{"layer": 1, "resources": [...]}]}`}
 		}
-		p := yamlSyntaxProblem(err)
+		p := yamlSyntaxProblem(data, err)
 		return nil, &p
 	}
 	var extra yaml.Node
@@ -47,27 +43,30 @@ func parseYAML(data []byte) (root *node, problem *Problem) {
 		return nil, &Problem{LayerIndex: -1, ResourceIndex: -1, Line: extra.Line, Column: extra.Column,
 			Message: "more than one YAML document (---)", Fix: "a payload is one document: remove the second one, or run it as a payload of its own"}
 	case !errors.Is(err, io.EOF):
-		p := yamlSyntaxProblem(err)
+		p := yamlSyntaxProblem(data, err)
 		return nil, &p
 	}
 	if len(doc.Content) == 0 {
 		return nil, &Problem{LayerIndex: -1, ResourceIndex: -1, Message: "the payload is empty",
 			Fix: `write StatePayload: with a list of layers`}
 	}
-	b := yamlBuilder{budget: maxYAMLNodes}
+	b := yamlBuilder{budget: maxNodes}
 	root = b.convert(doc.Content[0], 0)
 	if b.budget < 0 {
-		return nil, &Problem{LayerIndex: -1, ResourceIndex: -1,
-			Message: fmt.Sprintf("the YAML document expands to more than %d values (aliases used over and over?)", maxYAMLNodes),
-			Fix:     "write the payload without repeated aliases"}
+		return nil, tooManyNodes()
 	}
 	return root, nil
 }
 
-func yamlSyntaxProblem(err error) Problem {
+func yamlSyntaxProblem(data []byte, err error) Problem {
 	p := Problem{LayerIndex: -1, ResourceIndex: -1,
 		Fix: "check indentation and quoting near that line; a value starting with ! is a tag: write !Import <export-name>, or quote the value"}
 	msg := err.Error()
+	if strings.Contains(msg, "exceeded max depth") {
+		p.Message = "malformed YAML: nested too deeply"
+		p.Fix = "a payload nests a few levels only: payload, layers, layer, resources, resource, parameters"
+		return p
+	}
 	m := yamlLineRE.FindStringSubmatch(msg)
 	if m == nil {
 		p.Message = "malformed YAML: " + strings.TrimPrefix(msg, "yaml: ")
@@ -75,6 +74,11 @@ func yamlSyntaxProblem(err error) Problem {
 	}
 	p.Line, _ = strconv.Atoi(m[1])
 	p.Message = "malformed YAML: " + m[2]
+	if lines := bytes.Split(data, []byte("\n")); p.Line <= len(lines) && bytes.HasPrefix(bytes.TrimLeft(lines[p.Line-1], " "), []byte("\t")) {
+		p.Message = "malformed YAML: a tab indents this line"
+		p.Fix = "indent with spaces only: YAML does not allow tabs for indentation"
+		return p
+	}
 	if strings.HasPrefix(m[2], "did not find expected") {
 		// The parser names the line, counted from 0, where the enclosing
 		// block or flow collection starts, not the line at fault.
@@ -160,10 +164,10 @@ func badTag(n *node, y *yaml.Node) *node {
 		n.fix = "write !Import <export-name> on one line"
 		return n
 	}
-	n.text = fmt.Sprintf("unsupported YAML tag %s", y.Tag)
+	n.text = fmt.Sprintf("unsupported YAML tag %s", printable(y.Tag))
 	n.fix = fmt.Sprintf("drorch reads %s <export-name> and resolve:ssm:<name>; quote the value if the text is meant literally", ImportPrefix)
 	if s := suggest.Closest(y.Tag, []string{ImportPrefix}, 1); len(s) > 0 && y.Kind == yaml.ScalarNode {
-		n.fix = fmt.Sprintf("did you mean %s %s?", ImportPrefix, y.Value)
+		n.fix = fmt.Sprintf("did you mean %s %s?", ImportPrefix, printable(y.Value))
 	}
 	return n
 }
