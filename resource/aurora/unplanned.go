@@ -185,29 +185,12 @@ func (d *detach) Preflight(ctx context.Context, env *resource.Env) (resource.Pre
 	if g != nil {
 		if w, ok := g.Writer(); ok && w.ClusterARN != d.target.ARN {
 			writer = "the writer " + nameOf(w.ClusterARN)
-			d.writerHealth(ctx, env, w.ClusterARN, &pf)
 		}
 	}
+	// The writer's region is not asked whether it is healthy: an unplanned
+	// failover must not need, nor wait on, the region it is escaping.
 	pf.Warnings = append(pf.Warnings, fmt.Sprintf(
-		"RPO risk: detaching %s from global cluster %s stops replication for good; writes to %s not yet replicated to %s are lost, and the secondary must be rebuilt later (CreateAuroraSecondaryDBCluster)",
+		"RPO risk: detaching %s from global cluster %s stops replication for good; writes to %s not yet replicated to %s are lost, and the secondary must be rebuilt later (CreateAuroraSecondaryDBCluster). If the writer's region is healthy, PlannedFailoverAurora switches over without losing writes.",
 		d.target, d.global, writer, d.target.Region))
 	return pf, nil
-}
-
-// writerHealth asks the writer's own region whether the writer is up: if it
-// is, a planned switchover would lose nothing. An outage there is expected
-// and only noted.
-func (d *detach) writerHealth(ctx context.Context, env *resource.Env, writerARN string, pf *resource.Preflight) {
-	region := regionOf(writerARN)
-	w, err := env.Read.DBCluster(ctx, region, writerARN)
-	switch {
-	case err != nil:
-		pf.State = append(pf.State, fmt.Sprintf("writer %s: cannot be read (%v)", nameOf(writerARN), err))
-	case w.Status == "available":
-		pf.Warnings = append(pf.Warnings, fmt.Sprintf(
-			"the writer %s answers and is available: PlannedFailoverAurora would switch over to %s without losing writes and keep the global database",
-			nameOf(writerARN), d.target))
-	default:
-		pf.State = append(pf.State, fmt.Sprintf("writer %s: %s", nameOf(writerARN), w.Status))
-	}
 }

@@ -124,7 +124,7 @@ func TestUnplannedPreflight(t *testing.T) {
 		alreadyDone bool
 	}{
 		{"primary down", func(c *rt.Cloud) { c.SetDown(rt.Primary, true) }, "", []string{"RPO risk", "writes to the writer dbcluster-01 (us-east-1) not yet replicated"}, false},
-		{"primary healthy", func(*rt.Cloud) {}, "", []string{"RPO risk", "PlannedFailoverAurora would switch over to dbcluster-02 (us-west-2) without losing writes"}, false},
+		{"primary healthy", func(*rt.Cloud) {}, "", []string{"RPO risk", "If the writer's region is healthy, PlannedFailoverAurora switches over without losing writes"}, false},
 		{"already detached", detached("available", true), "", nil, true},
 		{"target is already the primary", swapped, "already the writer", nil, false},
 		{"ClusterRegion down", func(c *rt.Cloud) { c.SetDown(rt.DR, true) }, "cannot read dbcluster-02 in ClusterRegion us-west-2", nil, false},
@@ -147,6 +147,13 @@ func TestUnplannedPreflight(t *testing.T) {
 			for _, w := range tt.warnings {
 				if !containsAll(pf.Warnings, w) {
 					t.Errorf("warnings = %q, want %q", pf.Warnings, w)
+				}
+			}
+			// The plan of an unplanned failover never asks the region it
+			// escapes, down or not.
+			for _, call := range c.Calls() {
+				if call.Region != "us-west-2" {
+					t.Errorf("preflight called %s in %s", call.Action, call.Region)
 				}
 			}
 		})
