@@ -24,7 +24,7 @@ import (
 type Settings struct {
 	// FirstPoll is the first wait after a call is issued (default 1s);
 	// waits then grow by PollFactor (default 1.5) up to MaxPoll (default
-	// 15s), with ±Jitter (default 0.2) so that resources spread out.
+	// 5s), with ±Jitter (default 0.2) so that resources spread out.
 	FirstPoll  time.Duration
 	MaxPoll    time.Duration
 	PollFactor float64
@@ -55,7 +55,7 @@ func (s Settings) WithDefaults() Settings {
 		}
 	}
 	def(&s.FirstPoll, time.Second)
-	def(&s.MaxPoll, 15*time.Second)
+	def(&s.MaxPoll, 5*time.Second)
 	def(&s.StartGrace, 2*time.Minute)
 	def(&s.Heartbeat, 2*time.Second)
 	def(&s.Stale, 15*time.Second)
@@ -128,7 +128,8 @@ type Engine struct {
 	// Rand returns numbers in [0,1) for jitter (default math/rand/v2).
 	Rand func() float64
 
-	obsMu sync.Mutex
+	// appendMu orders appends so that event times never go backwards.
+	appendMu sync.Mutex
 }
 
 // ErrRunFinished is returned by Resume for a run that already ended.
@@ -351,6 +352,8 @@ func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLaye
 // context the operator's cancellation cannot cut short, so that what
 // happened is always written.
 func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event) error {
+	e.appendMu.Lock()
+	defer e.appendMu.Unlock()
 	now := e.Clock.Now()
 	for i := range evs {
 		evs[i].RunID = runID
@@ -365,11 +368,9 @@ func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event)
 		return fmt.Errorf("journal run %s: %w", runID, err)
 	}
 	if e.Observer != nil {
-		e.obsMu.Lock()
 		for _, ev := range out {
 			e.Observer(ev)
 		}
-		e.obsMu.Unlock()
 	}
 	return nil
 }

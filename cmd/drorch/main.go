@@ -5,15 +5,25 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
+
+	"drorch/internal/clock"
 )
+
+// version is set at build time (-ldflags "-X main.version=...").
+var version = "dev"
 
 // Exit codes: 0 ok, 1 the run failed, 2 bad input or usage.
 const (
@@ -49,17 +59,43 @@ type app struct {
 	endpointURL string
 	statePath   string
 	output      string
+
+	// clock is the engine's clock (real, except in the demo, where it is
+	// the simulator's virtual time); creds replaces the credential chain
+	// (the demo's in-process simulator).
+	clock clock.Clock
+	creds aws.CredentialsProvider
+	// readAttempts and maxBackoff tune the SDK's read retries (0: awsapi's
+	// defaults); the demo shortens them to fit its compressed time.
+	readAttempts int
+	maxBackoff   time.Duration
+}
+
+// newID returns a new run id: 10 random hex digits, short enough to type,
+// unique enough for one journal.
+func newID() string {
+	b := make([]byte, 5)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first Ctrl-C drorch stops gracefully; a second one
+		// kills it as usual.
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
 // run executes drorch with args and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, clock: clock.Real()}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -69,13 +105,40 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	var pe *problemsError
+	if errors.As(err, &pe) {
+		for _, p := range pe.problems {
+			fmt.Fprintln(stderr, "  -", p.Error())
+		}
+		fmt.Fprintln(stderr, "drorch:", err)
+		return exitBadInput
+	}
 	fmt.Fprintln(stderr, "drorch:", err)
 	var ee *exitError
-	if errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ee):
 		return ee.code
+	case strings.HasPrefix(err.Error(), "unknown command"):
+		return exitBadInput
 	}
-	// cobra's own errors (unknown flag, wrong arg count) are usage errors.
-	return exitBadInput
+	return exitFailed
+}
+
+// exactArgs and noArgs are cobra's argument checks, as usage errors (exit 2).
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return badInput(err)
+		}
+		return nil
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return badInput(err)
+	}
+	return nil
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -88,6 +151,7 @@ StatePayload of the DR Orchestrator Framework), and proves what it did.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.region, "region", "", "AWS region drorch runs in (default: AWS_REGION / profile)")
 	pf.StringVar(&a.profile, "profile", "", "AWS shared-config profile")
@@ -96,6 +160,16 @@ StatePayload of the DR Orchestrator Framework), and proves what it did.`,
 	pf.StringVarP(&a.output, "output", "o", "text", "output format: text or json")
 
 	root.AddCommand(
+		newDemoCmd(a),
+		newValidateCmd(a),
+		newPlanCmd(a),
+		newRunCmd(a),
+		newResumeCmd(a),
+		newCancelCmd(a),
+		newRunsCmd(a),
+		newShowCmd(a),
+		newSchemaCmd(a),
+		newIAMPolicyCmd(a),
 		newSimCmd(a),
 	)
 	return root
