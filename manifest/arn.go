@@ -106,16 +106,6 @@ func checkARN(s string, w arnWant) string {
 	if a.Service != w.service {
 		return (&ARNError{Part: "service", Value: a.Service, Reason: fmt.Sprintf("is not %q", w.service)}).Error()
 	}
-	if w.region {
-		if !regionRE.MatchString(a.Region) {
-			return (&ARNError{Part: "region", Value: a.Region, Reason: "is not an AWS region name"}).Error()
-		}
-	} else if a.Region != "" {
-		return (&ARNError{Part: "region", Value: a.Region, Reason: "must be empty for " + w.service}).Error()
-	}
-	if !accountRE.MatchString(a.Account) {
-		return (&ARNError{Part: "account", Value: a.Account, Reason: "is not a 12-digit account id"}).Error()
-	}
 	ok := false
 	for _, t := range w.types {
 		ok = ok || a.ResourceType == t
@@ -125,6 +115,18 @@ func checkARN(s string, w arnWant) string {
 			return fmt.Sprintf("it is %s (resource type %q)", other, a.ResourceType)
 		}
 		return (&ARNError{Part: "resource type", Value: a.ResourceType, Reason: fmt.Sprintf("is not %s", quoteList(w.types, "or"))}).Error()
+	}
+	switch {
+	case w.region && a.Region == "":
+		return (&ARNError{Part: "region", Reason: "is empty"}).Error()
+	case w.region && !regionRE.MatchString(a.Region):
+		return (&ARNError{Part: "region", Value: a.Region, Reason: "is not an AWS region name"}).Error()
+	case !w.region && a.Region != "":
+		return (&ARNError{Part: "region", Value: a.Region, Reason: "must be empty for " + w.service}).Error()
+	case a.Account == "":
+		return (&ARNError{Part: "account", Reason: "is empty"}).Error()
+	case !accountRE.MatchString(a.Account):
+		return (&ARNError{Part: "account", Value: a.Account, Reason: "is not a 12-digit account id"}).Error()
 	}
 	if w.idCheck != nil {
 		if why := w.idCheck(a.ResourceID); why != "" {
