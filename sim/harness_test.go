@@ -157,3 +157,5 @@ const (
 	seedGC    = "dr-globaldb-cluster-mysql"
 	seedGRG   = "ldgnf-demo-redis-global-datastore"
 )
+
+func newFake() *clock.Fake { return clock.NewFake(t0) }
