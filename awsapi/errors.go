@@ -47,6 +47,7 @@ func classify(ctx context.Context, callTimeout time.Duration, service, action, r
 		ae.Message = fmt.Sprintf("no answer within %s", callTimeout)
 	case unreachable(err):
 		ae.Kind = resource.KindUnreachable
+		ae.Message = "endpoint unreachable: " + innermost(cause).Error()
 	case httpStatus(err) >= 500:
 		ae.Kind = resource.KindTransient
 	default:
@@ -82,6 +83,18 @@ func lastCause(err error) error {
 				next = errs[0]
 			}
 		}
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// innermost is the deepest error of a chain ("connection reset by peer"),
+// what an operator needs to read instead of the SDK's layers around it.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
 		if next == nil {
 			return err
 		}
