@@ -25,6 +25,7 @@ type ARNError struct {
 	Reason string // what is wrong with it
 }
 
+// Error says which part is wrong and why: `the account "x" is not a 12-digit account id`.
 func (e *ARNError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("the %s %s", e.Part, e.Reason)
@@ -69,7 +70,9 @@ func ParseARN(s string) (ARN, error) {
 	return a, nil
 }
 
-// String formats the ARN back into its text form.
+// String formats the ARN back into its text form. The separator between
+// resource type and id is "/" for iam and kms and ":" otherwise, as the ARN
+// kinds drorch checks (rds, iam, kms) write them.
 func (a ARN) String() string {
 	res := a.ResourceID
 	if a.ResourceType != "" {
@@ -84,11 +87,9 @@ func (a ARN) String() string {
 
 // arnWant describes the ARN a kind needs.
 type arnWant struct {
-	what     string // "a DB cluster ARN"
 	service  string
 	region   bool     // a region is required (false: must be empty)
 	types    []string // accepted resource types
-	form     string   // the general form, for fixes
 	idCheck  func(string) string
 	typeName map[string]string // other resource types of the service, by what they are
 }

@@ -70,6 +70,7 @@ type RefError struct {
 	Message, Fix string
 }
 
+// Error is the message and the fix, as one line.
 func (e *RefError) Error() string { return e.Message + "; " + e.Fix }
 
 // ParseRef tells whether v is a reference and parses it. Values that are

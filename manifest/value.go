@@ -154,11 +154,11 @@ func checkValue(spec ParamSpec, v string) *ValueError {
 	case KindRegion:
 		e = checkRegion(v)
 	case KindClusterARN:
-		e = arnError(v, "is not a DB cluster ARN", arnWant{what: "a DB cluster ARN", service: "rds", region: true, types: []string{"cluster"}, idCheck: identifierWhy, typeName: rdsTypes()})
+		e = arnError(v, "is not a DB cluster ARN", arnWant{service: "rds", region: true, types: []string{"cluster"}, idCheck: identifierWhy, typeName: rdsTypes()})
 	case KindInstanceARN:
-		e = arnError(v, "is not a DB instance ARN", arnWant{what: "a DB instance ARN", service: "rds", region: true, types: []string{"db"}, idCheck: identifierWhy, typeName: rdsTypes()})
+		e = arnError(v, "is not a DB instance ARN", arnWant{service: "rds", region: true, types: []string{"db"}, idCheck: identifierWhy, typeName: rdsTypes()})
 	case KindRoleARN:
-		e = arnError(v, "is not an IAM role ARN", arnWant{what: "an IAM role ARN", service: "iam", types: []string{"role"}, idCheck: roleNameWhy,
+		e = arnError(v, "is not an IAM role ARN", arnWant{service: "iam", types: []string{"role"}, idCheck: roleNameWhy,
 			typeName: map[string]string{"user": "an IAM user ARN", "policy": "an IAM policy ARN", "instance-profile": "an instance profile ARN"}})
 	case KindKMSKey:
 		e = checkKMSKey(v)
@@ -286,7 +286,7 @@ func checkKMSKey(v string) *ValueError {
 		}
 		return &ValueError{Problem: "is not a KMS key id, alias or ARN", Detail: detail}
 	}
-	why := checkARN(v, arnWant{what: "a KMS key or alias ARN", service: "kms", region: true, types: []string{"key", "alias"}, idCheck: func(id string) string {
+	why := checkARN(v, arnWant{service: "kms", region: true, types: []string{"key", "alias"}, idCheck: func(id string) string {
 		if id == "" {
 			return "is empty"
 		}

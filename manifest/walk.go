@@ -215,7 +215,7 @@ func describeNode(n *node) string {
 }
 
 func (w *walker) resource(ps pos, n *node) Resource {
-	a := at{ps.layer, ps.resource}
+	a := at(ps)
 	first := len(w.c.list)
 	var r Resource
 	defer func() {
