@@ -30,7 +30,7 @@ func (e *ARNError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("the %s %s", e.Part, e.Reason)
 	}
-	return fmt.Sprintf("the %s %q %s", e.Part, e.Value, e.Reason)
+	return fmt.Sprintf("the %s %s %s", e.Part, quote(e.Value), e.Reason)
 }
 
 var (
@@ -113,7 +113,7 @@ func checkARN(s string, w arnWant) string {
 	}
 	if !ok {
 		if other, known := w.typeName[a.ResourceType]; known {
-			return fmt.Sprintf("it is %s (resource type %q)", other, a.ResourceType)
+			return fmt.Sprintf("it is %s (resource type %s)", other, quote(a.ResourceType))
 		}
 		return (&ARNError{Part: "resource type", Value: a.ResourceType, Reason: fmt.Sprintf("is not %s", quoteList(w.types, "or"))}).Error()
 	}

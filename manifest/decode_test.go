@@ -217,6 +217,19 @@ func TestDecodeLimits(t *testing.T) {
 			}
 		}
 	})
+	t.Run("long text is clipped in messages", func(t *testing.T) {
+		t.Parallel()
+		long := strings.Repeat("x", 1_000_000)
+		_, ps := manifest.Load([]byte(`{"StatePayload": [{"layer": 1, "resources": [{"resourceType": "`+long+`", "resourceName": "`+long+`", "timeout": "`+long+`"}]}], "`+long+`": 1}`), testCatalog())
+		if len(ps) != 3 {
+			t.Fatalf("problems: %d", len(ps))
+		}
+		for _, p := range ps {
+			if len(p.Error()) > 600 {
+				t.Errorf("problem of %d bytes: %.200s...", len(p.Error()), p.Error())
+			}
+		}
+	})
 	t.Run("deep nesting", func(t *testing.T) {
 		t.Parallel()
 		deep := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)

@@ -87,7 +87,7 @@ func ParseRef(v string) (Ref, error) {
 			return r, &RefError{Message: "!Import without an export name", Fix: "write !Import <export-name>"}
 		}
 		if !exportNameRE.MatchString(name) {
-			return r, &RefError{Message: fmt.Sprintf("export name %q contains spaces", name), Fix: "write !Import <export-name>, one name without spaces"}
+			return r, &RefError{Message: fmt.Sprintf("export name %s contains spaces", quote(name)), Fix: "write !Import <export-name>, one name without spaces"}
 		}
 		r.Kind, r.Name = RefImport, name
 		return r, nil
@@ -96,7 +96,7 @@ func ParseRef(v string) (Ref, error) {
 		if m := versionRE.FindStringSubmatch(name); m != nil && !strings.HasSuffix(m[1], ":") {
 			n, err := strconv.ParseInt(m[2], 10, 64)
 			if err != nil || n <= 0 {
-				return r, &RefError{Message: fmt.Sprintf("SSM parameter version %q is not a positive number", m[2]), Fix: "write resolve:ssm:<name>:<version>, versions count from 1"}
+				return r, &RefError{Message: fmt.Sprintf("SSM parameter version %s is not a positive number", quote(m[2])), Fix: "write resolve:ssm:<name>:<version>, versions count from 1"}
 			}
 			name, r.Version = m[1], n
 		}
@@ -104,13 +104,13 @@ func ParseRef(v string) (Ref, error) {
 			return r, &RefError{Message: "resolve:ssm: without a parameter name", Fix: "write resolve:ssm:<name> or resolve:ssm:<name>:<version>"}
 		}
 		if !ssmNameRE.MatchString(name) {
-			return r, &RefError{Message: fmt.Sprintf("%q is not an SSM parameter name", name), Fix: "SSM names hold letters, digits and _.-/ only: write resolve:ssm:/path/name"}
+			return r, &RefError{Message: fmt.Sprintf("%s is not an SSM parameter name", quote(name)), Fix: "SSM names hold letters, digits and _.-/ only: write resolve:ssm:/path/name"}
 		}
 		r.Kind, r.Name = RefSSM, name
 		return r, nil
 	case strings.HasPrefix(t, "{{resolve:ssm"):
 		inner := strings.TrimSuffix(strings.TrimPrefix(t, "{{"), "}}")
-		return r, &RefError{Message: "CloudFormation dynamic-reference braces are not part of drorch's form", Fix: fmt.Sprintf("write %s without the braces", inner)}
+		return r, &RefError{Message: "CloudFormation dynamic-reference braces are not part of drorch's form", Fix: fmt.Sprintf("write %s without the braces", printable(inner))}
 	case strings.HasPrefix(t, "!"):
 		word, rest, _ := strings.Cut(t, " ")
 		fix := fmt.Sprintf("write %s <export-name> for an export, or quote the text differently if it is a literal", ImportPrefix)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Payload is a whole manifest: {"StatePayload": [layers...]}.
@@ -134,7 +135,7 @@ func (p Problem) Error() string {
 		if p.ResourceIndex >= 0 {
 			fmt.Fprintf(&b, ", resource %d", p.ResourceIndex)
 			if p.ResourceName != "" {
-				fmt.Fprintf(&b, " (%q)", p.ResourceName)
+				fmt.Fprintf(&b, " (%s)", quote(p.ResourceName))
 			}
 		}
 	}
@@ -165,13 +166,28 @@ func (p Problem) Error() string {
 	return b.String()
 }
 
-// printable returns s, or s quoted when it holds characters that would
-// break a message's line (a key or value written with a newline, say).
+// maxEcho is how many characters of something written in the payload a
+// message repeats: enough to recognise it, not a megabyte on one line.
+const maxEcho = 120
+
+// clip shortens s to maxEcho characters, marking the cut with "...".
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= maxEcho {
+		return s
+	}
+	return string([]rune(s)[:maxEcho-3]) + "..."
+}
+
+// quote is s clipped and in double quotes, as messages show values.
+func quote(s string) string { return strconv.Quote(clip(s)) }
+
+// printable returns s clipped, and quoted when it holds characters that
+// would break a message's line (a key written with a newline, say).
 func printable(s string) string {
 	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-		return strconv.Quote(s)
+		return quote(s)
 	}
-	return s
+	return clip(s)
 }
 
 // Problems is a list of problems usable as one error.

@@ -90,7 +90,7 @@ func (v *validator) resource(li, number, ri int, r Resource) {
 		if s := suggest.Closest(r.Type, names, 3); len(s) > 0 {
 			fix = "did you mean " + joinList(s, "or") + "?"
 		}
-		add("resourceType", fmt.Sprintf("unknown resource type %q", r.Type), fix)
+		add("resourceType", fmt.Sprintf("unknown resource type %s", quote(r.Type)), fix)
 		return
 	}
 	if v.n.paramsBad[ps] {
@@ -156,7 +156,7 @@ func (v *validator) parameters(ps pos, spec TypeSpec, r Resource, add func(field
 			continue // checked once resolved
 		}
 		if k, ok := v.n.written[f]; ok && !textual(p.Kind) {
-			add(p.Name, fmt.Sprintf("%s is %s, not text", val, k.what()), safeFix(p)+", in quotes")
+			add(p.Name, fmt.Sprintf("%s is %s, not text", clip(val), k.what()), safeFix(p)+", in quotes")
 			continue
 		}
 		if err := CheckValue(p, val); err != nil {

@@ -35,7 +35,7 @@ func (e *ValueError) Error() string { return e.Message() + "; " + e.Fix }
 // Message states the problem about a literal value:
 // `"us-west" is not an AWS region name`.
 func (e *ValueError) Message() string {
-	m := fmt.Sprintf("%q %s", e.Value, e.Problem)
+	m := fmt.Sprintf("%s %s", quote(e.Value), e.Problem)
 	if e.Detail != "" {
 		m += ": " + e.Detail
 	}
@@ -47,10 +47,10 @@ func (e *ValueError) Message() string {
 // is true, neither the value nor anything derived from it is included.
 func (e *ValueError) Resolved(reference string, secret bool) (message, fix string) {
 	if secret {
-		return fmt.Sprintf("%s resolved to a SecureString value, which %s", reference, e.Problem),
+		return fmt.Sprintf("%s resolved to a SecureString value, which %s", printable(reference), e.Problem),
 			"correct the value of the SSM parameter: " + e.SafeFix
 	}
-	m := fmt.Sprintf("%s resolved to %q, which %s", reference, e.Value, e.Problem)
+	m := fmt.Sprintf("%s resolved to %s, which %s", printable(reference), quote(e.Value), e.Problem)
 	if e.Detail != "" {
 		m += ": " + e.Detail
 	}
@@ -139,7 +139,7 @@ func checkValue(spec ParamSpec, v string) *ValueError {
 		return &ValueError{Problem: "is empty"}
 	}
 	if strings.TrimSpace(v) != v {
-		return &ValueError{Problem: "has leading or trailing spaces", Fix: fmt.Sprintf("write %q", strings.TrimSpace(v))}
+		return &ValueError{Problem: "has leading or trailing spaces", Fix: "write " + quote(strings.TrimSpace(v))}
 	}
 	var e *ValueError
 	switch spec.Kind {
@@ -185,7 +185,7 @@ func arnError(v, problem string, w arnWant) *ValueError {
 	}
 	e := &ValueError{Problem: problem, Detail: why}
 	if w.service == "rds" && looksLikeIdentifier(v) {
-		e.Fix = fmt.Sprintf("write the ARN, arn:aws:rds:<region>:<account>:%s:%s", w.types[0], v)
+		e.Fix = fmt.Sprintf("write the ARN, arn:aws:rds:<region>:<account>:%s:%s", w.types[0], clip(v))
 	}
 	return e
 }
@@ -325,7 +325,7 @@ func checkSecurityGroups(v string) *ValueError {
 		case len(items) == 1:
 			e.Detail = "a security group id is sg- followed by 8 or 17 hex digits"
 		default:
-			e.Detail = fmt.Sprintf("item %d, %q, is not sg- followed by 8 or 17 hex digits", i+1, item)
+			e.Detail = fmt.Sprintf("item %d, %s, is not sg- followed by 8 or 17 hex digits", i+1, quote(item))
 		}
 		return e
 	}
@@ -340,7 +340,7 @@ func checkInstanceClass(v string) *ValueError {
 	if !strings.HasPrefix(v, "db.") {
 		e.Detail = `it must start with "db."`
 		if instanceClassRE.MatchString("db." + v) {
-			e.Fix = fmt.Sprintf("write %q", "db."+v)
+			e.Fix = "write " + quote("db."+v)
 		}
 	} else {
 		e.Detail = "it must look like db.<family>.<size>, in lower case"

@@ -207,9 +207,9 @@ func wholeNumber(n *node) (int, bool) {
 func describeNode(n *node) string {
 	switch n.kind {
 	case nodeString:
-		return fmt.Sprintf("a string (%q)", n.text)
+		return fmt.Sprintf("a string (%s)", quote(n.text))
 	case nodeNumber, nodeBool:
-		return n.text
+		return clip(n.text)
 	}
 	return n.kind.what()
 }
@@ -275,11 +275,11 @@ func (w *walker) timeout(a at, n *node) string {
 	d, err := time.ParseDuration(n.text)
 	switch {
 	case err != nil:
-		w.add(a, n, "timeout", fmt.Sprintf("%q is not a duration", n.text), fix)
+		w.add(a, n, "timeout", quote(n.text)+" is not a duration", fix)
 	case d <= 0:
-		w.add(a, n, "timeout", fmt.Sprintf("%q is not a positive duration", n.text), fix)
+		w.add(a, n, "timeout", quote(n.text)+" is not a positive duration", fix)
 	case d > MaxTimeout:
-		w.add(a, n, "timeout", fmt.Sprintf("%q is longer than 24h", n.text), fix)
+		w.add(a, n, "timeout", quote(n.text)+" is longer than 24h", fix)
 	default:
 		return n.text
 	}
@@ -325,7 +325,7 @@ func (w *walker) parameters(a at, ps pos, n *node) map[string]string {
 // objectValueFix helps with the CloudFormation habit {"Fn::ImportValue": "x"}.
 func objectValueFix(v *node) string {
 	if v.kind == nodeObject && len(v.members) == 1 && v.members[0].key == "Fn::ImportValue" && v.members[0].value.kind == nodeString {
-		return fmt.Sprintf("write %q: drorch's form of an import", ImportPrefix+" "+v.members[0].value.text)
+		return fmt.Sprintf("write %s: drorch's form of an import", quote(ImportPrefix+" "+v.members[0].value.text))
 	}
 	return `parameter values are strings: write "Name": "value", or "!Import <export-name>" for an export`
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"drorch/internal/suggest"
 	"drorch/manifest"
@@ -115,7 +116,7 @@ func (r *Resolver) resource(mr manifest.Resource, index int, c manifest.Catalog,
 	}
 	spec, ok := c.Lookup(mr.Type)
 	if !ok {
-		return out, manifest.Problems{problem("resourceType", fmt.Sprintf("unknown resource type %q", mr.Type), "validate the payload first")}
+		return out, manifest.Problems{problem("resourceType", fmt.Sprintf("unknown resource type %q", clip(mr.Type)), "validate the payload first")}
 	}
 	var problems manifest.Problems
 	for _, ps := range spec.Params {
@@ -141,7 +142,7 @@ func (r *Resolver) resource(mr manifest.Resource, index int, c manifest.Catalog,
 		out.Refs[ps.Name] = written
 		val, secret, msg, fix := r.value(ref)
 		if msg != "" {
-			problems = append(problems, problem(ps.Name, written+": "+msg, fix))
+			problems = append(problems, problem(ps.Name, clip(written)+": "+msg, fix))
 			continue
 		}
 		out.Params[ps.Name], out.Secret[ps.Name] = val, secret
@@ -174,10 +175,10 @@ func (r *Resolver) value(ref manifest.Ref) (value string, secret bool, msg, fix 
 			return l.param.Value, l.param.Type == TypeSecureString, "", ""
 		}
 		if ref.Version > 0 && isCode(l.notFound, "ParameterVersionNotFound") {
-			return "", false, fmt.Sprintf("version %d of SSM parameter %s does not exist in %s", ref.Version, ref.Name, r.Region),
-				"use an existing version (aws ssm get-parameter-history --name " + ref.Name + " --region " + r.Region + "), or leave the version out for the latest"
+			return "", false, fmt.Sprintf("version %d of SSM parameter %s does not exist in %s", ref.Version, clip(ref.Name), r.Region),
+				"use an existing version (aws ssm get-parameter-history --name " + clip(ref.Name) + " --region " + r.Region + "), or leave the version out for the latest"
 		}
-		return "", false, fmt.Sprintf("no SSM parameter %s in %s", ref.Name, r.Region),
+		return "", false, fmt.Sprintf("no SSM parameter %s in %s", clip(ref.Name), r.Region),
 			"check the name (aws ssm describe-parameters --region " + r.Region + "), or create the parameter there"
 	}
 	return "", false, "not a reference", "write !Import <export-name> or resolve:ssm:<name>"
@@ -186,7 +187,7 @@ func (r *Resolver) value(ref manifest.Ref) (value string, secret bool, msg, fix 
 func missingExport(name, region string, exports map[string]string) (msg, fix string) {
 	msg = "no such CloudFormation export in " + region
 	if len(exports) == 0 {
-		return msg, fmt.Sprintf("%s has no exports at all: check --region, or deploy the stack that exports %s", region, name)
+		return msg, fmt.Sprintf("%s has no exports at all: check --region, or deploy the stack that exports %s", region, clip(name))
 	}
 	names := make([]string, 0, len(exports))
 	for n := range exports {
@@ -276,6 +277,15 @@ func (r *Resolver) parameter(ctx context.Context, region string, ref manifest.Re
 	}
 	r.params[key] = l
 	return l, nil
+}
+
+// clip shortens what the payload wrote to a length a message can repeat.
+func clip(s string) string {
+	const maxEcho = 120
+	if utf8.RuneCountInString(s) <= maxEcho {
+		return s
+	}
+	return string([]rune(s)[:maxEcho-3]) + "..."
 }
 
 func isCode(err error, code string) bool {
