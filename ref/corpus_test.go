@@ -89,6 +89,10 @@ func TestBadInputCorpus(t *testing.T) {
 			t.Parallel()
 			p, ps := manifest.Load(corpusPayload(t, dir), cat)
 			resolved := false
+			_, err := os.Stat(filepath.Join(dir, "needs-lookups.txt"))
+			if marked := err == nil; marked != (len(ps) == 0) {
+				t.Errorf("needs-lookups.txt present=%v, but Load found %d problems", marked, len(ps))
+			}
 			if len(ps) == 0 {
 				exports, params := corpusFakes(t)
 				r := &Resolver{Exports: exports, Parameters: params, Region: corpusRegion}
