@@ -34,9 +34,9 @@ func (e *ARNError) Error() string {
 }
 
 var (
-	partitionRE = regexp.MustCompile(`^aws[-a-z]*$`)
-	accountRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	partitionRE = regexp.MustCompile("^" + partitionPat + "$")
+	accountRE   = regexp.MustCompile("^" + accountPat + "$")
+	regionRE    = regexp.MustCompile("^" + regionPat + "$")
 )
 
 // ParseARN splits s into its parts. It checks the shape (the "arn:" prefix,

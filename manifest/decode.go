@@ -10,8 +10,8 @@ import (
 // is a few kilobytes; anything near this limit is the wrong file.
 const MaxPayloadBytes = 4 << 20
 
-// MaxProblems is how many problems Decode and Validate each report at most;
-// a last one says how many more there were.
+// MaxProblems is how many problems Decode, Validate and Load each report at
+// most; a last one says how many more there were.
 const MaxProblems = 100
 
 // Decode reads a payload written in JSON (the original format) or YAML: input

@@ -10,16 +10,19 @@ import (
 // Patterns shared by the schema and the checks; kept in the subset of
 // regular-expression syntax that Go and ECMA-262 (editors) read alike.
 const (
-	regionPat     = `[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]`
-	identPat      = `[A-Za-z](-?[A-Za-z0-9])*`
-	accountPat    = `[0-9]{12}`
-	partitionPat  = `aws[-a-z]*`
-	uuidPat       = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
-	mrkPat        = `mrk-[0-9a-f]{32}`
-	sgPat         = `sg-([0-9a-f]{8}|[0-9a-f]{17})`
-	durationUnit  = `([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)`
-	referencePat  = `^\s*(!Import\s+\S+|resolve:ssm:[A-Za-z0-9_./:-]+)\s*$`
-	notLiteralPat = `^\s*(!|\{\{resolve:ssm|[Rr][Ee][Ss][Oo][Ll][Vv][Ee]:[Ss][Ss][Mm]:)`
+	regionPat        = `[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]`
+	identPat         = `[A-Za-z](-?[A-Za-z0-9])*`
+	accountPat       = `[0-9]{12}`
+	partitionPat     = `aws[-a-z]*`
+	uuidPat          = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
+	mrkPat           = `mrk-[0-9a-f]{32}`
+	sgPat            = `sg-([0-9a-f]{8}|[0-9a-f]{17})`
+	aliasPat         = `alias/[A-Za-z0-9/_-]+`
+	roleNamePat      = `[\w+=,.@-]+(/[\w+=,.@-]+)*`
+	instanceClassPat = `db\.(serverless|[a-z][a-z0-9-]*\.[a-z0-9]+(\.[a-z0-9]+)*)`
+	durationUnit     = `([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)`
+	referencePat     = `^\s*(!Import\s+\S+|resolve:ssm:[A-Za-z0-9_./:-]+)\s*$`
+	notLiteralPat    = `^\s*(!|\{\{resolve:ssm|[Rr][Ee][Ss][Oo][Ll][Vv][Ee]:[Ss][Ss][Mm]:)`
 )
 
 // Schema returns a JSON Schema (draft 2020-12) of the payload for the
@@ -148,6 +151,9 @@ func valueSchema(p ParamSpec) map[string]any {
 	if !p.Required {
 		desc += " Optional."
 	}
+	if p.Unused {
+		desc += " Accepted for compatibility with the original payloads; drorch does not need it."
+	}
 	s := map[string]any{"description": strings.TrimSpace(desc), "anyOf": branches}
 	if p.Example != "" {
 		s["examples"] = []string{p.Example}
@@ -205,14 +211,14 @@ func literalSchemas(p ParamSpec) []any {
 	case KindInstanceARN:
 		return []any{text(arn("rds", regionPat+":"+accountPat+":db:"+identPat))}
 	case KindRoleARN:
-		return []any{text(arn("iam", ":"+accountPat+`:role/[\w+=,.@-]+(/[\w+=,.@-]+)*`))}
+		return []any{text(arn("iam", ":"+accountPat+":role/"+roleNamePat))}
 	case KindKMSKey:
-		return []any{text("^(" + uuidPat + "|" + mrkPat + `|alias/[A-Za-z0-9/_-]+)$`),
+		return []any{text("^(" + uuidPat + "|" + mrkPat + "|" + aliasPat + ")$"),
 			text(arn("kms", regionPat+":"+accountPat+":(key/("+uuidPat+"|"+mrkPat+")|alias/.+)"))}
 	case KindSecurityGroups:
 		return []any{text("^" + sgPat + `(\s*,\s*` + sgPat + ")*$")}
 	case KindInstanceClass:
-		return []any{text(`^db\.(serverless|[a-z][a-z0-9-]*\.[a-z0-9]+(\.[a-z0-9]+)*)$`)}
+		return []any{text("^" + instanceClassPat + "$")}
 	}
 	// KindString and kinds this schema does not know: any text without
 	// blanks at either end that is not a malformed reference; numbers and

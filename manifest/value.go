@@ -58,15 +58,16 @@ func (e *ValueError) Resolved(reference string, secret bool) (message, fix strin
 }
 
 var (
-	identifierRE    = regexp.MustCompile(`^[A-Za-z](-?[A-Za-z0-9])*$`)
+	// Built from the schema's patterns (schema.go) so that the two agree.
+	identifierRE    = regexp.MustCompile("^" + identPat + "$")
 	intRE           = regexp.MustCompile(`^-?[0-9]+$`)
-	uuidRE          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	mrkRE           = regexp.MustCompile(`^mrk-[0-9a-f]{32}$`)
-	aliasRE         = regexp.MustCompile(`^alias/[A-Za-z0-9/_-]+$`)
-	securityGroupRE = regexp.MustCompile(`^sg-([0-9a-f]{8}|[0-9a-f]{17})$`)
-	instanceClassRE = regexp.MustCompile(`^db\.(serverless|[a-z][a-z0-9-]*\.[a-z0-9]+(\.[a-z0-9]+)*)$`)
-	roleNameRE      = regexp.MustCompile(`^[\w+=,.@-]+(/[\w+=,.@-]+)*$`)
-	zoneRE          = regexp.MustCompile(`^([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9])[a-z]$`)
+	uuidRE          = regexp.MustCompile("^" + uuidPat + "$")
+	mrkRE           = regexp.MustCompile("^" + mrkPat + "$")
+	aliasRE         = regexp.MustCompile("^" + aliasPat + "$")
+	securityGroupRE = regexp.MustCompile("^" + sgPat + "$")
+	instanceClassRE = regexp.MustCompile("^" + instanceClassPat + "$")
+	roleNameRE      = regexp.MustCompile("^" + roleNamePat + "$")
+	zoneRE          = regexp.MustCompile("^(" + regionPat + ")[a-z]$")
 )
 
 // maxIdentifierLen is the longest identifier AWS accepts for the names we check.

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -38,11 +39,11 @@ func newNotes() *notes {
 
 // The keys a payload may hold at each level. "$schema" lets editors find
 // the published JSON Schema; drorch ignores it.
-var (
-	payloadKeys  = []string{"StatePayload", "$schema"}
-	layerKeys    = []string{"layer", "resources"}
-	resourceKeys = []string{"resourceType", "resourceName", "parameters", "continueOnError", "timeout"}
-)
+func payloadKeys() []string { return []string{"StatePayload", "$schema"} }
+func layerKeys() []string   { return []string{"layer", "resources"} }
+func resourceKeys() []string {
+	return []string{"resourceType", "resourceName", "parameters", "continueOnError", "timeout"}
+}
 
 // MaxTimeout is the longest per-resource timeout a payload may ask for.
 const MaxTimeout = 24 * time.Hour
@@ -81,7 +82,7 @@ func (w *walker) members(a at, obj *node, known []string, what string) (map[stri
 				"keep only one: the second one is ignored")
 			continue
 		}
-		if known != nil && !contains(known, m.key) {
+		if known != nil && !slices.Contains(known, m.key) {
 			fix := fmt.Sprintf("%s accepts %s", what, joinList(known, "and"))
 			if s := suggest.Closest(m.key, known, 1); len(s) > 0 {
 				fix = fmt.Sprintf("did you mean %s?", s[0])
@@ -95,15 +96,6 @@ func (w *walker) members(a at, obj *node, known []string, what string) (map[stri
 	return byKey, suggested
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (w *walker) payload(root *node) {
 	top := at{-1, -1}
 	if root.kind != nodeObject {
@@ -115,7 +107,7 @@ func (w *walker) payload(root *node) {
 		w.add(top, root, "", "the payload must be an object, not "+root.kind.what(), fix)
 		return
 	}
-	byKey, suggested := w.members(top, root, payloadKeys, "the payload")
+	byKey, suggested := w.members(top, root, payloadKeys(), "the payload")
 	if s, ok := byKey["$schema"]; ok && s.value.kind != nodeString {
 		w.add(top, s.value, "$schema", "must be a string (the URL of the JSON Schema), not "+s.value.kind.what(), "remove it or write the schema's URL")
 	}
@@ -156,7 +148,7 @@ func (w *walker) layer(i int, n *node) Layer {
 		w.add(a, n, "", "a layer must be an object, not "+n.kind.what(), `write {"layer": 1, "resources": [...]}`)
 		return l
 	}
-	byKey, suggested := w.members(a, n, layerKeys, "a layer")
+	byKey, suggested := w.members(a, n, layerKeys(), "a layer")
 	if m, ok := byKey["layer"]; !ok {
 		w.n.numberBad[i] = true
 		if !suggested["layer"] {
@@ -229,7 +221,7 @@ func (w *walker) resource(ps pos, n *node) Resource {
 			`write {"resourceType": "...", "resourceName": "...", "parameters": {...}}`)
 		return r
 	}
-	byKey, _ := w.members(a, n, resourceKeys, "a resource")
+	byKey, _ := w.members(a, n, resourceKeys(), "a resource")
 	if m, ok := byKey["resourceType"]; ok {
 		if m.value.kind == nodeString {
 			r.Type = m.value.text
