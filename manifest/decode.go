@@ -36,10 +36,7 @@ func decode(data []byte) (*Payload, *collector) {
 	c := &collector{}
 	if len(data) > MaxPayloadBytes {
 		p.notes.stateBad = true
-		c.add(Problem{LayerIndex: -1, ResourceIndex: -1,
-			Message: fmt.Sprintf("the payload is %s (%d bytes), more than the limit of %s (%d bytes)",
-				mebibytes(len(data)), len(data), mebibytes(MaxPayloadBytes), MaxPayloadBytes),
-			Fix: "a StatePayload is normally a few kilobytes: check that this is the right file, or split it into several payloads"})
+		c.add(TooLarge(int64(len(data))))
 		return p, c
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte-order mark, as some editors write
@@ -66,7 +63,18 @@ func decode(data []byte) (*Payload, *collector) {
 	return p, c
 }
 
-func mebibytes(n int) string {
+// TooLarge is the problem of a payload of size bytes, more than
+// MaxPayloadBytes. Decode reports it for the data it is given; a reader that
+// stops at the limit (so as not to hold a huge file in memory) reports it
+// with the size it measured, so that the operator sees the real size.
+func TooLarge(size int64) Problem {
+	return Problem{LayerIndex: -1, ResourceIndex: -1,
+		Message: fmt.Sprintf("the payload is %s (%d bytes), more than the limit of %s (%d bytes)",
+			mebibytes(size), size, mebibytes(MaxPayloadBytes), MaxPayloadBytes),
+		Fix: "a StatePayload is normally a few kilobytes: check that this is the right file, or split it into several payloads"}
+}
+
+func mebibytes(n int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 

@@ -183,6 +183,10 @@ func TestDecodeLimits(t *testing.T) {
 		if len(ps) != 1 || !strings.Contains(ps[0].Message, "more than the limit of 4.0 MiB (4194304 bytes)") {
 			t.Errorf("problems: %v", ps)
 		}
+		// A reader that stops at the limit reports the size it measured.
+		if got := manifest.TooLarge(10 << 20).Error(); got != "the payload is 10.0 MiB (10485760 bytes), more than the limit of 4.0 MiB (4194304 bytes); a StatePayload is normally a few kilobytes: check that this is the right file, or split it into several payloads" {
+			t.Errorf("TooLarge: %s", got)
+		}
 		// Exactly at the limit is read.
 		_, ps = manifest.Decode(data[:manifest.MaxPayloadBytes])
 		if len(ps) != 0 {
