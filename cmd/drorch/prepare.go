@@ -41,6 +41,18 @@ func readPayload(path string, stdin io.Reader, reg *resource.Registry) (*payload
 	if err != nil {
 		return nil, badInput(fmt.Errorf("read payload: %w", err))
 	}
+	if len(data) > manifest.MaxPayloadBytes {
+		// Reading stopped one byte past the limit: tell the operator the
+		// payload's real size, not the limit's.
+		size := int64(len(data))
+		if path == "-" {
+			n, _ := io.Copy(io.Discard, stdin)
+			size += n
+		} else if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() > size {
+			size = fi.Size()
+		}
+		return nil, &problemsError{file: path, problems: manifest.Problems{manifest.TooLarge(size)}}
+	}
 	return parsePayload(path, data, reg)
 }
 
