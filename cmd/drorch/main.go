@@ -152,6 +152,14 @@ StatePayload of the DR Orchestrator Framework), and proves what it did.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
+	// An unknown --output would otherwise print text where a script waits
+	// for JSON.
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if a.output != "text" && a.output != "json" {
+			return badInput(fmt.Errorf("--output %q: write text or json", a.output))
+		}
+		return nil
+	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.region, "region", "", "AWS region drorch runs in (default: AWS_REGION / profile)")
 	pf.StringVar(&a.profile, "profile", "", "AWS shared-config profile")
