@@ -40,7 +40,9 @@ func TestPlanGolden(t *testing.T) {
 			}
 			var pv struct {
 				Blocked, NothingToDo bool
-				Layers               []struct{ Resources []struct{ Params, Refs map[string]string } }
+				Layers               []struct {
+					Resources []struct{ Params, Refs map[string]string }
+				}
 			}
 			if err := json.Unmarshal([]byte(js.stdout), &pv); err != nil {
 				t.Fatalf("plan -o json is not JSON: %v\n%s", err, js)
