@@ -127,6 +127,11 @@ type Engine struct {
 	Observer func(journal.Event)
 	// Rand returns numbers in [0,1) for jitter (default math/rand/v2).
 	Rand func() float64
+	// OwnerGone, if set, reports whether the process named by a lease
+	// owner has stopped for sure (a killed process of this host), so that
+	// a resume takes its run over at once instead of once its lease is
+	// Settings.Stale old.
+	OwnerGone func(owner string) bool
 
 	// appendMu orders appends so that event times never go backwards.
 	appendMu sync.Mutex
@@ -177,8 +182,8 @@ func (e *Engine) state(ctx context.Context, runID string) (*journal.RunState, er
 
 func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journal.Kind) (*journal.RunState, error) {
 	s := e.Settings.WithDefaults()
-	if err := e.Store.Claim(ctx, runID, e.Process.Owner, e.Clock.Now(), s.Stale); err != nil {
-		return nil, fmt.Errorf("claim run %s: %w", runID, err)
+	if err := e.claim(ctx, runID, s); err != nil {
+		return nil, err
 	}
 	prior, err := e.state(ctx, runID)
 	if err != nil {
@@ -221,6 +226,19 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 		return nil, errors.Join(runErr, err)
 	}
 	return st, runErr
+}
+
+// claim takes the run's lease: from nobody, from an owner whose lease is
+// stale, or at once from an owner known to be gone.
+func (e *Engine) claim(ctx context.Context, runID string, s Settings) error {
+	now, stale := e.Clock.Now(), s.Stale
+	if e.OwnerGone != nil {
+		if rec, err := e.Store.Run(ctx, runID); err == nil && rec.Owner != "" && rec.Owner != e.Process.Owner {
+			stale = rec.ClaimStale(now, stale, e.OwnerGone(rec.Owner))
+		}
+	}
+	// The store's error names the run and the operation already.
+	return e.Store.Claim(ctx, runID, e.Process.Owner, now, stale)
 }
 
 // heartbeat renews the lease and turns a journaled cancel request (from

@@ -226,11 +226,12 @@ func (a *app) newEngine(cl *awsapi.Clients, store journal.Store, s engine.Settin
 	return &engine.Engine{
 		Store: store,
 		Clock: a.clock,
-		Env: resource.Env{Read: cl, GlobalClusters: cl, Clusters: cl, Instances: cl, Datastores: cl, Identity: cl},
+		Env:   resource.Env{Read: cl, GlobalClusters: cl, Clusters: cl, Instances: cl, Datastores: cl, Identity: cl},
 		Batch: cl,
 		Process: journal.Process{Owner: fmt.Sprintf("%s:%d:%s", host, pid, newID()[:6]), Host: host, PID: pid,
 			Version: version},
-		Settings: s,
+		Settings:  s,
+		OwnerGone: ownerGone,
 	}
 }
 

@@ -19,9 +19,9 @@ import (
 var staleAfter = engine.Settings{}.WithDefaults().Stale
 
 // runStatus is what an operator should read: a running run whose process
-// stopped heartbeating is interrupted.
+// stopped heartbeating, or is gone, is interrupted.
 func runStatus(rec journal.RunRecord, st *journal.RunState, now time.Time) journal.Status {
-	if !st.Status.Terminal() && !rec.Live(now, staleAfter) {
+	if !st.Status.Terminal() && !leaseLive(rec, now) {
 		return journal.StatusInterrupted
 	}
 	return st.Status
@@ -192,7 +192,7 @@ func cancelRun(ctx context.Context, a *app, store journal.Store, rec journal.Run
 	}
 	now := time.Now()
 	req := journal.Event{RunID: rec.ID, Time: now, Kind: journal.RunCancelRequested, Layer: -1, Resource: -1, Message: who}
-	if rec.Live(now, staleAfter) {
+	if leaseLive(rec, now) {
 		if _, err := store.Append(ctx, rec.ID, req); err != nil {
 			return fmt.Errorf("cancel %s: %w", rec.ID, err)
 		}
@@ -202,7 +202,7 @@ func cancelRun(ctx context.Context, a *app, store journal.Store, rec journal.Run
 	// Nobody runs it: take it over so that no resume starts meanwhile, then
 	// end it.
 	owner := fmt.Sprintf("cancel:%d:%s", os.Getpid(), newID()[:6])
-	if err := store.Claim(ctx, rec.ID, owner, now, staleAfter); err != nil {
+	if err := store.Claim(ctx, rec.ID, owner, now, rec.ClaimStale(now, staleAfter, ownerGone(rec.Owner))); err != nil {
 		return fmt.Errorf("cancel %s: %w", rec.ID, err)
 	}
 	fin := journal.Event{RunID: rec.ID, Time: now, Kind: journal.RunFinished, Layer: -1, Resource: -1,

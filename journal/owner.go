@@ -1,0 +1,51 @@
+package journal
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// OwnerProcess splits a lease owner written as host:pid:suffix (see
+// Process.Owner) into its host and process id. ok is false for an owner of
+// any other form (a cancel's claim, a test's name): nothing can be said about
+// whether it still runs.
+func OwnerProcess(owner string) (host string, pid int, ok bool) {
+	rest, _, found := cutLast(owner, ":")
+	if !found {
+		return "", 0, false
+	}
+	host, p, found := cutLast(rest, ":")
+	if !found || host == "" {
+		return "", 0, false
+	}
+	pid, err := strconv.Atoi(p)
+	if err != nil || pid <= 0 {
+		return "", 0, false
+	}
+	return host, pid, true
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
+}
+
+// ClaimStale is the stale bound to pass to Claim, with the same now, to take
+// over r. When r's owner is known to have stopped (gone: a killed process of
+// this host), waiting for its lease to go stale would only keep the operator
+// from resuming; the bound is then the age of that owner's last heartbeat, so
+// that the claim succeeds at once while a process that claimed the run after
+// r was read (a newer heartbeat) still keeps it.
+func (r RunRecord) ClaimStale(now time.Time, stale time.Duration, gone bool) time.Duration {
+	if !gone || r.Owner == "" {
+		return stale
+	}
+	if age := now.Sub(r.Heartbeat); age > 0 && age < stale {
+		return age
+	}
+	return stale
+}
