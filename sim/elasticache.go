@@ -157,7 +157,7 @@ func (w *world) role(rg *ReplicationGroup) string {
 }
 
 func (w *world) writeRG(x xw, rg *ReplicationGroup) {
-	h := hostHash(w.account, rg.Region)
+	h := w.names(rg.Region).hash
 	x.open("ReplicationGroup")
 	x.str("ReplicationGroupId", rg.ID)
 	x.strOpt("Description", rg.Description)

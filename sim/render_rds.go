@@ -14,15 +14,20 @@ import (
 
 func isDocDB(engine string) bool { return engine == "docdb" }
 
-// hostHash is the per-account-and-region part of endpoint host names.
-func hostHash(account, region string) string {
-	sum := sha256.Sum256([]byte(account + "/" + region))
-	return hex.EncodeToString(sum[:6])
-}
+// regionNames are the per-account-and-region parts of endpoint host names
+// and the hosted zone id, derived once per region (describes render them
+// for every resource).
+type regionNames struct{ hash, zone string }
 
-func hostedZone(region string) string {
-	sum := sha256.Sum256([]byte("zone/" + region))
-	return "Z" + strings.ToUpper(hex.EncodeToString(sum[:6]))
+func (w *world) names(region string) regionNames {
+	if n, ok := w.hostNames[region]; ok {
+		return n
+	}
+	sum := sha256.Sum256([]byte(w.account + "/" + region))
+	zone := sha256.Sum256([]byte("zone/" + region))
+	n := regionNames{hash: hex.EncodeToString(sum[:6]), zone: "Z" + strings.ToUpper(hex.EncodeToString(zone[:6]))}
+	w.hostNames[region] = n
+	return n
 }
 
 func (w *world) writeGlobalCluster(x xw, name string, g *GlobalCluster) {
@@ -58,7 +63,7 @@ func (w *world) writeGlobalCluster(x xw, name string, g *GlobalCluster) {
 	}
 	x.close("GlobalClusterMembers")
 	if !isDocDB(g.Engine) {
-		x.str("Endpoint", g.ID+".global-"+hostHash(w.account, "global")+".global.rds.amazonaws.com")
+		x.str("Endpoint", g.ID+".global-"+w.names("global").hash+".global.rds.amazonaws.com")
 	}
 	if f := g.Failover; f != nil {
 		x.open("FailoverState")
@@ -85,7 +90,7 @@ func (w *world) writeCluster(x xw, name string, c *DBCluster) {
 	x.strOpt("DBSubnetGroup", c.DBSubnetGroup)
 	x.str("Status", c.Status)
 	if c.Status != "creating" {
-		h := hostHash(w.account, c.Region)
+		h := w.names(c.Region).hash
 		x.str("Endpoint", c.ID+".cluster-"+h+"."+c.Region+".rds.amazonaws.com")
 		x.str("ReaderEndpoint", c.ID+".cluster-ro-"+h+"."+c.Region+".rds.amazonaws.com")
 	}
@@ -106,7 +111,7 @@ func (w *world) writeCluster(x xw, name string, c *DBCluster) {
 	}
 	x.close("DBClusterMembers")
 	writeSecurityGroups(x, c.VpcSecurityGroupIDs)
-	x.str("HostedZoneId", hostedZone(c.Region))
+	x.str("HostedZoneId", w.names(c.Region).zone)
 	x.boolean("StorageEncrypted", c.StorageEncrypted)
 	x.strOpt("KmsKeyId", c.KmsKeyID)
 	x.str("DbClusterResourceId", c.ResourceID)
@@ -145,9 +150,9 @@ func (w *world) writeInstance(x xw, name string, in *DBInstance) {
 	}
 	if in.Status != "creating" {
 		x.open("Endpoint")
-		x.str("Address", in.ID+"."+hostHash(w.account, in.Region)+"."+in.Region+".rds.amazonaws.com")
+		x.str("Address", in.ID+"."+w.names(in.Region).hash+"."+in.Region+".rds.amazonaws.com")
 		x.integer("Port", in.Port)
-		x.str("HostedZoneId", hostedZone(in.Region))
+		x.str("HostedZoneId", w.names(in.Region).zone)
 		x.close("Endpoint")
 		x.timestamp("InstanceCreateTime", in.CreateTime)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -177,6 +178,7 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 		s.mu.Lock()
 	}
 	var buf bytes.Buffer
+	buf.Grow(16 << 10) // most answers fit; a page of 100 grows it a few times
 	aerr := s.injected(c.region, c.svc, c.action)
 	if aerr == nil {
 		s.sync()
@@ -201,6 +203,8 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 	} else {
 		h.Set("Content-Type", "text/xml")
 	}
+	// AWS answers with a known length rather than chunked.
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	rw.WriteHeader(http.StatusOK)
 	_, _ = rw.Write(buf.Bytes())
 }
@@ -300,6 +304,7 @@ func writeError(rw http.ResponseWriter, jsonProto bool, ns string, e *apiError, 
 	w.str("RequestId", reqID)
 	w.close("ErrorResponse")
 	h.Set("Content-Type", "text/xml")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	rw.WriteHeader(e.Status)
 	_, _ = rw.Write(buf.Bytes())
 }

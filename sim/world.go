@@ -39,6 +39,8 @@ type world struct {
 	snapshots []Snapshot
 	messages  []Message
 
+	hostNames map[string]regionNames // cache of names(region)
+
 	// down holds the regions under a region-wide outage.
 	down map[string]bool
 	// now is the virtual time the world has been advanced to.
@@ -59,7 +61,7 @@ func newWorld(sc *Scenario, start time.Time) (*world, error) {
 		insts: map[key]*DBInstance{}, inOrder: map[string][]string{},
 		grgs: map[string]*GlobalReplicationGroup{}, rgs: map[key]*ReplicationGroup{}, rgOrder: map[string][]string{},
 		exports: map[string][]Export{}, params: map[key]*Parameter{}, topics: map[string]bool{},
-		down: map[string]bool{}, now: start,
+		down: map[string]bool{}, now: start, hostNames: map[string]regionNames{},
 	}
 	if w.defaultRegion == "" {
 		w.defaultRegion = w.regions[0]

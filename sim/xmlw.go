@@ -27,8 +27,24 @@ func (w xw) close(name string) {
 // str writes <name>v</name>, escaped, even when v is empty.
 func (w xw) str(name, v string) {
 	w.open(name)
-	_ = xml.EscapeText(w.b, []byte(v)) // writes to a bytes.Buffer never fail
+	if plain(v) {
+		w.b.WriteString(v)
+	} else {
+		_ = xml.EscapeText(w.b, []byte(v)) // writes to a bytes.Buffer never fail
+	}
 	w.close(name)
+}
+
+// plain reports whether v is printable ASCII that XML takes as is: most
+// values (ids, ARNs, statuses) are, and skip the escaper's copy.
+func plain(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c < 0x20 || c >= 0x7f, c == '&', c == '<', c == '>', c == '"', c == '\'':
+			return false
+		}
+	}
+	return true
 }
 
 // strOpt writes <name>v</name> unless v is empty.
