@@ -85,7 +85,10 @@ func (c *cli) global() []string {
 	if c.region != "" {
 		g = append(g, "--region", c.region)
 	}
-	return append(g, "--state", c.state)
+	if c.state != "" {
+		g = append(g, "--state", c.state)
+	}
+	return g
 }
 
 // fastPoll makes run and resume look at operations often, so that a run on

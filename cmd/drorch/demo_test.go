@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// drorch demo, in-process at its default speed, as a new user runs it: the
+// whole story ends with exit 0 and every part of it is on screen.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	d := newCLI(t, "", "")
+	d.state = "" // exactly `drorch demo`: its journal is temporary
+	started := time.Now()
+	r := d.run("demo")
+	t.Logf("drorch demo took %s", time.Since(started).Round(100*time.Millisecond))
+	if r.code != 0 {
+		t.Fatalf("demo: want exit 0\n%s", r)
+	}
+	out := r.stdout
+
+	// Act 2: with us-east-1 down, the planned switchover is blocked.
+	for _, want := range []string{
+		"$ drorch plan --region us-west-2 examples/seed/1-planned-switchover.json",
+		"BLOCKED a planned switchover needs both regions; us-east-1 is unreachable",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks the blocked plan: %q", want)
+		}
+	}
+	// Act 3: the README's vps typo is caught, with the fix.
+	if !strings.Contains(out, `VpcSecurityGroupIds: !Import dr-globaldb-cluster-mysql-vps-security-group-ids: no such CloudFormation export in us-east-1; did you mean dr-globaldb-cluster-mysql-vpc-security-group-ids?`) {
+		t.Errorf("demo output lacks the vps -> vpc suggestion")
+	}
+
+	// Seven runs, each with its RTO table ending in a succeeded total.
+	ids := regexp.MustCompile(`(?m)^Recovery time \(RTO\) of run ([0-9a-f]{10})$`).FindAllStringSubmatch(out, -1)
+	if len(ids) != 7 {
+		t.Fatalf("%d RTO tables, want one for each of the demo's 7 runs\n%s", len(ids), out)
+	}
+	if n := len(regexp.MustCompile(`(?m)^  total\s+succeeded\s+\S+$`).FindAllString(out, -1)); n != 7 {
+		t.Errorf("%d RTO tables end with a succeeded total, want 7", n)
+	}
+	summary := out[strings.Index(out, "━━ 4. Summary"):]
+	for _, id := range ids {
+		if !strings.Contains(summary, id[1]) {
+			t.Errorf("run %s is missing from the summary", id[1])
+		}
+	}
+	if !regexp.MustCompile(`\d+ AWS API calls in all, 13 of them mutating\.`).MatchString(summary) {
+		t.Errorf("the summary does not count 13 mutating calls:\n%s", summary)
+	}
+
+	// It ends with the re-run that has nothing to do.
+	lastRTO := out[strings.LastIndex(out, "Recovery time (RTO) of run"):]
+	if !strings.Contains(lastRTO[:strings.Index(lastRTO, "━━ 4. Summary")], "Nothing to do: every resource was already in its desired state; no change was made.") {
+		t.Errorf("the last run does not say there was nothing to do:\n%s", lastRTO)
+	}
+	if !regexp.MustCompile(`(?m)^  3\s+` + ids[6][1] + `\s+1-planned-switchover\.json\s+us-east-1\s+nothing to do\s+1\s`).MatchString(summary) {
+		t.Errorf("the summary's last row is not the no-op switchover:\n%s", summary)
+	}
+	if !strings.Contains(out, "The demo's journal was temporary") {
+		t.Errorf("the demo does not say its journal was temporary")
+	}
+	if strings.Contains(out+r.stderr, seedSecret) {
+		t.Errorf("the demo printed the SecureString value")
+	}
+}
+
+// With --state, the demo's journal outlives it and drorch runs reads it.
+func TestDemoKeepsItsJournal(t *testing.T) {
+	t.Parallel()
+	d := newCLI(t, "", "")
+	if r := d.run("demo", "--speed", "600"); r.code != 0 || !strings.Contains(r.stdout, "Look at any run again with: drorch show RUN --state "+d.state) {
+		t.Fatalf("demo --state: want exit 0 and where its journal is\n%s", r)
+	}
+	r := d.run("runs", "-o", "json")
+	var rows []struct{ Status, Region, Payload string }
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || r.code != 0 {
+		t.Fatalf("runs -o json: %v\n%s", err, r)
+	}
+	if len(rows) != 7 {
+		t.Fatalf("%d runs in the demo's journal, want 7: %+v", len(rows), rows)
+	}
+	for _, row := range rows {
+		if row.Status != "succeeded" || !strings.HasPrefix(row.Payload, "examples/seed/") {
+			t.Errorf("demo run %+v", row)
+		}
+	}
+}
