@@ -165,8 +165,11 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 		release := func() { s.mu.Lock(); s.held--; s.mu.Unlock() }
 		select {
 		case <-r.Context().Done():
+			// The client gave up, or the server is shutting down: either
+			// way no answer goes out.
 			release()
 			s.logCall(c, 0, "hung until the client gave up")
+			abortConn(rw)
 			return
 		case <-s.closed:
 			release()
