@@ -21,6 +21,15 @@
 //
 // or over the network with Serve / ListenAndServe and the admin API under
 // /_sim/ (see Client).
+//
+// A note for aws-sdk-go-v2 clients of a loopback simulator: smithy-go closes
+// the request body it gave net/http as soon as the answer's headers arrive,
+// while the transport may still be reading that body to check for bytes
+// beyond Content-Length; when it loses that race it closes the connection in
+// the middle of a large answer ("deserialization failed ... use of closed
+// network connection"). Real AWS is too far away for the race to show. A
+// RoundTripper that hands the transport a buffered copy of the body avoids
+// it (see bufferedBodies in this package's tests).
 package sim
 
 import (
