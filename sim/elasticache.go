@@ -99,27 +99,19 @@ func failoverGlobalReplicationGroup(c *call, x xw) *apiError {
 		}
 	}
 	setRGs("modifying")
-	d := seconds(w.dur.ElastiCacheFailover)
-	op := w.startOp(c.action, g.ID, c.region, region)
-	if c.takeHalfway() {
-		op.then(d/2, func() {
-			g.Status = "available"
-			setRGs("available")
-			w.finish(op, outcomeRolledBack)
-		})
-	} else {
-		op.then(d, func() {
-			for j := range g.Members {
-				g.Members[j].Role = "SECONDARY"
-				if g.Members[j].Region == region && g.Members[j].ReplicationGroupID == rgID {
-					g.Members[j].Role = "PRIMARY"
-				}
+	c.operate(g.ID, seconds(w.dur.ElastiCacheFailover), []string{region}, func() {
+		for j := range g.Members {
+			g.Members[j].Role = "SECONDARY"
+			if g.Members[j].Region == region && g.Members[j].ReplicationGroupID == rgID {
+				g.Members[j].Role = "PRIMARY"
 			}
-			g.Status = "available"
-			setRGs("available")
-			w.finish(op, outcomeSucceeded)
-		})
-	}
+		}
+		g.Status = "available"
+		setRGs("available")
+	}, func() {
+		g.Status = "available"
+		setRGs("available")
+	}, outcomeRolledBack)
 	w.writeGRG(x, "GlobalReplicationGroup", g, true)
 	return nil
 }

@@ -3,7 +3,6 @@ package sim
 import (
 	"slices"
 	"strings"
-	"time"
 )
 
 // Aurora cluster and instance operations (world.md "Aurora clusters and
@@ -132,21 +131,10 @@ func createDBCluster(c *call, x xw) *apiError {
 		g.Members = append(g.Members, GlobalClusterMember{ClusterARN: cl.ARN, IsWriter: writer, SyncStatus: "connected"})
 		cl.GlobalClusterID = g.ID
 	}
-	w.timedStatus(c, cl.ARN, cl.Region, seconds(w.dur.CreateCluster), func(s string) { cl.Status = s }, "failed", "available")
+	c.operate(cl.ARN, seconds(w.dur.CreateCluster), []string{cl.Region},
+		func() { cl.Status = "available" }, func() { cl.Status = "failed" }, outcomeFailed)
 	w.writeCluster(x, "DBCluster", cl)
 	return nil
-}
-
-// timedStatus runs a one-phase create: at the end set(done); with a
-// halfway fault, half-way set(failed) instead.
-func (w *world) timedStatus(c *call, target, region string, d time.Duration, set func(string), failed, done string) *operation {
-	op := w.startOp(c.action, target, c.region, region)
-	if c.takeHalfway() {
-		op.then(d/2, func() { set(failed); w.finish(op, outcomeFailed) })
-	} else {
-		op.then(d, func() { set(done); w.finish(op, outcomeSucceeded) })
-	}
-	return op
 }
 
 func deleteDBCluster(c *call, x xw) *apiError {
@@ -185,13 +173,8 @@ func deleteDBCluster(c *call, x xw) *apiError {
 	}
 	prev := cl.Status
 	cl.Status = "deleting"
-	op := w.startOp(c.action, cl.ARN, c.region, cl.Region)
-	d := seconds(w.dur.DeleteCluster)
-	if c.takeHalfway() {
-		op.then(d/2, func() { cl.Status = prev; w.finish(op, outcomeRolledBack) })
-	} else {
-		op.then(d, func() { w.removeCluster(cl); w.finish(op, outcomeSucceeded) })
-	}
+	c.operate(cl.ARN, seconds(w.dur.DeleteCluster), []string{cl.Region},
+		func() { w.removeCluster(cl) }, func() { cl.Status = prev }, outcomeRolledBack)
 	w.writeCluster(x, "DBCluster", cl)
 	return nil
 }

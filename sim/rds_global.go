@@ -102,13 +102,8 @@ func createGlobalCluster(c *call, x xw) *apiError {
 		g.EngineVersion = defaultVersion(g.Engine)
 	}
 	w.putGlobalCluster(g)
-	d := seconds(w.dur.CreateGlobalCluster)
-	op := w.startOp(c.action, id, c.region, regions...)
-	if c.takeHalfway() {
-		op.then(d/2, func() { g.Status = "failed"; w.finish(op, outcomeFailed) })
-	} else {
-		op.then(d, func() { g.Status = "available"; w.finish(op, outcomeSucceeded) })
-	}
+	c.operate(id, seconds(w.dur.CreateGlobalCluster), regions,
+		func() { g.Status = "available" }, func() { g.Status = "failed" }, outcomeFailed)
 	w.writeGlobalCluster(x, "GlobalCluster", g)
 	return nil
 }
@@ -132,18 +127,11 @@ func deleteGlobalCluster(c *call, x xw) *apiError {
 	}
 	prev := g.Status
 	g.Status = "deleting"
-	d := seconds(w.dur.DeleteGlobalCluster)
-	op := w.startOp(c.action, g.ID, c.region)
-	if c.takeHalfway() {
-		op.then(d/2, func() { g.Status = prev; w.finish(op, outcomeRolledBack) })
-	} else {
-		op.then(d, func() {
-			if w.gcs[g.ID] == g {
-				w.removeGlobalCluster(g.ID)
-			}
-			w.finish(op, outcomeSucceeded)
-		})
-	}
+	c.operate(g.ID, seconds(w.dur.DeleteGlobalCluster), nil, func() {
+		if w.gcs[g.ID] == g {
+			w.removeGlobalCluster(g.ID)
+		}
+	}, func() { g.Status = prev }, outcomeRolledBack)
 	w.writeGlobalCluster(x, "GlobalCluster", g)
 	return nil
 }
@@ -220,23 +208,14 @@ func (c *call) globalFailover(x xw, dataLoss bool) *apiError {
 	}
 	g.Status = status
 	g.Failover = &FailoverState{Status: "pending", FromClusterARN: from, ToClusterARN: target.ARN, DataLossAllowed: dataLoss}
-	op := w.startOp(c.action, g.ID, c.region, regions...)
+	op, _ := c.operate(g.ID, d, regions,
+		func() { w.completeFailover(g, from, target.ARN, dataLoss) },
+		func() { g.Status, g.Failover = "available", nil }, outcomeRolledBack)
 	op.then(d/10, func() {
 		if g.Failover != nil {
 			g.Failover.Status = status
 		}
 	})
-	if c.takeHalfway() {
-		op.then(d/2, func() {
-			g.Status, g.Failover = "available", nil
-			w.finish(op, outcomeRolledBack)
-		})
-	} else {
-		op.then(d, func() {
-			w.completeFailover(g, from, target.ARN, dataLoss)
-			w.finish(op, outcomeSucceeded)
-		})
-	}
 	w.writeGlobalCluster(x, "GlobalCluster", g)
 	return nil
 }
@@ -311,26 +290,18 @@ func removeFromGlobalCluster(c *call, x xw) *apiError {
 	m := g.Members[i]
 	g.Members = slices.Delete(g.Members, i, i+1)
 	cl.GlobalClusterID, cl.Status = "", "promoting"
-	d := seconds(w.dur.Detach)
-	op := w.startOp(c.action, cl.ARN, c.region, cl.Region)
-	if c.takeHalfway() {
-		op.then(d/2, func() {
-			if w.gcs[g.ID] == g {
-				g.Members = append(g.Members, GlobalClusterMember{ClusterARN: cl.ARN, IsWriter: m.IsWriter, SyncStatus: "connected"})
-				cl.GlobalClusterID = g.ID
-			}
-			cl.Status = "available"
-			w.finish(op, outcomeRolledBack)
-		})
-	} else {
-		op.then(d, func() {
-			cl.Status = "available"
-			if !m.IsWriter && len(cl.Members) > 0 {
-				cl.Members[0].IsWriter = true
-			}
-			w.finish(op, outcomeSucceeded)
-		})
-	}
+	c.operate(cl.ARN, seconds(w.dur.Detach), []string{cl.Region}, func() {
+		cl.Status = "available"
+		if !m.IsWriter && len(cl.Members) > 0 {
+			cl.Members[0].IsWriter = true
+		}
+	}, func() {
+		if w.gcs[g.ID] == g {
+			g.Members = append(g.Members, GlobalClusterMember{ClusterARN: cl.ARN, IsWriter: m.IsWriter, SyncStatus: "connected"})
+			cl.GlobalClusterID = g.ID
+		}
+		cl.Status = "available"
+	}, outcomeRolledBack)
 	w.writeGlobalCluster(x, "GlobalCluster", g)
 	return nil
 }

@@ -148,7 +148,8 @@ func createDBInstance(c *call, x xw) *apiError {
 		writer := !slices.ContainsFunc(cl.Members, func(m DBClusterMember) bool { return m.IsWriter }) && w.writable(cl)
 		cl.Members = append(cl.Members, DBClusterMember{InstanceID: in.ID, IsWriter: writer})
 	}
-	w.timedStatus(c, in.ARN, in.Region, seconds(w.dur.CreateInstance), func(s string) { in.Status = s }, "failed", "available")
+	c.operate(in.ARN, seconds(w.dur.CreateInstance), []string{in.Region},
+		func() { in.Status = "available" }, func() { in.Status = "failed" }, outcomeFailed)
 	w.writeInstance(x, "DBInstance", in)
 	return nil
 }
@@ -199,15 +200,7 @@ func deleteDBInstance(c *call, x xw) *apiError {
 	if aurora {
 		d = seconds(w.dur.DeleteAuroraInstance)
 	}
-	op := w.startOp(c.action, in.ARN, c.region, in.Region)
-	if c.takeHalfway() {
-		op.then(d/2, func() { in.Status = prev; w.finish(op, outcomeRolledBack) })
-	} else {
-		op.then(d, func() {
-			w.dropInstance(in)
-			w.finish(op, outcomeSucceeded)
-		})
-	}
+	c.operate(in.ARN, d, []string{in.Region}, func() { w.dropInstance(in) }, func() { in.Status = prev }, outcomeRolledBack)
 	w.writeInstance(x, "DBInstance", in)
 	return nil
 }
@@ -285,12 +278,8 @@ func createDBInstanceReadReplica(c *call, x xw) *apiError {
 	w.fillInstanceDefaults(in)
 	w.putInstance(in)
 	w.linkReplica(in)
-	w.timedStatus(c, in.ARN, in.Region, seconds(w.dur.CreateReadReplica), func(s string) {
-		in.Status = s
-		if s == "available" {
-			in.ReplicationStatus = "replicating"
-		}
-	}, "failed", "available")
+	c.operate(in.ARN, seconds(w.dur.CreateReadReplica), []string{in.Region},
+		func() { in.Status, in.ReplicationStatus = "available", "replicating" }, func() { in.Status = "failed" }, outcomeFailed)
 	w.writeInstance(x, "DBInstance", in)
 	return nil
 }
@@ -316,20 +305,16 @@ func promoteReadReplica(c *call, x xw) *apiError {
 	}
 	in.Status = "modifying"
 	d := seconds(w.dur.PromoteReadReplica)
-	op := w.startOp(c.action, in.ARN, c.region, in.Region)
-	if c.takeHalfway() {
-		op.then(d/2, func() { in.Status = "available"; w.finish(op, outcomeRolledBack) })
-	} else {
+	op, halfway := c.operate(in.ARN, d, []string{in.Region}, func() {
+		src := w.replicaSource(in)
+		in.Status, in.ReplicaSource, in.ReplicationStatus, in.BackupRetentionPeriod = "available", "", "", retention
+		if src != nil {
+			// The source forgets the replica when its region can hear of it.
+			w.followUp("forget-replica", src.ARN, src.Region, 0, func() { w.unlinkReplica(src, in) })
+		}
+	}, func() { in.Status = "available" }, outcomeRolledBack)
+	if !halfway {
 		op.then(d*7/10, func() { in.Status = "rebooting" })
-		op.then(d, func() {
-			src := w.replicaSource(in)
-			in.Status, in.ReplicaSource, in.ReplicationStatus, in.BackupRetentionPeriod = "available", "", "", retention
-			w.finish(op, outcomeSucceeded)
-			if src != nil {
-				// The source forgets the replica when its region can hear of it.
-				w.followUp("forget-replica", src.ARN, src.Region, 0, func() { w.unlinkReplica(src, in) })
-			}
-		})
 	}
 	w.writeInstance(x, "DBInstance", in)
 	return nil

@@ -54,9 +54,13 @@ type step struct {
 // due is the virtual time of the operation's next step.
 func (o *operation) due() time.Time { return o.Start.Add(o.shift + o.steps[o.next].at) }
 
-// then adds a step at offset at (steps must be added in time order).
+// then adds a step at offset at, after any step already due at or before it.
 func (o *operation) then(at time.Duration, fn func()) *operation {
-	o.steps = append(o.steps, step{at: at, fn: fn})
+	i := len(o.steps)
+	for i > o.next && o.steps[i-1].at > at {
+		i--
+	}
+	o.steps = slices.Insert(o.steps, i, step{at: at, fn: fn})
 	return o
 }
 
@@ -73,6 +77,22 @@ func (w *world) startOp(action, target, region string, regions ...string) *opera
 	w.ops = append(w.ops, o)
 	w.active = append(w.active, o)
 	return o
+}
+
+// operate starts the call's operation on target, needing regions: done
+// lands at the end (after d). When a halfway fault takes the call, rollback
+// lands half-way instead and the operation ends as rollbackOutcome. The
+// caller adds intermediate steps to the returned operation; halfway tells
+// which way it will end.
+func (c *call) operate(target string, d time.Duration, regions []string, done, rollback func(), rollbackOutcome string) (op *operation, halfway bool) {
+	w := c.w
+	op = w.startOp(c.action, target, c.region, regions...)
+	if c.takeHalfway() {
+		op.then(d/2, func() { rollback(); w.finish(op, rollbackOutcome) })
+		return op, true
+	}
+	op.then(d, func() { done(); w.finish(op, outcomeSucceeded) })
+	return op, false
 }
 
 // followUp schedules an internal step after d of unfrozen time in region.
