@@ -182,9 +182,9 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 	}
 	var buf bytes.Buffer
 	buf.Grow(16 << 10) // most answers fit; a page of 100 grows it a few times
+	s.sync()
 	aerr := s.injected(c.region, c.svc, c.action)
 	if aerr == nil {
-		s.sync()
 		c.w = s.w
 		aerr = c.run(&buf)
 	}
