@@ -10,13 +10,13 @@ import (
 
 // The seed world's names (see sim/scenarios/seed.yaml).
 const (
-	globalCluster = "dr-globaldb-cluster-mysql"
-	cluster01ARN  = "arn:aws:rds:us-east-1:123456789012:cluster:dbcluster-01"
-	cluster02ARN  = "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02"
-	rdsInstance   = "rds-mysql-instance"
-	redisGlobal   = "ldgnf-demo-redis-global-datastore"
-	redisGroup    = "demo-redis-cluster"
-	newInstance   = "dbcluster-01-use1-instance-1"
+	globalCluster  = "dr-globaldb-cluster-mysql"
+	cluster01ARN   = "arn:aws:rds:us-east-1:123456789012:cluster:dbcluster-01"
+	cluster02ARN   = "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02"
+	rdsInstance    = "rds-mysql-instance"
+	redisGlobal    = "ldgnf-demo-redis-global-datastore"
+	redisGroup     = "demo-redis-cluster"
+	newInstance    = "dbcluster-01-use1-instance-1"
 	useast, uswest = "us-east-1", "us-west-2"
 )
 
