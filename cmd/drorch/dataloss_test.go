@@ -14,8 +14,10 @@ import (
 	"drorch/sim"
 )
 
-// wireLog records the Query-protocol requests that reach the simulator,
-// so that a test can read the arguments AWS would have received.
+// wireLog records the requests that reach the endpoint behind it (the
+// simulator, or moto), so that a test can count calls and read the
+// arguments AWS would have received: the form of a Query-protocol request,
+// the action alone of a JSON-protocol one.
 type wireLog struct {
 	next http.Handler
 	mu   sync.Mutex
@@ -25,12 +27,37 @@ type wireLog struct {
 func (w *wireLog) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+	form, err := url.ParseQuery(string(body))
+	if target := r.Header.Get("X-Amz-Target"); target != "" { // JSON protocol (SSM)
+		_, action, _ := strings.Cut(target, ".")
+		form, err = url.Values{"Action": {action}}, nil
+	}
+	// The region is the SigV4 credential scope's: .../<date>/<region>/<service>/aws4_request.
+	if _, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok && err == nil {
+		if scope := strings.Split(strings.SplitN(cred, ",", 2)[0], "/"); len(scope) == 5 {
+			form.Set("X-Region", scope[2])
+		}
+	}
+	if err == nil && form.Get("Action") != "" {
 		w.mu.Lock()
 		w.reqs = append(w.reqs, form)
 		w.mu.Unlock()
 	}
 	w.next.ServeHTTP(rw, r)
+}
+
+// since returns the requests recorded after the first n.
+func (w *wireLog) since(n int) []url.Values {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]url.Values(nil), w.reqs[n:]...)
+}
+
+// count is the number of requests recorded so far.
+func (w *wireLog) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.reqs)
 }
 
 // actions returns the recorded requests for one action.
