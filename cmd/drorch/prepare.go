@@ -24,6 +24,9 @@ type payloadFile struct {
 	path    string
 	sha256  string
 	payload *manifest.Payload
+	// secrets are its SecureString values once buildPlan has resolved
+	// them: never printed.
+	secrets redactor
 }
 
 // readPayload reads and validates the payload at path ("-" for stdin): no
@@ -124,6 +127,7 @@ func buildPlan(ctx context.Context, pf *payloadFile, reg *resource.Registry, cl 
 	if len(problems) > 0 {
 		return nil, &problemsError{file: pf.path, problems: problems}
 	}
+	pf.secrets = secretValues(res)
 	account, err := cl.AccountID(ctx, cl.Region())
 	if err != nil {
 		account = "" // only IAM policies need it; they fall back to "*"
@@ -131,7 +135,7 @@ func buildPlan(ctx context.Context, pf *payloadFile, reg *resource.Registry, cl 
 	spec := journal.RunSpec{Command: "run", Region: cl.Region(), PayloadFile: pf.path, PayloadSHA256: pf.sha256, AllowDataLoss: opts.allowDataLoss}
 	p, problems := bindPlan(res, reg, resource.Context{HomeRegion: cl.Region(), AllowDataLoss: opts.allowDataLoss, Account: account}, spec)
 	if len(problems) > 0 {
-		return nil, &problemsError{file: pf.path, problems: problems}
+		return nil, &problemsError{file: pf.path, problems: pf.secrets.problems(problems)}
 	}
 	return p, nil
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"drorch/engine"
+	"drorch/manifest"
+	"drorch/resource"
+)
+
+// An operator who references the wrong SSM parameter, here the database
+// password where the global cluster's id belongs, must not see the
+// password in drorch's plan, its blockers or its errors: the value of an
+// SSM SecureString never reaches the terminal.
+func TestSecureStringNeverPrintedByPlan(t *testing.T) {
+	t.Parallel()
+	const payload = `{"StatePayload": [{"layer": 1, "resources": [{
+  "resourceType": "PlannedFailoverAurora",
+  "resourceName": "Switchover of the MySQL global database",
+  "parameters": {
+    "GlobalClusterIdentifier": "resolve:ssm:/dr-orchestrator/demo/db-password",
+    "DBClusterIdentifier": "!Import dr-globaldb-cluster-mysql-cluster-identifier"
+  }}]}]}`
+	s, endpoint := startTestSim(t)
+	d := newCLI(t, endpoint, "us-west-2")
+	path := writeFile(t, "wrong-parameter.json", []byte(payload))
+
+	for _, args := range [][]string{
+		{"plan", path},
+		{"plan", "-o", "json", path},
+		append(append([]string{"run", "--yes"}, fastPoll...), path),
+	} {
+		r := d.run(args...)
+		if r.code != exitFailed || !strings.Contains(r.stderr, "the plan is blocked") {
+			t.Errorf("want exit 1, blocked (no such global cluster)\n%s", r)
+		}
+		if !strings.Contains(r.stdout, "not found") {
+			t.Errorf("the plan does not say what blocks it\n%s", r)
+		}
+		if strings.Contains(r.stdout+r.stderr, seedSecret) {
+			t.Errorf("the SecureString's value was printed\n%s", r)
+		}
+	}
+	noMutations(t, s, "a blocked plan")
+}
+
+// The redactor hides every secret value in a plan and in problems, and
+// leaves the bound resources' own calls untouched (they are journaled as
+// the run makes them).
+func TestRedactor(t *testing.T) {
+	t.Parallel()
+	r := redactor{"hunter2"}
+	own := []resource.Call{{Service: "rds", Action: "X", Region: "us-west-2", Args: map[string]string{"Id": "db-hunter2"}}}
+	pv := &engine.Preview{Layers: []engine.LayerPreview{{Resources: []engine.ResourcePreview{{
+		State: []string{"cluster hunter2: available"}, Blockers: []string{"hunter2 not found"}, Warnings: []string{"w hunter2"},
+		Steps: []engine.StepPreview{{Reason: "r hunter2", Calls: own}},
+	}}}}}
+	r.preview(pv)
+	res := pv.Layers[0].Resources[0]
+	got := strings.Join(append(append(append(res.State, res.Blockers...), res.Warnings...), res.Steps[0].Reason, res.Steps[0].Calls[0].Args["Id"]), "|")
+	if want := "cluster (secret): available|(secret) not found|w (secret)|r (secret)|db-(secret)"; got != want {
+		t.Errorf("redacted plan = %q, want %q", got, want)
+	}
+	if own[0].Args["Id"] != "db-hunter2" {
+		t.Errorf("the resource's own call was changed: %v", own[0].Args)
+	}
+	ps := r.problems(manifest.Problems{{Message: "ClusterRegion hunter2 is wrong", Fix: "not hunter2"}})
+	if ps[0].Message != "ClusterRegion (secret) is wrong" || ps[0].Fix != "not (secret)" {
+		t.Errorf("redacted problem = %+v", ps[0])
+	}
+	if redactor(nil).str("hunter2") != "hunter2" {
+		t.Errorf("no secrets, yet something was hidden")
+	}
+}
