@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// drorch demo, in-process at its default speed, as a new user runs it: the
-// whole story ends with exit 0 and every part of it is on screen.
+// drorch demo, in-process at its default speed, as a new user runs it (with
+// --state, so that its journal can be read afterwards): the whole story
+// ends with exit 0 and every part of it is on screen.
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	d := newCLI(t, "", "")
-	d.state = "" // exactly `drorch demo`: its journal is temporary
 	started := time.Now()
 	r := d.run("demo")
 	t.Logf("drorch demo took %s", time.Since(started).Round(100*time.Millisecond))
@@ -62,32 +62,25 @@ func TestDemo(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^  3\s+` + ids[6][1] + `\s+1-planned-switchover\.json\s+us-east-1\s+nothing to do\s+1\s`).MatchString(summary) {
 		t.Errorf("the summary's last row is not the no-op switchover:\n%s", summary)
 	}
-	if !strings.Contains(out, "The demo's journal was temporary") {
-		t.Errorf("the demo does not say its journal was temporary")
+	if !strings.Contains(out, "Look at any run again with: drorch show RUN --state "+d.state) {
+		t.Errorf("the demo does not say where its journal is")
 	}
 	if strings.Contains(out+r.stderr, seedSecret) {
 		t.Errorf("the demo printed the SecureString value")
 	}
-}
 
-// With --state, the demo's journal outlives it and drorch runs reads it.
-func TestDemoKeepsItsJournal(t *testing.T) {
-	t.Parallel()
-	d := newCLI(t, "", "")
-	if r := d.run("demo", "--speed", "600"); r.code != 0 || !strings.Contains(r.stdout, "Look at any run again with: drorch show RUN --state "+d.state) {
-		t.Fatalf("demo --state: want exit 0 and where its journal is\n%s", r)
-	}
-	r := d.run("runs", "-o", "json")
-	var rows []struct{ Status, Region, Payload string }
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || r.code != 0 {
-		t.Fatalf("runs -o json: %v\n%s", err, r)
+	// The journal outlives the demo and drorch runs reads it.
+	rr := d.run("runs", "-o", "json")
+	var rows []struct{ ID, Status, Payload string }
+	if err := json.Unmarshal([]byte(rr.stdout), &rows); err != nil || rr.code != 0 {
+		t.Fatalf("runs -o json: %v\n%s", err, rr)
 	}
 	if len(rows) != 7 {
 		t.Fatalf("%d runs in the demo's journal, want 7: %+v", len(rows), rows)
 	}
 	for _, row := range rows {
-		if row.Status != "succeeded" || !strings.HasPrefix(row.Payload, "examples/seed/") {
-			t.Errorf("demo run %+v", row)
+		if row.Status != "succeeded" || !strings.HasPrefix(row.Payload, "examples/seed/") || !strings.Contains(summary, row.ID) {
+			t.Errorf("journaled demo run %+v", row)
 		}
 	}
 }
