@@ -92,14 +92,20 @@ func TestIAMPolicyGolden(t *testing.T) {
 			noMutations(t, s, "iam-policy")
 		})
 	}
-	t.Run("3-create-secondary-cluster verbatim", func(t *testing.T) {
-		t.Parallel()
-		_, endpoint := startTestSim(t)
-		r := newCLI(t, endpoint, "us-east-1").run("iam-policy", seedPayload("3-create-secondary-cluster.json"))
-		if r.code != exitBadInput || !strings.Contains(r.stderr, "did you mean dr-globaldb-cluster-mysql-vpc-security-group-ids?") || r.stdout != "" {
-			t.Errorf("want exit 2, the vps typo reported and no policy\n%s", r)
-		}
-	})
+	// The README's two payloads that cannot run as written get no policy.
+	for _, tc := range []struct{ name, region, want string }{
+		{"3-create-secondary-cluster.json", "us-east-1", "did you mean dr-globaldb-cluster-mysql-vpc-security-group-ids?"},
+		{"1-planned-switchover-literal.json", "us-west-2", `the account "xxxxxxxxxxx" is not a 12-digit account id`},
+	} {
+		t.Run(tc.name+" verbatim", func(t *testing.T) {
+			t.Parallel()
+			_, endpoint := startTestSim(t)
+			r := newCLI(t, endpoint, tc.region).run("iam-policy", seedPayload(tc.name))
+			if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) || r.stdout != "" {
+				t.Errorf("want exit 2, %q and no policy\n%s", tc.want, r)
+			}
+		})
+	}
 }
 
 // leastPrivilege checks what a golden file cannot say by itself: a policy
