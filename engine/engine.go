@@ -144,14 +144,41 @@ var ErrRunFinished = errors.New("run already finished")
 // returned even when the run fails; err is nil only if every resource
 // succeeded (or failed with continueOnError).
 func (e *Engine) Start(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
-	now := e.Clock.Now()
-	if err := e.Store.Create(ctx, runID, now, p.Locks()); err != nil {
-		return nil, fmt.Errorf("create run %s: %w", runID, err)
-	}
-	if err := e.append(ctx, runID, journal.Event{Kind: journal.RunCreated, Layer: -1, Resource: -1, Data: mustJSON(p.Spec)}); err != nil {
-		return nil, fmt.Errorf("record run %s: %w", runID, err)
+	created := journal.Event{Kind: journal.RunCreated, Layer: -1, Resource: -1, Data: mustJSON(p.Spec)}
+	if err := e.create(ctx, runID, p.Locks(), created); err != nil {
+		return nil, err
 	}
 	return e.execute(ctx, runID, p, journal.RunStarted)
+}
+
+// create registers the run with its locks and journals run.created: in one
+// step when the store can, since a crash in between would leave a run that
+// holds its resources with nothing to show, resume or cancel.
+func (e *Engine) create(ctx context.Context, runID string, locks []string, created journal.Event) error {
+	c, ok := e.Store.(journal.EventCreator)
+	if !ok {
+		if err := e.Store.Create(ctx, runID, e.Clock.Now(), locks); err != nil {
+			return fmt.Errorf("create run %s: %w", runID, err)
+		}
+		if err := e.append(ctx, runID, created); err != nil {
+			return fmt.Errorf("record run %s: %w", runID, err)
+		}
+		return nil
+	}
+	e.appendMu.Lock()
+	now := e.Clock.Now()
+	created.RunID, created.Time = runID, now
+	out, err := c.CreateWithEvents(ctx, runID, now, locks, created)
+	e.appendMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("create run %s: %w", runID, err)
+	}
+	if e.Observer != nil {
+		for _, ev := range out {
+			e.Observer(ev)
+		}
+	}
+	return nil
 }
 
 // Resume continues an unfinished run: finished steps are not repeated; a step

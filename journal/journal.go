@@ -189,6 +189,21 @@ type Store interface {
 	Close() error
 }
 
+// EventCreator is a Store that can register a run, take its locks and
+// append its first events in one atomic, durable step; both stores are.
+// The engine creates runs with it so that no crash can leave a run that
+// holds locks but has no run.created event: such a run could be neither
+// shown, resumed nor cancelled, and would keep its resources locked.
+type EventCreator interface {
+	// CreateWithEvents is Create, then Append of events, all or nothing.
+	CreateWithEvents(ctx context.Context, runID string, created time.Time, locks []string, events ...Event) ([]Event, error)
+}
+
+var (
+	_ EventCreator = (*Memory)(nil)
+	_ EventCreator = (*SQLite)(nil)
+)
+
 // Errors returned by stores.
 var (
 	ErrRunNotFound = errors.New("run not found")

@@ -54,14 +54,43 @@ func (m *Memory) Create(ctx context.Context, runID string, created time.Time, lo
 	if runID == "" {
 		return errors.New("create run: empty run id")
 	}
-	keys := normLocks(locks)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	_, err := m.createLocked(runID, created, normLocks(locks))
+	return err
+}
+
+// CreateWithEvents registers a run, takes its locks and appends its first
+// events, all or none (see EventCreator).
+func (m *Memory) CreateWithEvents(ctx context.Context, runID string, created time.Time, locks []string, events ...Event) ([]Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create run %s: %w", runID, err)
+	}
+	if runID == "" {
+		return nil, errors.New("create run: empty run id")
+	}
+	p, err := prepareAppend(runID, events, m.clock.Now)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, err := m.createLocked(runID, created, normLocks(locks))
+	if err != nil {
+		return nil, err
+	}
+	r.appendLocked(p)
+	return cloneEvents(p.events), nil
+}
+
+// createLocked adds a run and takes its locks unless another unfinished run
+// holds any of them. Callers hold m.mu.
+func (m *Memory) createLocked(runID string, created time.Time, keys []string) (*memRun, error) {
 	if m.closed {
-		return fmt.Errorf("create run %s: %w", runID, errClosed)
+		return nil, fmt.Errorf("create run %s: %w", runID, errClosed)
 	}
 	if _, ok := m.runs[runID]; ok {
-		return fmt.Errorf("create run %s: a run with this id already exists", runID)
+		return nil, fmt.Errorf("create run %s: a run with this id already exists", runID)
 	}
 	held := map[string][]string{} // holder -> keys
 	var first string
@@ -76,17 +105,18 @@ func (m *Memory) Create(ctx context.Context, runID string, created time.Time, lo
 		held[holder] = append(held[holder], k)
 	}
 	if first != "" {
-		return &BusyError{RunID: first, Keys: held[first]}
+		return nil, &BusyError{RunID: first, Keys: held[first]}
 	}
 	m.order++
-	m.runs[runID] = &memRun{
+	r := &memRun{
 		rec:   RunRecord{ID: runID, Created: normTime(created), Status: StatusRunning},
 		order: m.order,
 	}
+	m.runs[runID] = r
 	for _, k := range keys {
 		m.locks[k] = runID
 	}
-	return nil
+	return r, nil
 }
 
 // Append adds events to a run, assigning consecutive sequence numbers.
@@ -104,6 +134,13 @@ func (m *Memory) Append(ctx context.Context, runID string, events ...Event) ([]E
 	if err != nil {
 		return nil, err
 	}
+	r.appendLocked(p)
+	return cloneEvents(p.events), nil
+}
+
+// appendLocked adds prepared events, assigning their Seq. Callers hold the
+// store's mutex.
+func (r *memRun) appendLocked(p prepared) {
 	next := int64(len(r.events)) + 1
 	for i := range p.events {
 		p.events[i].Seq = next + int64(i)
@@ -112,7 +149,6 @@ func (m *Memory) Append(ctx context.Context, runID string, events ...Event) ([]E
 	if p.final != "" {
 		r.rec.Status = p.final
 	}
-	return cloneEvents(p.events), nil
 }
 
 // Events returns the run's events after afterSeq.

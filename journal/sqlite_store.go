@@ -13,49 +13,75 @@ func (s *SQLite) Create(ctx context.Context, runID string, created time.Time, lo
 	if runID == "" {
 		return errors.New("create run: empty run id")
 	}
-	keys := normLocks(locks)
 	op := "create run " + runID
-	return s.write(ctx, op, func(tx *sql.Tx) error {
-		if _, err := runStatus(ctx, tx, op, runID); err == nil {
-			return fmt.Errorf("%s: a run with this id already exists", op)
-		} else if !errors.Is(err, ErrRunNotFound) {
+	return s.write(ctx, op, func(tx *sql.Tx) error { return createTx(ctx, tx, op, runID, created, normLocks(locks)) })
+}
+
+// CreateWithEvents registers a run, takes its locks and appends its first
+// events in one transaction (see EventCreator).
+func (s *SQLite) CreateWithEvents(ctx context.Context, runID string, created time.Time, locks []string, events ...Event) ([]Event, error) {
+	if runID == "" {
+		return nil, errors.New("create run: empty run id")
+	}
+	p, err := prepareAppend(runID, events, s.now)
+	if err != nil {
+		return nil, err
+	}
+	op := "create run " + runID
+	err = s.write(ctx, op, func(tx *sql.Tx) error {
+		if err := createTx(ctx, tx, op, runID, created, normLocks(locks)); err != nil {
 			return err
 		}
-		held := map[string][]string{}
-		var first string
-		for _, k := range keys {
-			var holder, status string
-			err := tx.QueryRowContext(ctx,
-				`SELECT l.run_id, r.status FROM locks l JOIN runs r ON r.id = l.run_id WHERE l.key = ?`, k).
-				Scan(&holder, &status)
-			if errors.Is(err, sql.ErrNoRows) || (err == nil && Status(status).Terminal()) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("%s: read lock %s: %w", op, k, err)
-			}
-			if first == "" {
-				first = holder
-			}
-			held[holder] = append(held[holder], k)
-		}
-		if first != "" {
-			return &BusyError{RunID: first, Keys: held[first]}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, created, status) VALUES (?, ?, ?)`,
-			runID, normTime(created).UnixNano(), string(StatusRunning)); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		for _, k := range keys {
-			// A row left by a finished run is taken over.
-			if _, err := tx.ExecContext(ctx,
-				`INSERT INTO locks (key, run_id) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET run_id = excluded.run_id`,
-				k, runID); err != nil {
-				return fmt.Errorf("%s: take lock %s: %w", op, k, err)
-			}
-		}
-		return nil
+		return appendTx(ctx, tx, op, runID, p)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return cloneEvents(p.events), nil
+}
+
+// createTx inserts a run and its locks, unless another unfinished run holds
+// any of them.
+func createTx(ctx context.Context, tx *sql.Tx, op, runID string, created time.Time, keys []string) error {
+	if _, err := runStatus(ctx, tx, op, runID); err == nil {
+		return fmt.Errorf("%s: a run with this id already exists", op)
+	} else if !errors.Is(err, ErrRunNotFound) {
+		return err
+	}
+	held := map[string][]string{}
+	var first string
+	for _, k := range keys {
+		var holder, status string
+		err := tx.QueryRowContext(ctx,
+			`SELECT l.run_id, r.status FROM locks l JOIN runs r ON r.id = l.run_id WHERE l.key = ?`, k).
+			Scan(&holder, &status)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && Status(status).Terminal()) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s: read lock %s: %w", op, k, err)
+		}
+		if first == "" {
+			first = holder
+		}
+		held[holder] = append(held[holder], k)
+	}
+	if first != "" {
+		return &BusyError{RunID: first, Keys: held[first]}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO runs (id, created, status) VALUES (?, ?, ?)`,
+		runID, normTime(created).UnixNano(), string(StatusRunning)); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	for _, k := range keys {
+		// A row left by a finished run is taken over.
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO locks (key, run_id) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET run_id = excluded.run_id`,
+			k, runID); err != nil {
+			return fmt.Errorf("%s: take lock %s: %w", op, k, err)
+		}
+	}
+	return nil
 }
 
 // Append adds events to a run in one transaction; they are fsynced (WAL,
@@ -70,41 +96,47 @@ func (s *SQLite) Append(ctx context.Context, runID string, events ...Event) ([]E
 		if _, err := runStatus(ctx, tx, op, runID); err != nil {
 			return err
 		}
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?`, runID).
-			Scan(&last); err != nil {
-			return fmt.Errorf("%s: read last seq: %w", op, err)
-		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO events
-			(run_id, seq, time, kind, layer, resource, step, message, error, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		defer stmt.Close()
-		for i := range p.events {
-			ev := &p.events[i]
-			ev.Seq = last + int64(i) + 1
-			var data any
-			if len(ev.Data) > 0 {
-				data = []byte(ev.Data)
-			}
-			if _, err := stmt.ExecContext(ctx, runID, ev.Seq, ev.Time.UnixNano(), string(ev.Kind),
-				ev.Layer, ev.Resource, ev.Step, ev.Message, ev.Error, data); err != nil {
-				return fmt.Errorf("%s: event %d (%s): %w", op, i, ev.Kind, err)
-			}
-		}
-		if p.final != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, string(p.final), runID); err != nil {
-				return fmt.Errorf("%s: set status: %w", op, err)
-			}
-		}
-		return nil
+		return appendTx(ctx, tx, op, runID, p)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return cloneEvents(p.events), nil
+}
+
+// appendTx inserts prepared events after the run's last one and sets the
+// status a run.finished among them gives. It assigns their Seq.
+func appendTx(ctx context.Context, tx *sql.Tx, op, runID string, p prepared) error {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?`, runID).
+		Scan(&last); err != nil {
+		return fmt.Errorf("%s: read last seq: %w", op, err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events
+		(run_id, seq, time, kind, layer, resource, step, message, error, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer stmt.Close()
+	for i := range p.events {
+		ev := &p.events[i]
+		ev.Seq = last + int64(i) + 1
+		var data any
+		if len(ev.Data) > 0 {
+			data = []byte(ev.Data)
+		}
+		if _, err := stmt.ExecContext(ctx, runID, ev.Seq, ev.Time.UnixNano(), string(ev.Kind),
+			ev.Layer, ev.Resource, ev.Step, ev.Message, ev.Error, data); err != nil {
+			return fmt.Errorf("%s: event %d (%s): %w", op, i, ev.Kind, err)
+		}
+	}
+	if p.final != "" {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET status = ? WHERE id = ?`, string(p.final), runID); err != nil {
+			return fmt.Errorf("%s: set status: %w", op, err)
+		}
+	}
+	return nil
 }
 
 // Events returns the run's events after afterSeq, in order.

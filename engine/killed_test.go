@@ -57,3 +57,42 @@ func TestResumeTakesOverAKilledOwnerAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// appendDies is a journal whose process dies at the first Append: nothing
+// after it is written.
+type appendDies struct{ *journal.Memory }
+
+func (appendDies) Append(context.Context, string, ...journal.Event) ([]journal.Event, error) {
+	return nil, errors.New("killed")
+}
+
+// TestStartJournalsTheRunWithItsLocks: a process that dies as soon as it
+// has created a run leaves a run that can be shown, resumed and cancelled:
+// its locks never exist without its run.created event.
+func TestStartJournalsTheRunWithItsLocks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.world.addReplica("us-west-2", "a")
+	store := appendDies{journal.NewMemory(h.clock)}
+	e := h.engine()
+	e.Store = store
+	var seen []journal.Kind
+	e.Observer = func(ev journal.Event) { seen = append(seen, ev.Kind) }
+	if _, err := e.Start(context.Background(), "run-1", plan([]promoteRes{{region: "us-west-2", id: "a"}})); err == nil {
+		t.Fatal("Start succeeded on a journal that refuses every append")
+	}
+	evs, err := store.Events(context.Background(), "run-1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := journal.Fold(evs)
+	if err != nil {
+		t.Fatalf("the run left behind cannot be read: %v", err)
+	}
+	if st.ID != "run-1" || len(st.Layers) != 1 || len(seen) != 1 || seen[0] != journal.RunCreated {
+		t.Errorf("state %+v, observed %v; want run-1 with its layer, run.created observed", st, seen)
+	}
+	if a, _, _, _ := h.world.stats(); a != 0 {
+		t.Errorf("%d calls made", a)
+	}
+}
