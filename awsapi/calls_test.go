@@ -226,7 +226,9 @@ func TestRetries(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFakeAWS(t, func(recorded) (int, string) { return a.send() })
-			c := newClients(t, f.URL, func(conf *awsapi.Config) { conf.ReadAttempts = 3 })
+			// Busy reads (throttled, 5xx) get no more attempts here (see
+			// TestDefaultReadsOutlastHeavyThrottling for the default).
+			c := newClients(t, f.URL, func(conf *awsapi.Config) { conf.ReadAttempts, conf.BusyReadAttempts = 3, 3 })
 
 			_, err := c.DBCluster(ctx, "us-west-2", "dbcluster-02")
 			ae := wantKind(t, err, a.kind, a.code)

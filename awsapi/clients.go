@@ -27,6 +27,11 @@ const (
 	DefaultCallTimeout  = 30 * time.Second
 	DefaultReadAttempts = 5
 	DefaultMaxBackoff   = 20 * time.Second
+	// DefaultBusyReadAttempts is high because a plan gives up on a read that
+	// fails every attempt: with 30% of calls throttled and 5% answered with
+	// a 5xx, five attempts lose about one read in 240 (a plan of a dozen
+	// reads blocked, wrongly, one time in twenty), ten about one in 55,000.
+	DefaultBusyReadAttempts = 10
 )
 
 // ErrNoRegion is returned by New when neither Config.Region nor the standard
@@ -49,6 +54,12 @@ type Config struct {
 	// ReadAttempts is how many times a read is tried before its error is
 	// returned (default 5). Mutating calls are always tried once.
 	ReadAttempts int
+	// BusyReadAttempts is how many times a read is tried while AWS answers
+	// it with throttling or a server error (default 10, never fewer than
+	// ReadAttempts): AWS asks clients to back off, not to give up, and a
+	// busy API must not look unreachable. A read that gets no answer at all
+	// is given up after ReadAttempts; CallTimeout bounds each read.
+	BusyReadAttempts int
 	// MaxBackoff caps the SDK's delay between read attempts (default 20s).
 	MaxBackoff time.Duration
 	// HTTPClient replaces the SDK's HTTP client (optional). It is used as
@@ -69,6 +80,10 @@ func (c Config) withDefaults() Config {
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
 	}
+	if c.BusyReadAttempts <= 0 {
+		c.BusyReadAttempts = DefaultBusyReadAttempts
+	}
+	c.BusyReadAttempts = max(c.BusyReadAttempts, c.ReadAttempts)
 	return c
 }
 
@@ -98,14 +113,15 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 	conf = conf.withDefaults()
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = conf.ReadAttempts
+			std := retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = conf.BusyReadAttempts
 				o.MaxBackoff = conf.MaxBackoff
 				// drorch's engine does its own capped backoff; a client-side
 				// retry quota would only turn a throttling burst into
 				// immediate failures of unrelated reads.
 				o.RateLimiter = ratelimit.None
 			})
+			return patient{RetryerV2: std, attempts: conf.ReadAttempts}
 		}),
 	}
 	if conf.Region != "" {

@@ -87,7 +87,7 @@ func TestSimThrottlingAndServerErrors(t *testing.T) {
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
-			e := newSim(t, nil, func(c *awsapi.Config) { c.ReadAttempts = 4 })
+			e := newSim(t, nil, func(c *awsapi.Config) { c.ReadAttempts, c.BusyReadAttempts = 4, 4 })
 			e.fault(t, f.fault)
 			ctx := context.Background()
 			if f.fault.Service == "ssm" {
