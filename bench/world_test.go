@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -13,18 +14,44 @@ import (
 	"drorch/sim"
 )
 
+// The costs a stepped world gives to what takes no virtual time by itself.
+const (
+	// callLatency is what every AWS API call takes, round trip.
+	callLatency = 100 * time.Millisecond
+	// appendCost is what every journal append takes (a durable write:
+	// an fsync on a local SSD).
+	appendCost = 2 * time.Millisecond
+)
+
+// stepStart is where a stepped world's virtual time starts.
+var stepStart = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+
 // world is an in-process simulator on a real loopback listener, the way
-// `drorch run --endpoint-url` reaches `drorch sim`.
+// `drorch run --endpoint-url` reaches `drorch sim`. Its virtual time is
+// stepped (a stepClock, speed 0) or the wall clock sped up by speed.
 type world struct {
 	sim   *sim.Sim
 	url   string
-	speed float64
+	speed float64    // 0: stepped
+	step  *stepClock // nil unless stepped
+	http  *http.Client
 }
 
-// newWorld starts a simulator of sc at speed; it stops with the test.
+// newWorld starts a simulator of sc, stepped (speed 0) or at speed; it
+// stops with the test.
 func newWorld(tb testing.TB, sc *sim.Scenario, speed float64) *world {
 	tb.Helper()
-	s, err := sim.New(sim.Config{Scenario: sc, Speed: speed})
+	w := &world{speed: speed}
+	cfg := sim.Config{Scenario: sc, Speed: speed}
+	if speed == 0 {
+		w.step = newStepClock(stepStart)
+		cfg.Clock, cfg.Speed = w.step, 1
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 512, 512 // a layer's calls at once, without new connections
+		w.http = &http.Client{Transport: latencyTransport{base: tr, clock: w.step, latency: callLatency}}
+		tb.Cleanup(func() { tr.CloseIdleConnections(); w.step.Stop() })
+	}
+	s, err := sim.New(cfg)
 	if err != nil {
 		tb.Fatalf("start the simulator: %v", err)
 	}
@@ -42,7 +69,8 @@ func newWorld(tb testing.TB, sc *sim.Scenario, speed float64) *world {
 			tb.Errorf("simulator: %v", err)
 		}
 	})
-	return &world{sim: s, url: "http://" + ln.Addr().String(), speed: speed}
+	w.sim, w.url = s, "http://"+ln.Addr().String()
+	return w
 }
 
 // clients returns AWS clients whose home region is region, tuned as the
@@ -53,7 +81,7 @@ func (w *world) clients(ctx context.Context, region string) (*awsapi.Clients, er
 		return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "drorch-bench"}, nil
 	})
 	cl, err := awsapi.New(ctx, awsapi.Config{Region: region, EndpointURL: w.url, Credentials: creds,
-		ReadAttempts: 2, MaxBackoff: 50 * time.Millisecond})
+		ReadAttempts: 2, MaxBackoff: 50 * time.Millisecond, HTTPClient: w.http})
 	if err != nil {
 		return nil, fmt.Errorf("aws clients for %s: %w", region, err)
 	}
@@ -61,19 +89,20 @@ func (w *world) clients(ctx context.Context, region string) (*awsapi.Clients, er
 }
 
 // clock is the simulator's virtual time, as the demo gives it to the
-// engine: waits of d take d/speed of real time.
-func (w *world) clock() simClock { return simClock{s: w.sim, speed: w.speed} }
+// engine.
+func (w *world) clock() simClock { return simClock{w} }
 
-// simClock implements clock.Clock on the simulator's virtual time.
-type simClock struct {
-	s     *sim.Sim
-	speed float64
-}
+// simClock implements clock.Clock on the simulator's virtual time: a wait
+// of d is d of the step clock, or d/speed of real time.
+type simClock struct{ w *world }
 
-func (c simClock) Now() time.Time { return c.s.Now() }
+func (c simClock) Now() time.Time { return c.w.sim.Now() }
 
 func (c simClock) After(d time.Duration) <-chan time.Time {
-	return time.After(time.Duration(float64(d) / c.speed))
+	if c.w.step != nil {
+		return c.w.step.After(d)
+	}
+	return time.After(time.Duration(float64(d) / c.w.speed))
 }
 
 // settle waits (in virtual time) until no operation is running, so that
