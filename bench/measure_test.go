@@ -47,14 +47,14 @@ func TestMeasure(t *testing.T) {
 		want  measures
 	}{{
 		// A switchover from 3 s to 63 s, noticed when the step finished
-		// at 65 s; 10 reads over the resource's 64 s.
+		// at 65 s; 8 describe calls over the resource's 64 s.
 		name: "one operation noticed 2 s after its end",
 		trace: runTrace{Start: at(0), End: at(70),
 			Resources: []resTrace{{Layer: 0, Start: at(2), End: at(66), Calls: []callRec{switchover},
 				Marks: []time.Time{at(3), at(65), at(66)}}},
 			Ops:   []sim.Op{op("SwitchoverGlobalCluster", "g", west, 3, 63)},
 			Calls: []sim.CallCount{{CallKey: sim.CallKey{Action: "DescribeGlobalClusters"}, Count: 8}, {CallKey: sim.CallKey{Action: "ListExports"}, Count: 2}, {CallKey: sim.CallKey{Action: "SwitchoverGlobalCluster"}, Count: 1}}},
-		want: measures{Runs: 1, Resources: 1, Ops: 1, Latencies: secs(2), Reads: 10, Writes: 1, WaitMinutes: 64.0 / 60,
+		want: measures{Runs: 1, Resources: 1, Ops: 1, Latencies: secs(2), Reads: 10, Describes: 8, Writes: 1, WaitMinutes: 64.0 / 60,
 			RTO: 70 * time.Second, CriticalPath: 60 * time.Second, Overhead: 10 * time.Second},
 	}, {
 		// The strategy declared the resource finished at 75 s; the
@@ -172,18 +172,18 @@ func TestPercentileIsNearestRank(t *testing.T) {
 
 func TestAddSumsRunsAndPoolsLatencies(t *testing.T) {
 	t.Parallel()
-	a := measures{Runs: 1, Resources: 1, Ops: 1, Latencies: secs(2), Reads: 10, Writes: 1, WaitMinutes: 1, RTO: time.Minute, CriticalPath: 50 * time.Second, Overhead: 10 * time.Second}
-	b := measures{Runs: 1, Resources: 2, Ops: 3, Latencies: secs(1, 4), Racy: 1, Reads: 30, Writes: 3, WaitMinutes: 3, RTO: 2 * time.Minute, CriticalPath: 90 * time.Second, Overhead: 30 * time.Second}
+	a := measures{Runs: 1, Resources: 1, Ops: 1, Latencies: secs(2), Reads: 10, Describes: 8, Writes: 1, WaitMinutes: 1, RTO: time.Minute, CriticalPath: 50 * time.Second, Overhead: 10 * time.Second}
+	b := measures{Runs: 1, Resources: 2, Ops: 3, Latencies: secs(1, 4), Racy: 1, Reads: 40, Describes: 32, Writes: 3, WaitMinutes: 3, RTO: 2 * time.Minute, CriticalPath: 90 * time.Second, Overhead: 30 * time.Second}
 	got := a.add(b)
-	if got.Runs != 2 || got.Resources != 3 || got.Ops != 4 || got.Racy != 1 || got.Reads != 40 || got.Writes != 4 ||
+	if got.Runs != 2 || got.Resources != 3 || got.Ops != 4 || got.Racy != 1 || got.Reads != 50 || got.Describes != 40 || got.Writes != 4 ||
 		got.RTO != 3*time.Minute || got.CriticalPath != 140*time.Second || got.Overhead != 40*time.Second {
 		t.Errorf("add = %+v", got)
 	}
 	if !slices.Equal(got.Latencies, secs(2, 1, 4)) {
 		t.Errorf("latencies = %v, want 2s 1s 4s", got.Latencies)
 	}
-	if r := got.ReadRate(); r != 10 {
-		t.Errorf("read rate = %v, want 40 reads / 4 resource-minutes = 10", r)
+	if r := got.DescribeRate(); r != 10 {
+		t.Errorf("describe rate = %v, want 40 describe calls / 4 resource-minutes = 10", r)
 	}
 	if p := got.OverheadPct(); p < 28.57 || p > 28.58 {
 		t.Errorf("overhead = %v%%, want 40/140 = 28.57%%", p)

@@ -59,9 +59,10 @@ type measures struct {
 	// Unmatched counts operations no call of the run explains (a bug in
 	// the matching, shown so that it cannot hide).
 	Unmatched int
-	// Reads are the non-mutating calls (Describe*, List*, Get*), Writes the
-	// mutating ones, as counted by the simulator.
-	Reads, Writes int
+	// Reads are the non-mutating calls (Describe*, List*, Get*), Describes
+	// those of them that read resource state (Describe*), Writes the
+	// mutating calls, as counted by the simulator.
+	Reads, Describes, Writes int
 	// WaitMinutes is the sum over resources of the minutes from their
 	// start to their end: the resource-minutes spent waiting.
 	WaitMinutes float64
@@ -72,12 +73,12 @@ type measures struct {
 	Wall                        time.Duration
 }
 
-// ReadRate is read calls per resource per minute of waiting.
-func (m measures) ReadRate() float64 {
+// DescribeRate is describe calls per resource per minute of waiting.
+func (m measures) DescribeRate() float64 {
 	if m.WaitMinutes <= 0 {
 		return 0
 	}
-	return float64(m.Reads) / m.WaitMinutes
+	return float64(m.Describes) / m.WaitMinutes
 }
 
 // OverheadPct is the overhead as a share of the operations' own durations.
@@ -92,9 +93,13 @@ func (m measures) OverheadPct() float64 {
 func measure(t runTrace) measures {
 	m := measures{Runs: 1, Resources: len(t.Resources), Ops: len(t.Ops), RTO: t.End.Sub(t.Start), Wall: t.Wall}
 	for _, c := range t.Calls {
-		if sim.IsMutating(c.Action) {
+		switch {
+		case sim.IsMutating(c.Action):
 			m.Writes += c.Count
-		} else {
+		case strings.HasPrefix(c.Action, "Describe"):
+			m.Describes += c.Count
+			m.Reads += c.Count
+		default:
 			m.Reads += c.Count
 		}
 	}
@@ -234,6 +239,7 @@ func (m measures) add(o measures) measures {
 	m.Racy += o.Racy
 	m.Unmatched += o.Unmatched
 	m.Reads += o.Reads
+	m.Describes += o.Describes
 	m.Writes += o.Writes
 	m.WaitMinutes += o.WaitMinutes
 	m.RTO += o.RTO

@@ -1,0 +1,183 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"time"
+
+	"drorch/engine"
+	"drorch/journal"
+	"drorch/manifest"
+	"drorch/ref"
+	"drorch/resource"
+	"drorch/resource/all"
+)
+
+// drorchRunner runs payloads as `drorch run --yes --region R FILE` does:
+// validate, resolve every reference once, bind, preview (read-only), then
+// the engine with its default polling, on the simulator's clock, with a
+// SQLite journal.
+type drorchRunner struct {
+	w     *world
+	store journal.Store
+	// settings are the engine's (zero: `drorch run`'s defaults).
+	settings engine.Settings
+	// rand replaces the engine's jitter (nil: math/rand, as drorch runs).
+	rand func() float64
+}
+
+// run runs one payload in region and returns its trace.
+func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []byte) (runTrace, error) {
+	wallStart := time.Now()
+	start := d.w.sim.Now()
+	reg := all.Registry()
+	p, problems := manifest.Load(payload, reg)
+	if len(problems) > 0 {
+		return runTrace{}, fmt.Errorf("validate %s: %w", runID, problems)
+	}
+	cl, err := d.w.clients(ctx, region)
+	if err != nil {
+		return runTrace{}, err
+	}
+	res, problems, err := (&ref.Resolver{Exports: cl, Parameters: cl, Region: region}).Resolve(ctx, p, reg)
+	if err != nil {
+		return runTrace{}, fmt.Errorf("resolve references of %s in %s: %w", runID, region, err)
+	}
+	if len(problems) > 0 {
+		return runTrace{}, fmt.Errorf("resolve references of %s in %s: %w", runID, region, problems)
+	}
+	account, err := cl.AccountID(ctx, region)
+	if err != nil {
+		return runTrace{}, fmt.Errorf("account of %s: %w", runID, err)
+	}
+	plan, problems := bindPlan(res, reg, resource.Context{HomeRegion: region, Account: account}, journal.RunSpec{Command: "run", Region: region})
+	if len(problems) > 0 {
+		return runTrace{}, fmt.Errorf("bind %s: %w", runID, problems)
+	}
+	e := &engine.Engine{
+		Store:    d.store,
+		Clock:    d.w.clock(),
+		Env:      resource.Env{Read: cl, GlobalClusters: cl, Clusters: cl, Instances: cl, Datastores: cl, Identity: cl},
+		Batch:    cl,
+		Process:  journal.Process{Owner: "bench:" + runID, Host: "bench", PID: os.Getpid()},
+		Settings: d.settings,
+		Rand:     d.rand,
+	}
+	pv, err := e.Preview(ctx, plan)
+	if err != nil {
+		return runTrace{}, fmt.Errorf("preview %s: %w", runID, err)
+	}
+	if pv.Blocked {
+		return runTrace{}, fmt.Errorf("preview %s: the plan is blocked", runID)
+	}
+	st, err := e.Start(ctx, runID, plan)
+	if err != nil {
+		return runTrace{}, fmt.Errorf("run %s: %w", runID, err)
+	}
+	if st.Status != journal.StatusSucceeded {
+		return runTrace{}, fmt.Errorf("run %s ended %s", runID, st.Status)
+	}
+	t := runTrace{Label: runID, Start: start, End: d.w.sim.Now(), Wall: time.Since(wallStart)}
+	evs, err := d.store.Events(ctx, runID, 0)
+	if err != nil {
+		return runTrace{}, fmt.Errorf("read the journal of %s: %w", runID, err)
+	}
+	if t.Resources, err = journalTrace(plan, evs); err != nil {
+		return runTrace{}, fmt.Errorf("trace %s: %w", runID, err)
+	}
+	return t, nil
+}
+
+// journalTrace reads what drorch did for each resource from its journal:
+// when each resource started and finished, the calls it made, and the
+// moments it moved on (steps finished or skipped, calls about to be made).
+func journalTrace(plan *engine.Plan, evs []journal.Event) ([]resTrace, error) {
+	type pos struct{ layer, res int }
+	index := map[pos]int{}
+	var out []resTrace
+	for li, l := range plan.Layers {
+		for ri, r := range l.Resources {
+			index[pos{li, ri}] = len(out)
+			out = append(out, resTrace{Layer: li, Name: r.Spec.Name})
+		}
+	}
+	for _, ev := range evs {
+		i, ok := index[pos{ev.Layer, ev.Resource}]
+		if !ok {
+			continue // run- and layer-level events
+		}
+		r := &out[i]
+		switch ev.Kind {
+		case journal.ResourceStarted:
+			r.Start = ev.Time
+		case journal.ResourceFinished:
+			r.End = ev.Time
+			r.Marks = append(r.Marks, ev.Time)
+		case journal.StepFinished, journal.StepSkipped:
+			r.Marks = append(r.Marks, ev.Time)
+		case journal.CallIntent:
+			var c journal.Call
+			if err := json.Unmarshal(ev.Data, &c); err != nil {
+				return nil, fmt.Errorf("call of %s: %w", r.Name, err)
+			}
+			ids := slices.Sorted(maps.Values(c.Args))
+			r.Calls = append(r.Calls, callRec{Action: c.Action, Region: c.Region, IDs: ids, At: ev.Time})
+			r.Marks = append(r.Marks, ev.Time)
+		}
+	}
+	for _, r := range out {
+		if r.Start.IsZero() || r.End.IsZero() {
+			return nil, errors.New("resource " + r.Name + " has no start or end in the journal")
+		}
+	}
+	return out, nil
+}
+
+// bindPlan binds every resolved resource to its handler and builds the
+// plan the engine runs, as `drorch run` does (cmd/drorch/prepare.go).
+func bindPlan(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec journal.RunSpec) (*engine.Plan, manifest.Problems) {
+	p := &engine.Plan{}
+	var problems manifest.Problems
+	for _, l := range res.Layers {
+		pl := engine.PlanLayer{Number: l.Number}
+		ls := journal.LayerSpec{Number: l.Number}
+		for _, r := range l.Resources {
+			typ, ok := reg.Type(r.Type)
+			if !ok {
+				problems = append(problems, manifest.Problem{Layer: l.Number, ResourceName: r.Name, Field: "resourceType",
+					Message: fmt.Sprintf("unknown resource type %q", r.Type)})
+				continue
+			}
+			bound, probs := typ.Bind(resource.Params(r.Params), rctx)
+			for _, pr := range probs {
+				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = l.Index, l.Number, r.Index, r.Name
+				problems = append(problems, pr)
+			}
+			if len(probs) > 0 {
+				continue
+			}
+			red := r.Redacted()
+			timeout := r.Timeout
+			if timeout <= 0 {
+				timeout = bound.Timeout()
+			}
+			var steps []string
+			for _, st := range bound.Steps() {
+				steps = append(steps, st.Name())
+			}
+			rs := journal.ResourceSpec{Index: r.Index, Name: r.Name, Type: r.Type, Region: bound.Region(), Params: red.Params,
+				Refs: red.Refs, Secret: red.Secret, ContinueOnError: r.ContinueOnError, Timeout: timeout, Steps: steps}
+			pl.Resources = append(pl.Resources, engine.PlanResource{Spec: rs, Resource: bound})
+			ls.Resources = append(ls.Resources, rs)
+		}
+		p.Layers = append(p.Layers, pl)
+		spec.Layers = append(spec.Layers, ls)
+	}
+	p.Spec = spec
+	return p, problems
+}

@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"drorch/resource"
+)
+
+// secondary is CreateAuroraSecondaryDBCluster the original's way: if the
+// old cluster exists, detach it (when available), delete its instances,
+// delete it and the global cluster (when available), each call followed by
+// the fixed sleep, then look every 120 s until the old cluster is gone;
+// then create the global cluster, the cluster and its instance, and look
+// at the new cluster's status every 30 s. The calls' arguments are those
+// drorch's handler makes.
+func (x *origResource) secondary(ctx context.Context, p resource.Params) error {
+	global, region := p.String("GlobalClusterIdentifier"), p.String("ClusterRegion")
+	oldARN, name := p.String("DBClusterIdentifier"), p.String("DBClusterName")
+	old, err := x.cl.DBCluster(ctx, region, oldARN)
+	switch {
+	case errors.Is(err, resource.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("describe old cluster %s: %w", oldARN, err)
+	default:
+		if err := x.removeOld(ctx, global, region, old); err != nil {
+			return err
+		}
+	}
+
+	source, sourceRegion := p.String("SourceDBClusterIdentifier"), p.String("SourceRegion")
+	err = x.call(ctx, "CreateGlobalCluster", sourceRegion, []string{global, source}, func(ctx context.Context) error {
+		return x.cl.CreateGlobalCluster(ctx, sourceRegion, resource.CreateGlobalClusterInput{GlobalClusterID: global, SourceClusterARN: source})
+	})
+	if err != nil {
+		return err
+	}
+	in := resource.CreateDBClusterInput{
+		ClusterID: name, GlobalClusterID: global, Engine: p.String("Engine"), EngineVersion: p.String("EngineVersion"),
+		Port: p.Int("Port"), DBSubnetGroupName: p.String("DBSubnetGroupName"), VpcSecurityGroupIDs: p.List("VpcSecurityGroupIds"),
+		KmsKeyID: p.String("KmsKeyId"), SourceRegion: sourceRegion, BackupRetentionPeriod: p.Int("BackupRetentionPeriod"),
+		StorageEncrypted: p.Bool("StorageEncrypted"), IAMDatabaseAuthentication: p.Bool("EnableIAMDatabaseAuthentication"),
+		DeletionProtection: p.Bool("DeletionProtection"), CopyTagsToSnapshot: p.Bool("CopyTagsToSnapshot"),
+	}
+	err = x.call(ctx, "CreateDBCluster", region, []string{name, global}, func(ctx context.Context) error {
+		return x.cl.CreateDBCluster(ctx, region, in)
+	})
+	if err != nil {
+		return err
+	}
+	inst := resource.CreateDBInstanceInput{
+		InstanceID: p.String("DBInstanceIdentifier"), ClusterID: name, Class: p.String("DBInstanceClass"), Engine: p.String("Engine"),
+		MonitoringInterval: p.Int("MonitoringInterval"), AutoMinorVersionUpgrade: p.Bool("AutoMinorVersionUpgrade"),
+	}
+	if inst.MonitoringInterval > 0 {
+		inst.MonitoringRoleARN = p.String("MonitoringRoleArn")
+	}
+	err = x.call(ctx, "CreateDBInstance", region, []string{inst.InstanceID, name}, func(ctx context.Context) error {
+		return x.cl.CreateDBInstance(ctx, region, inst)
+	})
+	if err != nil {
+		return err
+	}
+	return x.poll(ctx, origPollCreate, "new cluster "+name, x.clusterAvailable(region, name))
+}
+
+// removeOld takes the old cluster and its global cluster away, then waits
+// for the cluster to be gone.
+func (x *origResource) removeOld(ctx context.Context, global, region string, old *resource.DBCluster) error {
+	if old.GlobalClusterID != "" && old.Status == "available" {
+		err := x.call(ctx, "RemoveFromGlobalCluster", region, []string{old.GlobalClusterID, old.ARN}, func(ctx context.Context) error {
+			return x.cl.RemoveFromGlobalCluster(ctx, region, old.GlobalClusterID, old.ARN)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, m := range old.Members {
+		err := x.call(ctx, "DeleteDBInstance", region, []string{m.InstanceID}, func(ctx context.Context) error {
+			return x.cl.DeleteDBInstance(ctx, region, m.InstanceID, "")
+		})
+		if err != nil {
+			return err
+		}
+	}
+	err := x.call(ctx, "DeleteDBCluster", region, []string{old.ID}, func(ctx context.Context) error {
+		return x.cl.DeleteDBCluster(ctx, region, old.ID)
+	})
+	if err != nil {
+		return err
+	}
+	g, err := x.cl.GlobalCluster(ctx, region, global)
+	switch {
+	case errors.Is(err, resource.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("describe global cluster %s: %w", global, err)
+	case g.Status == "available":
+		err := x.call(ctx, "DeleteGlobalCluster", region, []string{global}, func(ctx context.Context) error {
+			return x.cl.DeleteGlobalCluster(ctx, region, global)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return x.poll(ctx, origPollSlow, "old cluster "+old.ID+" to be deleted", func(ctx context.Context) (bool, error) {
+		_, err := x.cl.DBCluster(ctx, region, old.ARN)
+		if errors.Is(err, resource.ErrNotFound) {
+			return true, nil
+		}
+		return false, err
+	})
+}
