@@ -24,7 +24,7 @@ func printReport(w io.Writer, rs []result) {
 		m := r.total
 		rows = append(rows, []string{r.workload, r.strategy, fmt.Sprint(m.Runs), fmt.Sprint(m.Resources), fmt.Sprint(m.Ops),
 			sec1(percentile(m.Latencies, 50)), sec1(percentile(m.Latencies, 95)), sec1(percentile(m.Latencies, 100)), fmt.Sprint(m.Racy),
-			fmt.Sprint(m.Describes), fmt.Sprintf("%.2f", m.DescribeRate()), fmt.Sprint(m.Reads-m.Describes), sec0(m.Overhead), fmt.Sprintf("%.1f %%", m.OverheadPct()),
+			fmt.Sprint(m.Describes), fmt.Sprintf("%.2f", m.DescribeRate()), fmt.Sprint(m.Reads - m.Describes), sec0(m.Overhead), fmt.Sprintf("%.1f %%", m.OverheadPct()),
 			sec0(m.RTO), sec0(m.CriticalPath), mib(r.mem.PeakHeap), mib(r.mem.BaseHeap), mib(r.mem.MaxRSS), m.Wall.Round(time.Millisecond).String()})
 	}
 	table(w, head, rows)
@@ -37,7 +37,7 @@ func printReport(w io.Writer, rs []result) {
 		for _, s := range r.runs {
 			m := s.m
 			rows = append(rows, []string{r.workload, s.step.label, r.strategy, sec0(m.RTO), sec0(m.CriticalPath), sec0(m.Overhead),
-				sec1(percentile(m.Latencies, 100)), fmt.Sprint(m.Racy), fmt.Sprint(m.Describes), fmt.Sprint(m.Reads-m.Describes), fmt.Sprint(m.Writes)})
+				sec1(percentile(m.Latencies, 100)), fmt.Sprint(m.Racy), fmt.Sprint(m.Describes), fmt.Sprint(m.Reads - m.Describes), fmt.Sprint(m.Writes)})
 		}
 	}
 	table(w, head, rows)
