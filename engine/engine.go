@@ -81,6 +81,10 @@ func (s Settings) WithDefaults() Settings {
 type Plan struct {
 	Spec   journal.RunSpec
 	Layers []PlanLayer
+	// Secrets are the values of the payload's secret parameters. They are
+	// never journaled: the engine replaces them wherever they would appear
+	// in an event, a progress line or a preview.
+	Secrets []string
 }
 
 // PlanLayer is one layer of a Plan.
@@ -133,8 +137,10 @@ type Engine struct {
 	// Settings.Stale old.
 	OwnerGone func(owner string) bool
 
-	// appendMu orders appends so that event times never go backwards.
+	// appendMu orders appends so that event times never go backwards; it
+	// also guards secrets, the redactor of each run being executed.
 	appendMu sync.Mutex
+	secrets  map[string]redactor
 }
 
 // ErrRunFinished is returned by Resume for a run that already ended.
@@ -144,6 +150,12 @@ var ErrRunFinished = errors.New("run already finished")
 // returned even when the run fails; err is nil only if every resource
 // succeeded (or failed with continueOnError).
 func (e *Engine) Start(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+	defer e.withSecrets(runID, p)()
+	st, err := e.start(ctx, runID, p)
+	return st, newRedactor(p.Secrets).err(err)
+}
+
+func (e *Engine) start(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
 	created := journal.Event{Kind: journal.RunCreated, Layer: -1, Resource: -1, Data: mustJSON(p.Spec)}
 	if err := e.create(ctx, runID, p.Locks(), created); err != nil {
 		return nil, err
@@ -168,6 +180,7 @@ func (e *Engine) create(ctx context.Context, runID string, locks []string, creat
 	e.appendMu.Lock()
 	now := e.Clock.Now()
 	created.RunID, created.Time = runID, now
+	created = e.secrets[runID].event(created)
 	out, err := c.CreateWithEvents(ctx, runID, now, locks, created)
 	e.appendMu.Unlock()
 	if err != nil {
@@ -184,6 +197,12 @@ func (e *Engine) create(ctx context.Context, runID string, locks []string, creat
 // Resume continues an unfinished run: finished steps are not repeated; a step
 // whose call's outcome is unknown is decided by reading state.
 func (e *Engine) Resume(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+	defer e.withSecrets(runID, p)()
+	st, err := e.resume(ctx, runID, p)
+	return st, newRedactor(p.Secrets).err(err)
+}
+
+func (e *Engine) resume(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
 	st, err := e.state(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -400,7 +419,9 @@ func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event)
 	e.appendMu.Lock()
 	defer e.appendMu.Unlock()
 	now := e.Clock.Now()
+	red := e.secrets[runID]
 	for i := range evs {
+		evs[i] = red.event(evs[i])
 		evs[i].RunID = runID
 		if evs[i].Time.IsZero() {
 			evs[i].Time = now
@@ -418,6 +439,22 @@ func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event)
 		}
 	}
 	return nil
+}
+
+// withSecrets registers the redactor of a run for as long as it is executed
+// by this engine; the returned func forgets it.
+func (e *Engine) withSecrets(runID string, p *Plan) func() {
+	e.appendMu.Lock()
+	defer e.appendMu.Unlock()
+	if e.secrets == nil {
+		e.secrets = map[string]redactor{}
+	}
+	e.secrets[runID] = newRedactor(p.Secrets)
+	return func() {
+		e.appendMu.Lock()
+		delete(e.secrets, runID)
+		e.appendMu.Unlock()
+	}
 }
 
 func (e *Engine) random() float64 {

@@ -65,14 +65,16 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 	env.Now = e.Clock.Now
 	env.GlobalClusters, env.Clusters, env.Instances, env.Datastores = nil, nil, nil, nil
 
+	red := newRedactor(p.Secrets)
 	out := &Preview{NothingToDo: true}
 	for _, l := range p.Layers {
 		lp := LayerPreview{Number: l.Number}
 		for _, r := range l.Resources {
 			rp, err := previewResource(ctx, &env, r)
 			if err != nil {
-				return nil, err
+				return nil, red.err(err)
 			}
+			red.preview(&rp)
 			out.Blocked = out.Blocked || len(rp.Blockers) > 0
 			out.NothingToDo = out.NothingToDo && rp.AlreadyDone
 			lp.Resources = append(lp.Resources, rp)

@@ -64,7 +64,20 @@ the role drorch runs as, in both regions.`,
 			if ssm {
 				perms = append(perms, resource.Permission{Actions: []string{"ssm:GetParameter", "kms:Decrypt"}, Resources: []string{"*"}})
 			}
-			return writeJSON(a.stdout, map[string]any{"Version": "2012-10-17", "Statement": mergePermissions(perms)})
+			stmts := mergePermissions(perms)
+			if red := redactor(p.Secrets); len(red) > 0 {
+				// A resource named by a secret value is an operator's
+				// mistake; the policy says where, without the value.
+				for i := range stmts {
+					for j, r := range stmts[i].Resource {
+						if hidden := red.str(r); hidden != r {
+							stmts[i].Resource[j] = hidden
+							fmt.Fprintf(a.stderr, "warning: a resource of statement %s is named by a SecureString value; check the payload's resolve:ssm references\n", stmts[i].Sid)
+						}
+					}
+				}
+			}
+			return writeJSON(a.stdout, map[string]any{"Version": "2012-10-17", "Statement": stmts})
 		},
 	}, &allowDataLoss)
 }

@@ -42,7 +42,6 @@ something blocks it, 2 for bad input.`,
 			if err != nil {
 				return fmt.Errorf("read current state: %w", err)
 			}
-			pf.secrets.preview(pv)
 			if a.output == "json" {
 				if err := writeJSON(a.stdout, pv); err != nil {
 					return err

@@ -24,9 +24,6 @@ type payloadFile struct {
 	path    string
 	sha256  string
 	payload *manifest.Payload
-	// secrets are its SecureString values once buildPlan has resolved
-	// them: never printed.
-	secrets redactor
 }
 
 // readPayload reads and validates the payload at path ("-" for stdin): no
@@ -127,7 +124,7 @@ func buildPlan(ctx context.Context, pf *payloadFile, reg *resource.Registry, cl 
 	if len(problems) > 0 {
 		return nil, &problemsError{file: pf.path, problems: problems}
 	}
-	pf.secrets = secretValues(res)
+	secrets := secretValues(res)
 	account, err := cl.AccountID(ctx, cl.Region())
 	if err != nil {
 		account = "" // only IAM policies need it; they fall back to "*"
@@ -135,7 +132,7 @@ func buildPlan(ctx context.Context, pf *payloadFile, reg *resource.Registry, cl 
 	spec := journal.RunSpec{Command: "run", Region: cl.Region(), PayloadFile: pf.path, PayloadSHA256: pf.sha256, AllowDataLoss: opts.allowDataLoss}
 	p, problems := bindPlan(res, reg, resource.Context{HomeRegion: cl.Region(), AllowDataLoss: opts.allowDataLoss, Account: account}, spec)
 	if len(problems) > 0 {
-		return nil, &problemsError{file: pf.path, problems: pf.secrets.problems(problems)}
+		return nil, &problemsError{file: pf.path, problems: secrets.problems(problems)}
 	}
 	return p, nil
 }
@@ -143,7 +140,7 @@ func buildPlan(ctx context.Context, pf *payloadFile, reg *resource.Registry, cl 
 // bindPlan binds every resolved resource to its type and builds the plan the
 // engine runs, with the RunSpec the journal records (secrets removed).
 func bindPlan(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec journal.RunSpec) (*engine.Plan, manifest.Problems) {
-	p := &engine.Plan{}
+	p := &engine.Plan{Secrets: secretValues(res)}
 	var problems manifest.Problems
 	for _, l := range res.Layers {
 		pl := engine.PlanLayer{Number: l.Number}

@@ -3,18 +3,14 @@ package main
 import (
 	"strings"
 
-	"drorch/engine"
 	"drorch/manifest"
 	"drorch/ref"
-	"drorch/resource"
 )
 
 // redactor hides the values of a payload's SSM SecureString parameters in
-// what drorch prints. The plan's parameters already show "(secret)", but a
-// handler describes what it reads and the calls it would make with the
-// values it was given: an operator who references the wrong parameter (the
-// database password as a global cluster's id) would otherwise see the
-// password in the plan's state, blockers and calls.
+// the problems found once references are resolved (a resolved value of the
+// wrong form is quoted in its problem). Plans, progress and the journal are
+// redacted by the engine, from engine.Plan.Secrets.
 type redactor []string
 
 // secretValues returns the values of every secret parameter of res.
@@ -42,35 +38,6 @@ func (r redactor) str(s string) string {
 func (r redactor) strs(list []string) {
 	for i := range list {
 		list[i] = r.str(list[i])
-	}
-}
-
-// preview redacts a plan in place, before it is printed.
-func (r redactor) preview(pv *engine.Preview) {
-	if len(r) == 0 {
-		return
-	}
-	for li := range pv.Layers {
-		for ri := range pv.Layers[li].Resources {
-			res := &pv.Layers[li].Resources[ri]
-			r.strs(res.State)
-			r.strs(res.Blockers)
-			r.strs(res.Warnings)
-			for si := range res.Steps {
-				st := &res.Steps[si]
-				st.Reason = r.str(st.Reason)
-				// Copies: the calls are the bound resource's own.
-				calls := make([]resource.Call, len(st.Calls))
-				for ci, c := range st.Calls {
-					c.Args = make(map[string]string, len(st.Calls[ci].Args))
-					for k, v := range st.Calls[ci].Args {
-						c.Args[k] = r.str(v)
-					}
-					calls[ci] = c
-				}
-				st.Calls = calls
-			}
-		}
 	}
 }
 

@@ -107,7 +107,6 @@ func (a *app) planAndRun(ctx context.Context, store *journal.SQLite, req runRequ
 	if err != nil {
 		return nil, fmt.Errorf("read current state: %w", err)
 	}
-	req.payload.secrets.preview(pv)
 	if a.output != "json" {
 		renderPreview(a.stdout, fmt.Sprintf("Plan for %s in %s", req.payload.path, cl.Region()), pv)
 	}
