@@ -50,11 +50,11 @@ func crashKinds(t *testing.T) []crashKind {
 		calls:   failoverCalls, runFor: time.Second, check: failedOver,
 	}, {
 		// Detach 30 s, delete instance 120 s, cluster 180 s, global
-		// cluster 5 s, create global cluster 5 s, cluster 600 s, instance
-		// 480 s.
+		// cluster 5 s, create global cluster 5 s, cluster 600 s (the
+		// instance's 480 s overlap it).
 		name: "failback", region: useast, speed: 1000, scenario: afterUnplannedFailover,
 		payload: func(w *world) string { return w.payload("failback.json", correctedFailback(readme)) },
-		calls:   failbackCalls, runFor: 1500 * time.Millisecond, check: failedBack,
+		calls:   failbackCalls, runFor: time.Second, check: failedBack,
 	}}
 }
 
