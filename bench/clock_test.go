@@ -20,7 +20,7 @@ import (
 
 func TestStepClockFiresTimersInOrderAtTheirTimes(t *testing.T) {
 	t.Parallel()
-	c := newStepClock(t0)
+	c := newStepClock(t0())
 	t.Cleanup(c.Stop)
 	type woke struct {
 		name string
@@ -42,7 +42,7 @@ func TestStepClockFiresTimersInOrderAtTheirTimes(t *testing.T) {
 				at = <-c.After(2 * time.Second)
 			}
 			mu.Lock()
-			got = append(got, woke{name, at.Sub(t0)})
+			got = append(got, woke{name, at.Sub(t0())})
 			mu.Unlock()
 		})
 	}
@@ -51,14 +51,14 @@ func TestStepClockFiresTimersInOrderAtTheirTimes(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("woke %v, want %v", got, want)
 	}
-	if now := c.Now(); !now.Equal(t0.Add(4 * time.Second)) {
-		t.Errorf("now = %s after the last timer, want t0+4s", now.Sub(t0))
+	if now := c.Now(); !now.Equal(t0().Add(4 * time.Second)) {
+		t.Errorf("now = %s after the last timer, want t0+4s", now.Sub(t0()))
 	}
 }
 
 func TestStepClockStandsStillWhileARequestIsInFlight(t *testing.T) {
 	t.Parallel()
-	c := newStepClock(t0)
+	c := newStepClock(t0())
 	t.Cleanup(c.Stop)
 	// A request goes on the wire; meanwhile a 10 s timer is pending. Once
 	// the driver has looked (and declined) a few times, the request ends
@@ -72,27 +72,27 @@ func TestStepClockStandsStillWhileARequestIsInFlight(t *testing.T) {
 		case <-c.declines:
 			n++
 		case at := <-long:
-			t.Fatalf("the 10 s timer fired at t0+%s while a request was in flight", at.Sub(t0))
+			t.Fatalf("the 10 s timer fired at t0+%s while a request was in flight", at.Sub(t0()))
 		}
 	}
 	c.inflight.Add(-1)
 	short := c.After(time.Second)
 	select {
 	case at := <-long:
-		t.Fatalf("the 10 s timer fired at t0+%s while a request was in flight", at.Sub(t0))
+		t.Fatalf("the 10 s timer fired at t0+%s while a request was in flight", at.Sub(t0()))
 	case at := <-short:
-		if !at.Equal(t0.Add(time.Second)) {
-			t.Errorf("the 1 s wait ended at t0+%s, want t0+1s", at.Sub(t0))
+		if !at.Equal(t0().Add(time.Second)) {
+			t.Errorf("the 1 s wait ended at t0+%s, want t0+1s", at.Sub(t0()))
 		}
 	}
-	if at := <-long; !at.Equal(t0.Add(10 * time.Second)) {
-		t.Errorf("the 10 s timer fired at t0+%s, want t0+10s", at.Sub(t0))
+	if at := <-long; !at.Equal(t0().Add(10 * time.Second)) {
+		t.Errorf("the 10 s timer fired at t0+%s, want t0+10s", at.Sub(t0()))
 	}
 }
 
 func TestLatencyTransportCostsItsLatencyHalfBeforeTheServer(t *testing.T) {
 	t.Parallel()
-	c := newStepClock(t0)
+	c := newStepClock(t0())
 	t.Cleanup(c.Stop)
 	var seen time.Time
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -110,10 +110,10 @@ func TestLatencyTransportCostsItsLatencyHalfBeforeTheServer(t *testing.T) {
 	if err != nil || string(body) != "answer" {
 		t.Fatalf("body %q, %v", body, err)
 	}
-	if d := seen.Sub(t0); d != 50*time.Millisecond {
+	if d := seen.Sub(t0()); d != 50*time.Millisecond {
 		t.Errorf("the server saw the request at t0+%s, want t0+50ms", d)
 	}
-	if d := c.Now().Sub(t0); d != 100*time.Millisecond {
+	if d := c.Now().Sub(t0()); d != 100*time.Millisecond {
 		t.Errorf("the call ended at t0+%s, want t0+100ms", d)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

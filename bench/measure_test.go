@@ -12,9 +12,10 @@ import (
 // The figures are only as good as the code that computes them: these
 // traces are small enough to work out by hand.
 
-var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// t0 is when the hand-made traces start.
+func t0() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-func at(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+func at(s float64) time.Time { return t0().Add(time.Duration(s * float64(time.Second))) }
 
 func secs(ss ...float64) []time.Duration {
 	out := make([]time.Duration, len(ss))
@@ -142,7 +143,7 @@ func TestOwnerTakesTheLatestCallBeforeTheOperation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		if got := owner(rs, tc.op); got != tc.want {
-			t.Errorf("owner(%s %s in %s at %s) = %d, want %d", tc.op.Action, tc.op.Target, tc.op.Region, tc.op.Start.Sub(t0), got, tc.want)
+			t.Errorf("owner(%s %s in %s at %s) = %d, want %d", tc.op.Action, tc.op.Target, tc.op.Region, tc.op.Start.Sub(t0()), got, tc.want)
 		}
 	}
 }

@@ -24,7 +24,7 @@ const (
 )
 
 // stepStart is where a stepped world's virtual time starts.
-var stepStart = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+func stepStart() time.Time { return time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC) }
 
 // world is an in-process simulator on a real loopback listener, the way
 // `drorch run --endpoint-url` reaches `drorch sim`. Its virtual time is
@@ -44,7 +44,7 @@ func newWorld(tb testing.TB, sc *sim.Scenario, speed float64) *world {
 	w := &world{speed: speed}
 	cfg := sim.Config{Scenario: sc, Speed: speed}
 	if speed == 0 {
-		w.step = newStepClock(stepStart)
+		w.step = newStepClock(stepStart())
 		cfg.Clock, cfg.Speed = w.step, 1
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 512, 512 // a layer's calls at once, without new connections
