@@ -80,6 +80,14 @@ func (s *snapshot) fetch(ctx context.Context, b BatchReader, keys []resource.Key
 func (s *snapshot) fetchGroup(ctx context.Context, b BatchReader, kind resource.KeyKind, region string, ids []string) {
 	found := map[string]any{}
 	var err error
+	// Global clusters and datastores are listed whole (there is no filter
+	// by id); for a single one, describing it by id is one small call
+	// instead of every page of the account's list.
+	single := len(ids) == 1 && (kind == resource.KeyGlobalCluster || kind == resource.KeyGlobalReplicationGroup)
+	if single {
+		s.fetchOne(ctx, resource.Key{Kind: kind, Region: region, ID: ids[0]})
+		return
+	}
 	switch kind {
 	case resource.KeyGlobalCluster:
 		var gcs []resource.GlobalCluster
@@ -118,6 +126,30 @@ func (s *snapshot) fetchGroup(ctx context.Context, b BatchReader, kind resource.
 			continue
 		}
 		s.put(k, entry{val: found[id]}) // nil: not found
+	}
+}
+
+// fetchOne reads one key with a direct describe.
+func (s *snapshot) fetchOne(ctx context.Context, k resource.Key) {
+	var (
+		val any
+		err error
+	)
+	switch k.Kind {
+	case resource.KeyGlobalCluster:
+		val, err = s.direct.GlobalCluster(ctx, k.Region, k.ID)
+	case resource.KeyGlobalReplicationGroup:
+		val, err = s.direct.GlobalReplicationGroup(ctx, k.Region, k.ID)
+	default:
+		err = fmt.Errorf("engine: cannot read %s alone", k.Kind)
+	}
+	switch {
+	case resource.IsKind(err, resource.KindNotFound):
+		s.put(k, entry{})
+	case err != nil:
+		s.put(k, entry{err: err})
+	default:
+		s.put(k, entry{val: val})
 	}
 }
 

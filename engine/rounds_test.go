@@ -85,3 +85,48 @@ func TestRoundsShareOneRead(t *testing.T) {
 		t.Errorf("%d direct reads of an unwatched key in one round, want 1", direct)
 	}
 }
+
+// globals counts how global clusters are read.
+type globals struct {
+	world
+	lists, byID int
+}
+
+func (g *globals) GlobalClusters(context.Context, string) ([]resource.GlobalCluster, error) {
+	g.lists++
+	return []resource.GlobalCluster{{ID: "g1"}, {ID: "g2"}}, nil
+}
+
+func (g *globals) GlobalCluster(_ context.Context, _, id string) (*resource.GlobalCluster, error) {
+	g.byID++
+	return &resource.GlobalCluster{ID: id}, nil
+}
+
+// TestOneGlobalClusterIsDescribedByID: one watched global cluster costs one
+// describe by id; several cost one listing.
+func TestOneGlobalClusterIsDescribedByID(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		ids          []string
+		lists, byIDs int
+	}{
+		{[]string{"g1"}, 0, 1},
+		{[]string{"g1", "g2"}, 1, 0},
+	} {
+		g := &globals{}
+		s := newSnapshot(g)
+		var keys []resource.Key
+		for _, id := range tc.ids {
+			keys = append(keys, resource.Key{Kind: resource.KeyGlobalCluster, Region: "us-west-2", ID: id})
+		}
+		s.fetch(context.Background(), g, keys)
+		for _, id := range tc.ids {
+			if got, err := (reader{s}).GlobalCluster(context.Background(), "us-west-2", id); err != nil || got.ID != id {
+				t.Errorf("%v: read %s = %v, %v", tc.ids, id, got, err)
+			}
+		}
+		if g.lists != tc.lists || g.byID != tc.byIDs {
+			t.Errorf("%v: %d listings and %d describes by id, want %d and %d", tc.ids, g.lists, g.byID, tc.lists, tc.byIDs)
+		}
+	}
+}

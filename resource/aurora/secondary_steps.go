@@ -167,10 +167,12 @@ func (s *secondary) checkDeleteInstances(ctx context.Context, env *resource.Env)
 	if len(todo) > 0 {
 		return resource.Verdictf(resource.Ready, "instances of old cluster %s to delete: %s", s.old, ids(todo)), nil
 	}
+	// AWS deletes a cluster whose instances are all deleting: the cluster's
+	// deletion overlaps theirs instead of waiting for them to be gone.
 	if len(deleting) > 0 {
-		return resource.Verdictf(resource.InProgress, "instances of old cluster %s deleting: %s", s.old, ids(deleting)), nil
+		return resource.Verdictf(resource.Done, "instances of old cluster %s deleting: %s", s.old, ids(deleting)), nil
 	}
-	return resource.Verdictf(resource.InProgress, "old cluster %s still lists instances that are gone; waiting for it to drop them", s.old), nil
+	return resource.Verdictf(resource.Done, "old cluster %s lists only instances that are gone", s.old), nil
 }
 
 func (s *secondary) deleteInstances(ctx context.Context, env *resource.Env) error {

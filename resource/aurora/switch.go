@@ -77,8 +77,10 @@ type globalSwitch struct {
 func (s *globalSwitch) Region() string         { return s.target.Region }
 func (s *globalSwitch) Timeout() time.Duration { return 30 * time.Minute }
 
+// Watch is what Goal and the step read each round: the global cluster only
+// (Preflight's reads of the members are one-off).
 func (s *globalSwitch) Watch() []resource.Key {
-	return []resource.Key{globalKey(s.target.Region, s.global), clusterKey(s.target.Region, s.target.ARN)}
+	return []resource.Key{globalKey(s.target.Region, s.global)}
 }
 
 func (s *globalSwitch) Locks() []string {
