@@ -49,12 +49,12 @@ func crashKinds(t *testing.T) []crashKind {
 		payload: func(w *world) string { return w.payload("failover.json", failoverPayload) },
 		calls:   failoverCalls, runFor: time.Second, check: failedOver,
 	}, {
-		// Detach 30 s, delete instance 120 s, cluster 180 s, global
-		// cluster 5 s, create global cluster 5 s, cluster 600 s (the
-		// instance's 480 s overlap it).
+		// Detach 30 s, delete instance 120 s and cluster 180 s (they
+		// overlap), global cluster 5 s, create global cluster 5 s, cluster
+		// 600 s (the instance's 480 s overlap it): at least 0.8 s.
 		name: "failback", region: useast, speed: 1000, scenario: afterUnplannedFailover,
 		payload: func(w *world) string { return w.payload("failback.json", correctedFailback(readme)) },
-		calls:   failbackCalls, runFor: time.Second, check: failedBack,
+		calls:   failbackCalls, runFor: 800 * time.Millisecond, check: failedBack,
 	}}
 }
 
