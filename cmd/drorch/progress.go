@@ -176,7 +176,9 @@ func (b *barProgress) event(ev journal.Event) {
 	b.opMu.Lock()
 	defer b.opMu.Unlock()
 	if b.p == nil {
-		b.p = mpb.New(mpb.WithOutput(b.w), mpb.WithWidth(2), mpb.WithRefreshRate(120*time.Millisecond))
+		// Bars are only chosen for a terminal; auto refresh keeps mpb
+		// drawing when that terminal is wrapped in another writer.
+		b.p = mpb.New(mpb.WithOutput(b.w), mpb.WithRefreshRate(120*time.Millisecond), mpb.WithAutoRefresh())
 	}
 	switch ev.Kind {
 	case journal.LayerStarted:
@@ -204,7 +206,7 @@ func (b *barProgress) addBar(li, ri int, label string) {
 	status := func(decor.Statistics) string {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		return resourceStatusLine(b.state.Layers[li].Resources[ri])
+		return "  " + resourceStatusLine(b.state.Layers[li].Resources[ri])
 	}
 	elapsed := func(decor.Statistics) string {
 		b.mu.Lock()
@@ -220,7 +222,7 @@ func (b *barProgress) addBar(li, ri int, label string) {
 		}
 	}
 	b.bars[key] = b.p.New(0, mpb.SpinnerStyle("⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏").PositionLeft(),
-		mpb.BarFillerOnComplete("✓"), mpb.BarFillerOnAbort("✗"),
+		mpb.BarWidth(2), mpb.BarFillerOnComplete("✓"), mpb.BarFillerOnAbort("✗"),
 		mpb.PrependDecorators(decor.Name(label, decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(decor.Any(elapsed, decor.WC{W: 8}), decor.Any(status)))
 }
