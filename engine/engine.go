@@ -25,8 +25,11 @@ type Settings struct {
 	// FirstPoll is the first wait after a call is issued (default 1s);
 	// waits then grow by PollFactor (default 1.5) up to MaxPoll (default
 	// 5s), with ±Jitter (default 0.2) so that resources spread out.
-	FirstPoll  time.Duration
-	MaxPoll    time.Duration
+	FirstPoll time.Duration
+	MaxPoll   time.Duration
+	// SlowPoll (default 30s) lets waits on long operations grow past
+	// MaxPoll, to a twentieth of the time waited so far.
+	SlowPoll   time.Duration
 	PollFactor float64
 	Jitter     float64
 	// Concurrency caps the resources of a layer running at once (0 = all).
@@ -56,12 +59,14 @@ func (s Settings) WithDefaults() Settings {
 	}
 	def(&s.FirstPoll, time.Second)
 	def(&s.MaxPoll, 5*time.Second)
+	def(&s.SlowPoll, 30*time.Second)
 	def(&s.StartGrace, 2*time.Minute)
 	def(&s.Heartbeat, 2*time.Second)
 	def(&s.Stale, 15*time.Second)
 	if s.MaxPoll < s.FirstPoll {
 		s.MaxPoll = s.FirstPoll
 	}
+	s.SlowPoll = max(s.SlowPoll, s.MaxPoll)
 	if s.PollFactor < 1 {
 		s.PollFactor = 1.5
 	}

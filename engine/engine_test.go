@@ -314,7 +314,9 @@ func TestCancelRequestStopsTheRun(t *testing.T) {
 		<-issued
 		_, _ = h.store.Append(context.Background(), "run-1", journal.Event{RunID: "run-1", Kind: journal.RunCancelRequested, Layer: -1, Resource: -1, Message: "test", Time: h.clock.Now()})
 	}()
-	st, err := e.Start(context.Background(), "run-1", plan([]promoteRes{{region: "us-west-2", id: "a"}}))
+	// The deadline is far enough in virtual time that the request, read on
+	// the wall-clock heartbeat, always arrives first.
+	st, err := e.Start(context.Background(), "run-1", plan([]promoteRes{{region: "us-west-2", id: "a", timeout: 100000 * time.Hour}}))
 	if err == nil || st.Status != journal.StatusCancelled {
 		t.Fatalf("run %s %v, want cancelled", st.Status, err)
 	}

@@ -164,7 +164,9 @@ func (r *resourceRun) look(ctx context.Context, snap *snapshot, step string, che
 		if err := r.observe(ctx, step, "cannot read state yet: "+err.Error()); err != nil {
 			return resource.Verdict{}, snap, err
 		}
-		if err := r.sleepRound(ctx, bo.delay(), &snap); err != nil {
+		// Read failures keep to the short schedule: nothing long is
+		// being waited for.
+		if err := r.sleepRound(ctx, bo.delay(0), &snap); err != nil {
 			return resource.Verdict{}, snap, err
 		}
 	}
@@ -234,9 +236,10 @@ func (r *resourceRun) step(ctx context.Context, st resource.Step, snap *snapshot
 	}
 
 	bo := newBackoff(r.s, r.e.random)
+	waitStart := r.e.Clock.Now()
 	var issuedAt time.Time
 	if issued {
-		issuedAt = r.e.Clock.Now() // resumed: the grace starts again
+		issuedAt = waitStart // resumed: the grace starts again
 	}
 	seenProgress, attempts := false, 0
 	for {
@@ -290,6 +293,7 @@ func (r *resourceRun) step(ctx context.Context, st resource.Step, snap *snapshot
 				switch {
 				case err == nil:
 					issued, unknown, issuedAt = true, false, r.e.Clock.Now()
+					waitStart = issuedAt
 					bo.reset()
 				case resource.IsKind(err, resource.KindThrottled):
 					if oerr := r.observe(ctx, name, "throttled by AWS, trying again: "+err.Error()); oerr != nil {
@@ -313,7 +317,7 @@ func (r *resourceRun) step(ctx context.Context, st resource.Step, snap *snapshot
 				}
 			}
 		}
-		d := bo.delay()
+		d := bo.delay(r.e.Clock.Now().Sub(waitStart))
 		if v.Next > 0 && v.Next < d {
 			d = v.Next
 		}
