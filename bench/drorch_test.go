@@ -55,7 +55,7 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 	if err != nil {
 		return runTrace{}, fmt.Errorf("account of %s: %w", runID, err)
 	}
-	plan, problems := bindPlan(res, reg, resource.Context{HomeRegion: region, Account: account}, journal.RunSpec{Command: "run", Region: region})
+	plan, problems := engine.Bind(res, reg, resource.Context{HomeRegion: region, Account: account}, journal.RunSpec{Command: "run", Region: region})
 	if len(problems) > 0 {
 		return runTrace{}, fmt.Errorf("bind %s: %w", runID, problems)
 	}
@@ -136,48 +136,4 @@ func journalTrace(plan *engine.Plan, evs []journal.Event) ([]resTrace, error) {
 		}
 	}
 	return out, nil
-}
-
-// bindPlan binds every resolved resource to its handler and builds the
-// plan the engine runs, as `drorch run` does (cmd/drorch/prepare.go).
-func bindPlan(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec journal.RunSpec) (*engine.Plan, manifest.Problems) {
-	p := &engine.Plan{}
-	var problems manifest.Problems
-	for _, l := range res.Layers {
-		pl := engine.PlanLayer{Number: l.Number}
-		ls := journal.LayerSpec{Number: l.Number}
-		for _, r := range l.Resources {
-			typ, ok := reg.Type(r.Type)
-			if !ok {
-				problems = append(problems, manifest.Problem{Layer: l.Number, ResourceName: r.Name, Field: "resourceType",
-					Message: fmt.Sprintf("unknown resource type %q", r.Type)})
-				continue
-			}
-			bound, probs := typ.Bind(resource.Params(r.Params), rctx)
-			for _, pr := range probs {
-				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = l.Index, l.Number, r.Index, r.Name
-				problems = append(problems, pr)
-			}
-			if len(probs) > 0 {
-				continue
-			}
-			red := r.Redacted()
-			timeout := r.Timeout
-			if timeout <= 0 {
-				timeout = bound.Timeout()
-			}
-			var steps []string
-			for _, st := range bound.Steps() {
-				steps = append(steps, st.Name())
-			}
-			rs := journal.ResourceSpec{Index: r.Index, Name: r.Name, Type: r.Type, Region: bound.Region(), Params: red.Params,
-				Refs: red.Refs, Secret: red.Secret, ContinueOnError: r.ContinueOnError, Timeout: timeout, Steps: steps}
-			pl.Resources = append(pl.Resources, engine.PlanResource{Spec: rs, Resource: bound})
-			ls.Resources = append(ls.Resources, rs)
-		}
-		p.Layers = append(p.Layers, pl)
-		spec.Layers = append(spec.Layers, ls)
-	}
-	p.Spec = spec
-	return p, problems
 }

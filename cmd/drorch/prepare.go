@@ -124,61 +124,17 @@ func buildPlan(ctx context.Context, pf *payloadFile, reg *resource.Registry, cl 
 	if len(problems) > 0 {
 		return nil, &problemsError{file: pf.path, problems: problems}
 	}
-	secrets := secretValues(res)
+	secrets := redactor(engine.SecretValues(res))
 	account, err := cl.AccountID(ctx, cl.Region())
 	if err != nil {
 		account = "" // only IAM policies need it; they fall back to "*"
 	}
 	spec := journal.RunSpec{Command: "run", Region: cl.Region(), PayloadFile: pf.path, PayloadSHA256: pf.sha256, AllowDataLoss: opts.allowDataLoss}
-	p, problems := bindPlan(res, reg, resource.Context{HomeRegion: cl.Region(), AllowDataLoss: opts.allowDataLoss, Account: account}, spec)
+	p, problems := engine.Bind(res, reg, resource.Context{HomeRegion: cl.Region(), AllowDataLoss: opts.allowDataLoss, Account: account}, spec)
 	if len(problems) > 0 {
 		return nil, &problemsError{file: pf.path, problems: secrets.problems(problems)}
 	}
 	return p, nil
-}
-
-// bindPlan binds every resolved resource to its type and builds the plan the
-// engine runs, with the RunSpec the journal records (secrets removed).
-func bindPlan(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec journal.RunSpec) (*engine.Plan, manifest.Problems) {
-	p := &engine.Plan{Secrets: secretValues(res)}
-	var problems manifest.Problems
-	for _, l := range res.Layers {
-		pl := engine.PlanLayer{Number: l.Number}
-		ls := journal.LayerSpec{Number: l.Number}
-		for _, r := range l.Resources {
-			typ, ok := reg.Type(r.Type)
-			if !ok { // validation rejects unknown types first
-				problems = append(problems, manifest.Problem{LayerIndex: l.Index, Layer: l.Number, ResourceIndex: r.Index,
-					ResourceName: r.Name, Field: "resourceType", Message: fmt.Sprintf("unknown resource type %q", r.Type)})
-				continue
-			}
-			bound, probs := typ.Bind(resource.Params(r.Params), rctx)
-			for _, pr := range probs {
-				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = l.Index, l.Number, r.Index, r.Name
-				problems = append(problems, pr)
-			}
-			if len(probs) > 0 {
-				continue
-			}
-			red := r.Redacted()
-			timeout := r.Timeout
-			if timeout <= 0 {
-				timeout = bound.Timeout()
-			}
-			steps := make([]string, 0, len(bound.Steps()))
-			for _, st := range bound.Steps() {
-				steps = append(steps, st.Name())
-			}
-			rs := journal.ResourceSpec{Index: r.Index, Name: r.Name, Type: r.Type, Region: bound.Region(), Params: red.Params,
-				Refs: red.Refs, Secret: red.Secret, ContinueOnError: r.ContinueOnError, Timeout: timeout, Steps: steps}
-			pl.Resources = append(pl.Resources, engine.PlanResource{Spec: rs, Resource: bound})
-			ls.Resources = append(ls.Resources, rs)
-		}
-		p.Layers = append(p.Layers, pl)
-		spec.Layers = append(spec.Layers, ls)
-	}
-	p.Spec = spec
-	return p, problems
 }
 
 // rebuildPlan binds a journaled run again for a resume: the recorded values
@@ -212,7 +168,7 @@ func rebuildPlan(ctx context.Context, spec journal.RunSpec, reg *resource.Regist
 		return nil, fmt.Errorf("the journaled run no longer resolves: %w", problems)
 	}
 	account, _ := cl.AccountID(ctx, spec.Region)
-	p, problems := bindPlan(res, reg, resource.Context{HomeRegion: spec.Region, AllowDataLoss: spec.AllowDataLoss, Account: account}, spec)
+	p, problems := engine.Bind(res, reg, resource.Context{HomeRegion: spec.Region, AllowDataLoss: spec.AllowDataLoss, Account: account}, spec)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("the journaled run no longer binds: %w", problems)
 	}

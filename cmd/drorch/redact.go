@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"drorch/manifest"
-	"drorch/ref"
 )
 
 // redactor hides the values of a payload's SSM SecureString parameters in
@@ -12,21 +11,6 @@ import (
 // wrong form is quoted in its problem). Plans, progress and the journal are
 // redacted by the engine, from engine.Plan.Secrets.
 type redactor []string
-
-// secretValues returns the values of every secret parameter of res.
-func secretValues(res *ref.Result) redactor {
-	var out redactor
-	for _, l := range res.Layers {
-		for _, r := range l.Resources {
-			for k, secret := range r.Secret {
-				if v := r.Params[k]; secret && v != "" {
-					out = append(out, v)
-				}
-			}
-		}
-	}
-	return out
-}
 
 func (r redactor) str(s string) string {
 	for _, v := range r {

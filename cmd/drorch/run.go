@@ -223,11 +223,7 @@ with the references it resolved when it started (secret values are read again).`
 				return err
 			}
 			defer store.Close()
-			rec, err := store.Run(ctx, args[0])
-			if err != nil {
-				return badInput(fmt.Errorf("resume %s: %w", args[0], err))
-			}
-			st, err := foldRun(ctx, store, rec.ID)
+			rec, st, err := loadRun(ctx, store, "resume", args[0])
 			if err != nil {
 				return err
 			}
@@ -256,6 +252,17 @@ with the references it resolved when it started (secret values are read again).`
 	}
 	rs.flags(cmd)
 	return cmd
+}
+
+// loadRun finds a run by id or unique prefix and folds its journal; an
+// unknown id is the operator's mistake.
+func loadRun(ctx context.Context, store journal.Store, verb, id string) (journal.RunRecord, *journal.RunState, error) {
+	rec, err := store.Run(ctx, id)
+	if err != nil {
+		return rec, nil, badInput(fmt.Errorf("%s %s: %w", verb, id, err))
+	}
+	st, err := foldRun(ctx, store, rec.ID)
+	return rec, st, err
 }
 
 func foldRun(ctx context.Context, store journal.Store, id string) (*journal.RunState, error) {

@@ -166,11 +166,7 @@ under way in AWS, so look with "drorch plan" before going on.`,
 				return err
 			}
 			defer store.Close()
-			rec, err := store.Run(ctx, args[0])
-			if err != nil {
-				return badInput(fmt.Errorf("cancel %s: %w", args[0], err))
-			}
-			st, err := foldRun(ctx, store, rec.ID)
+			rec, st, err := loadRun(ctx, store, "cancel", args[0])
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"fmt"
+
+	"drorch/journal"
+	"drorch/manifest"
+	"drorch/ref"
+	"drorch/resource"
+)
+
+// Bind binds every resolved resource of res to its type in reg and builds
+// the plan the engine runs, with the RunSpec the journal records: secret
+// values are removed from it and kept apart in Plan.Secrets. spec gives the
+// run-level fields; its layers are filled here. Problems (cross-field rules
+// of the types) are located at their layer and resource.
+func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec journal.RunSpec) (*Plan, manifest.Problems) {
+	p := &Plan{Secrets: SecretValues(res)}
+	var problems manifest.Problems
+	for _, l := range res.Layers {
+		pl := PlanLayer{Number: l.Number}
+		ls := journal.LayerSpec{Number: l.Number}
+		for _, r := range l.Resources {
+			typ, ok := reg.Type(r.Type)
+			if !ok { // validation rejects unknown types first
+				problems = append(problems, manifest.Problem{LayerIndex: l.Index, Layer: l.Number, ResourceIndex: r.Index,
+					ResourceName: r.Name, Field: "resourceType", Message: fmt.Sprintf("unknown resource type %q", r.Type)})
+				continue
+			}
+			bound, probs := typ.Bind(resource.Params(r.Params), rctx)
+			for _, pr := range probs {
+				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = l.Index, l.Number, r.Index, r.Name
+				problems = append(problems, pr)
+			}
+			if len(probs) > 0 {
+				continue
+			}
+			red := r.Redacted()
+			timeout := r.Timeout
+			if timeout <= 0 {
+				timeout = bound.Timeout()
+			}
+			steps := make([]string, 0, len(bound.Steps()))
+			for _, st := range bound.Steps() {
+				steps = append(steps, st.Name())
+			}
+			rs := journal.ResourceSpec{Index: r.Index, Name: r.Name, Type: r.Type, Region: bound.Region(), Params: red.Params,
+				Refs: red.Refs, Secret: red.Secret, ContinueOnError: r.ContinueOnError, Timeout: timeout, Steps: steps}
+			pl.Resources = append(pl.Resources, PlanResource{Spec: rs, Resource: bound})
+			ls.Resources = append(ls.Resources, rs)
+		}
+		p.Layers = append(p.Layers, pl)
+		spec.Layers = append(spec.Layers, ls)
+	}
+	p.Spec = spec
+	return p, problems
+}
+
+// SecretValues returns the values of every secret parameter of res.
+func SecretValues(res *ref.Result) []string {
+	var out []string
+	for _, l := range res.Layers {
+		for _, r := range l.Resources {
+			for k, secret := range r.Secret {
+				if v := r.Params[k]; secret && v != "" {
+					out = append(out, v)
+				}
+			}
+		}
+	}
+	return out
+}
