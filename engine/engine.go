@@ -490,5 +490,3 @@ func orDefault(s, d string) string {
 	}
 	return s
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

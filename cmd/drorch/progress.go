@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -85,7 +86,7 @@ func describeEvent(st *journal.RunState, ev journal.Event) string {
 	}
 	outcome := func() string {
 		var o journal.Outcome
-		if err := jsonUnmarshal(ev.Data, &o); err != nil {
+		if err := json.Unmarshal(ev.Data, &o); err != nil {
 			return "?"
 		}
 		return string(o.Status)

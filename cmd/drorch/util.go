@@ -6,8 +6,6 @@ import (
 	"io"
 )
 
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
-
 // writeJSON prints v as indented JSON (for --output json).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

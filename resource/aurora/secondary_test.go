@@ -96,7 +96,7 @@ func TestSecondaryRun(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	afterUnplanned(c)
-	r := bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
+	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
 	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
@@ -144,7 +144,7 @@ func TestSecondaryRerunKeepsNewCluster(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	afterUnplanned(c)
-	r := bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
+	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
 	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestSecondaryAfterManagedFailover(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	swapped(c)
-	r := bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
+	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
 	res, err := rt.Drive(ctx, r, c.Env(), c)
 	if err != nil || !res.AlreadyDone {
 		t.Fatalf("Drive = %+v, %v; want already done", res, err)
@@ -188,10 +188,10 @@ func TestSecondaryDeleteInstancesOnlyWhatRemains(t *testing.T) {
 	cl.Members = append(cl.Members, resource.DBClusterMember{InstanceID: "dbcluster-01-use1-instance-2"})
 	c.PutCluster(*cl)
 	c.PutInstance(resource.DBInstance{ID: "dbcluster-01-use1-instance-2", Region: rt.Primary, Status: "deleting", ClusterID: rt.Cluster1})
-	r := bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
-	s := step(t, r, "delete-old-instances")
+	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
+	s := rt.Step(t, r, "delete-old-instances")
 	v, err := s.Check(ctx, c.Env())
-	wantVerdict(t, v, err, resource.Ready, rt.Instance1)
+	rt.WantVerdict(t, v, err, resource.Ready, rt.Instance1)
 	if err := s.Do(ctx, c.Env()); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestSecondaryDeleteInstancesOnlyWhatRemains(t *testing.T) {
 	}
 	// Every instance deleting is enough: the cluster's deletion may start.
 	v, err = s.Check(ctx, c.Env())
-	wantVerdict(t, v, err, resource.Done, "deleting")
+	rt.WantVerdict(t, v, err, resource.Done, "deleting")
 	// A second Do (a retry) finds nothing left to delete.
 	if err := s.Do(ctx, c.Env()); err != nil || len(c.Mutations()) != 1 {
 		t.Fatalf("second Do: %v, %d mutations", err, len(c.Mutations()))
@@ -211,7 +211,7 @@ func TestSecondaryDeleteInstancesOnlyWhatRemains(t *testing.T) {
 	cl.Members = nil
 	c.PutCluster(*cl)
 	v, err = s.Check(ctx, c.Env())
-	wantVerdict(t, v, err, resource.Done, "no instances")
+	rt.WantVerdict(t, v, err, resource.Done, "no instances")
 }
 
 func TestSecondaryStepChecks(t *testing.T) {
@@ -312,9 +312,9 @@ func TestSecondaryStepChecks(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			r := bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
-			v, err := step(t, r, tt.step).Check(ctx, c.Env())
-			wantVerdict(t, v, err, tt.state, tt.want...)
+			r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
+			v, err := rt.Step(t, r, tt.step).Check(ctx, c.Env())
+			rt.WantVerdict(t, v, err, tt.state, tt.want...)
 		})
 	}
 }
@@ -352,7 +352,7 @@ func TestSecondaryPreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{}).Preflight(ctx, c.Env())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -374,7 +374,7 @@ func TestSecondaryPreflight(t *testing.T) {
 
 func TestSecondaryPermissions(t *testing.T) {
 	t.Parallel()
-	r := bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
+	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
 	byAction := map[string][]string{}
 	for _, p := range r.Permissions() {
 		for _, a := range p.Actions {
@@ -395,7 +395,7 @@ func TestSecondaryPermissions(t *testing.T) {
 			t.Errorf("%s on %v, want %s among them", action, byAction[action], res)
 		}
 	}
-	unmonitored := bind(t, aurora.SecondaryCluster{}, with(failbackParams(), "MonitoringInterval", "0"), resource.Context{})
+	unmonitored := rt.Bind(t, aurora.SecondaryCluster{}, with(failbackParams(), "MonitoringInterval", "0"), resource.Context{})
 	for _, p := range unmonitored.Permissions() {
 		if slices.Contains(p.Actions, "iam:PassRole") {
 			t.Errorf("iam:PassRole asked for without monitoring")

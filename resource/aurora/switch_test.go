@@ -106,9 +106,9 @@ func TestSwitchCheck(t *testing.T) {
 			if tt.managed {
 				typ = aurora.ManagedFailover{}
 			}
-			r := bind(t, typ, switchParams, resource.Context{AllowDataLoss: true})
+			r := rt.Bind(t, typ, switchParams, resource.Context{AllowDataLoss: true})
 			v, err := only(t, r).Check(ctx, c.Env())
-			wantVerdict(t, v, err, tt.state, tt.want...)
+			rt.WantVerdict(t, v, err, tt.state, tt.want...)
 			g, err := r.Goal(ctx, c.Env())
 			if err != nil || (g.State == resource.Done) != (tt.state == resource.Done) {
 				t.Errorf("Goal = %v, %v; want done %v", g, err, tt.state == resource.Done)
@@ -124,7 +124,7 @@ func TestSwitchCheckReadError(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	c.FailOn("DescribeGlobalClusters", "", throttled)
-	r := bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
+	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
 	if _, err := only(t, r).Check(ctx, c.Env()); !errors.Is(err, throttled) || !resource.Retryable(err) {
 		t.Fatalf("Check error = %v, want the throttling error, retryable", err)
 	}
@@ -148,7 +148,7 @@ func TestSwitchRun(t *testing.T) {
 			if tt.down != "" {
 				c.SetDown(tt.down, true)
 			}
-			r := bind(t, tt.typ, switchParams, resource.Context{AllowDataLoss: true})
+			r := rt.Bind(t, tt.typ, switchParams, resource.Context{AllowDataLoss: true})
 			if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
 				t.Fatalf("Drive: %v", err)
 			}
@@ -176,20 +176,20 @@ func TestSwitchRun(t *testing.T) {
 func TestSwitchCheckAfterCall(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
-	r := bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
+	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
 	s := only(t, r)
 	if err := s.Do(ctx, c.Env()); err != nil {
 		t.Fatal(err)
 	}
 	v, err := s.Check(ctx, c.Env())
-	wantVerdict(t, v, err, resource.InProgress, "switching-over from dbcluster-01 (us-east-1) to dbcluster-02 (us-west-2)")
+	rt.WantVerdict(t, v, err, resource.InProgress, "switching-over from dbcluster-01 (us-east-1) to dbcluster-02 (us-west-2)")
 }
 
 func TestSwitchDoError(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	c.SetDown(rt.Primary, true) // a switchover needs every member available
-	r := bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
+	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
 	err := only(t, r).Do(ctx, c.Env())
 	if !resource.IsKind(err, resource.KindInvalidState) || !strings.Contains(err.Error(), "switchover of global cluster dr-globaldb-cluster-mysql") {
 		t.Fatalf("Do error = %v, want the invalid-state error, named", err)
@@ -239,7 +239,7 @@ func TestSwitchPreflight(t *testing.T) {
 			if tt.managed {
 				typ = aurora.ManagedFailover{}
 			}
-			pf, err := bind(t, typ, switchParams, resource.Context{AllowDataLoss: true}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, typ, switchParams, resource.Context{AllowDataLoss: true}).Preflight(ctx, c.Env())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -276,7 +276,7 @@ func TestSwitchPermissions(t *testing.T) {
 		{aurora.ManagedFailover{}, "rds:FailoverGlobalCluster"},
 	}
 	for _, tt := range tests {
-		r := bind(t, tt.typ, switchParams, resource.Context{AllowDataLoss: true})
+		r := rt.Bind(t, tt.typ, switchParams, resource.Context{AllowDataLoss: true})
 		perms := r.Permissions()
 		want := resource.Permission{Actions: []string{tt.action}, Resources: []string{"arn:aws:rds::123456789012:global-cluster:dr-globaldb-cluster-mysql", rt.Cluster2ARN}}
 		if len(perms) == 0 || !slices.Equal(perms[0].Actions, want.Actions) || !slices.Equal(perms[0].Resources, want.Resources) {

@@ -76,9 +76,9 @@ func TestUnplannedCheck(t *testing.T) {
 			c := rt.NewSeed()
 			c.SetDown(rt.Primary, true)
 			tt.setup(c)
-			r := bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
+			r := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
 			v, err := only(t, r).Check(ctx, c.Env())
-			wantVerdict(t, v, err, tt.state, tt.want...)
+			rt.WantVerdict(t, v, err, tt.state, tt.want...)
 			if regions := regionsOf(c.Calls()); !slices.Equal(regions, []string{rt.DR}) {
 				t.Errorf("calls went to %v, want only ClusterRegion", regions)
 			}
@@ -92,7 +92,7 @@ func TestUnplannedRunWithPrimaryDown(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	c.SetDown(rt.Primary, true)
-	r := bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
+	r := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
 	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
@@ -134,7 +134,7 @@ func TestUnplannedPreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{}).Preflight(ctx, c.Env())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +162,7 @@ func TestUnplannedPreflight(t *testing.T) {
 
 func TestUnplannedPermissions(t *testing.T) {
 	t.Parallel()
-	r := bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
+	r := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
 	p := r.Permissions()[0]
 	if !slices.Equal(p.Actions, []string{"rds:RemoveFromGlobalCluster"}) ||
 		!slices.Equal(p.Resources, []string{"arn:aws:rds::123456789012:global-cluster:dr-globaldb-cluster-mysql", rt.Cluster2ARN}) {

@@ -6,48 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"drorch/manifest"
 	"drorch/resource"
 	"drorch/resource/rds"
 	rt "drorch/resource/resourcetest"
 )
 
 var ctx = context.Background()
-
-func bind(t *testing.T, typ resource.Type, p resource.Params, c resource.Context) resource.Resource {
-	t.Helper()
-	r, probs := typ.Bind(p, c)
-	if len(probs) > 0 {
-		t.Fatalf("Bind(%v): %v", p, manifest.Problems(probs))
-	}
-	return r
-}
-
-func step(t *testing.T, r resource.Resource, name string) resource.Step {
-	t.Helper()
-	for _, s := range r.Steps() {
-		if s.Name() == name {
-			return s
-		}
-	}
-	t.Fatalf("no step %s", name)
-	return nil
-}
-
-func wantVerdict(t *testing.T, v resource.Verdict, err error, state resource.State, want ...string) {
-	t.Helper()
-	if err != nil {
-		t.Fatalf("check: unexpected error %v", err)
-	}
-	if v.State != state {
-		t.Fatalf("state = %v (%s), want %v", v.State, v.Reason, state)
-	}
-	for _, w := range want {
-		if !strings.Contains(v.Reason, w) {
-			t.Errorf("reason %q does not say %q", v.Reason, w)
-		}
-	}
-}
 
 func has(lines []string, want string) bool {
 	return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, want) })
@@ -125,9 +89,9 @@ func TestPromoteCheck(t *testing.T) {
 			c := rt.NewSeed()
 			c.SetDown(rt.Primary, true)
 			tt.setup(c)
-			r := bind(t, rds.Promote{}, promoteParams, resource.Context{HomeRegion: rt.Primary})
-			v, err := step(t, r, "promote").Check(ctx, c.Env())
-			wantVerdict(t, v, err, tt.state, tt.want)
+			r := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{HomeRegion: rt.Primary})
+			v, err := rt.Step(t, r, "promote").Check(ctx, c.Env())
+			rt.WantVerdict(t, v, err, tt.state, tt.want)
 		})
 	}
 }
@@ -136,7 +100,7 @@ func TestPromoteRunWithPrimaryDown(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	c.SetDown(rt.Primary, true)
-	r := bind(t, rds.Promote{}, promoteParams, resource.Context{HomeRegion: rt.DR})
+	r := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{HomeRegion: rt.DR})
 	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
@@ -173,7 +137,7 @@ func TestPromotePreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := bind(t, rds.Promote{}, promoteParams, resource.Context{}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{}).Preflight(ctx, c.Env())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,12 +156,12 @@ func TestPromotePreflight(t *testing.T) {
 
 func TestPromotePermissions(t *testing.T) {
 	t.Parallel()
-	r := bind(t, rds.Promote{}, promoteParams, resource.Context{})
+	r := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{})
 	p := r.Permissions()[0]
 	if !slices.Equal(p.Actions, []string{"rds:PromoteReadReplica"}) || !slices.Equal(p.Resources, []string{rt.RDSReplicaARN}) {
 		t.Errorf("permission = %+v", p)
 	}
-	noARN := bind(t, rds.Promote{}, resource.Params{"RDSInstanceIdentifier": rt.RDSInstance}, resource.Context{HomeRegion: rt.DR})
+	noARN := rt.Bind(t, rds.Promote{}, resource.Params{"RDSInstanceIdentifier": rt.RDSInstance}, resource.Context{HomeRegion: rt.DR})
 	if got := noARN.Permissions()[0].Resources[0]; got != "arn:aws:rds:us-west-2:*:db:rds-mysql-instance" {
 		t.Errorf("resource without a known account = %s", got)
 	}

@@ -73,7 +73,7 @@ func TestReplicaRun(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	afterPromotion(c)
-	r := bind(t, rds.ReadReplica{}, failbackParams(), home)
+	r := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home)
 	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
@@ -104,8 +104,8 @@ func TestReplicaAccountAskedOnce(t *testing.T) {
 	c := rt.NewSeed()
 	afterPromotion(c)
 	c.Delete(rt.Primary, rt.RDSInstance)
-	r := bind(t, rds.ReadReplica{}, failbackParams(), home)
-	s := step(t, r, "create-replica")
+	r := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home)
+	s := rt.Step(t, r, "create-replica")
 	c.FailOn("CreateDBInstanceReadReplica", "", &resource.APIError{Kind: resource.KindThrottled, Code: "Throttling"})
 	for range 2 {
 		if err := s.Do(ctx, c.Env()); !resource.Retryable(err) {
@@ -166,9 +166,9 @@ func TestReplicaStepChecks(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			r := bind(t, rds.ReadReplica{}, failbackParams(), home)
-			v, err := step(t, r, tt.step).Check(ctx, c.Env())
-			wantVerdict(t, v, err, tt.state, tt.want)
+			r := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home)
+			v, err := rt.Step(t, r, tt.step).Check(ctx, c.Env())
+			rt.WantVerdict(t, v, err, tt.state, tt.want)
 		})
 	}
 }
@@ -178,7 +178,7 @@ func TestReplicaDeleteStaleOnce(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	afterPromotion(c)
-	s := step(t, bind(t, rds.ReadReplica{}, failbackParams(), home), "delete-stale")
+	s := rt.Step(t, rt.Bind(t, rds.ReadReplica{}, failbackParams(), home), "delete-stale")
 	for range 2 {
 		if err := s.Do(ctx, c.Env()); err != nil {
 			t.Fatal(err)
@@ -208,7 +208,7 @@ func TestReplicaPreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := bind(t, rds.ReadReplica{}, failbackParams(), home).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home).Preflight(ctx, c.Env())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +227,7 @@ func TestReplicaPreflight(t *testing.T) {
 
 func TestReplicaPermissions(t *testing.T) {
 	t.Parallel()
-	r := bind(t, rds.ReadReplica{}, failbackParams(), resource.Context{HomeRegion: rt.Primary, Account: rt.Account})
+	r := rt.Bind(t, rds.ReadReplica{}, failbackParams(), resource.Context{HomeRegion: rt.Primary, Account: rt.Account})
 	byAction := map[string][]string{}
 	for _, p := range r.Permissions() {
 		for _, a := range p.Actions {
