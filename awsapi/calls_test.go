@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"drorch/awsapi"
-	"drorch/resource"
+	"drorch/cloud"
 )
 
 // TestMutatingCallsOnTheWire checks that every field of the domain inputs
@@ -22,7 +22,7 @@ func TestMutatingCallsOnTheWire(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name    string
-		call    func(c *awsapi.Clients) error
+		call    func(c api) error
 		region  string // where the call must be signed for
 		action  string
 		service string
@@ -32,14 +32,13 @@ func TestMutatingCallsOnTheWire(t *testing.T) {
 	}{
 		{
 			name: "create db cluster",
-			call: func(c *awsapi.Clients) error {
-				return c.CreateDBCluster(ctx, "us-west-2", resource.CreateDBClusterInput{
-					ClusterID: "dbcluster-02", GlobalClusterID: "dr-globaldb-cluster-mysql", Engine: "aurora-mysql",
-					EngineVersion: "8.0.mysql_aurora.3.05.2", Port: 3787, DBSubnetGroupName: "dr-globaldb-subnet-group",
-					VpcSecurityGroupIDs: []string{"sg-1", "sg-2"}, KmsKeyID: "arn:aws:kms:us-west-2:123456789012:key/k",
-					SourceRegion: "us-east-1", BackupRetentionPeriod: 7, StorageEncrypted: true,
-					IAMDatabaseAuthentication: true, DeletionProtection: false, CopyTagsToSnapshot: true,
-				})
+			call: func(c api) error {
+				return c.Call(ctx, cloud.NewCall("rds", "CreateDBCluster", "us-west-2",
+					"DBClusterIdentifier", "dbcluster-02", "GlobalClusterIdentifier", "dr-globaldb-cluster-mysql", "Engine", "aurora-mysql",
+					"EngineVersion", "8.0.mysql_aurora.3.05.2", "Port", "3787", "DBSubnetGroupName", "dr-globaldb-subnet-group",
+					"VpcSecurityGroupIds", "sg-1,sg-2", "KmsKeyId", "arn:aws:kms:us-west-2:123456789012:key/k",
+					"SourceRegion", "us-east-1", "BackupRetentionPeriod", "7", "StorageEncrypted", "true",
+					"EnableIAMDatabaseAuthentication", "true", "DeletionProtection", "false", "CopyTagsToSnapshot", "true"))
 			},
 			region: "us-west-2", action: "CreateDBCluster", service: "rds",
 			want: map[string]string{
@@ -55,8 +54,8 @@ func TestMutatingCallsOnTheWire(t *testing.T) {
 		},
 		{
 			name: "create db cluster without optional fields",
-			call: func(c *awsapi.Clients) error {
-				return c.CreateDBCluster(ctx, "us-west-2", resource.CreateDBClusterInput{ClusterID: "c", Engine: "aurora-mysql"})
+			call: func(c api) error {
+				return c.Call(ctx, cloud.NewCall("rds", "CreateDBCluster", "us-west-2", "DBClusterIdentifier", "c", "Engine", "aurora-mysql"))
 			},
 			region: "us-west-2", action: "CreateDBCluster", service: "rds",
 			want:   map[string]string{"DBClusterIdentifier": "c", "Engine": "aurora-mysql"},
@@ -64,14 +63,13 @@ func TestMutatingCallsOnTheWire(t *testing.T) {
 		},
 		{
 			name: "create read replica",
-			call: func(c *awsapi.Clients) error {
-				return c.CreateDBInstanceReadReplica(ctx, "us-west-2", resource.CreateReadReplicaInput{
-					InstanceID: "rds-mysql-instance", SourceInstanceARN: "arn:aws:rds:us-east-1:123456789012:db:rds-mysql-instance",
-					SourceRegion: "us-east-1", Class: "db.r5.large", MultiAZ: true, DBSubnetGroupName: "sub",
-					VpcSecurityGroupIDs: []string{"sg-9"}, KmsKeyID: "key-west", AutoMinorVersionUpgrade: true, Port: 3788,
-					CopyTagsToSnapshot: true, MonitoringInterval: 60, MonitoringRoleARN: "arn:aws:iam::123456789012:role/rds-monitoring-role",
-					IAMDatabaseAuthentication: true,
-				})
+			call: func(c api) error {
+				return c.Call(ctx, cloud.NewCall("rds", "CreateDBInstanceReadReplica", "us-west-2",
+					"DBInstanceIdentifier", "rds-mysql-instance", "SourceDBInstanceIdentifier", "arn:aws:rds:us-east-1:123456789012:db:rds-mysql-instance",
+					"SourceRegion", "us-east-1", "DBInstanceClass", "db.r5.large", "MultiAZ", "true", "DBSubnetGroupName", "sub",
+					"VpcSecurityGroupIds", "sg-9", "KmsKeyId", "key-west", "AutoMinorVersionUpgrade", "true", "Port", "3788",
+					"CopyTagsToSnapshot", "true", "MonitoringInterval", "60", "MonitoringRoleArn", "arn:aws:iam::123456789012:role/rds-monitoring-role",
+					"EnableIAMDatabaseAuthentication", "true"))
 			},
 			region: "us-west-2", action: "CreateDBInstanceReadReplica", service: "rds",
 			want: map[string]string{
@@ -86,11 +84,10 @@ func TestMutatingCallsOnTheWire(t *testing.T) {
 		},
 		{
 			name: "create db instance",
-			call: func(c *awsapi.Clients) error {
-				return c.CreateDBInstance(ctx, "us-east-1", resource.CreateDBInstanceInput{
-					InstanceID: "dbcluster-01-use1-instance-1", ClusterID: "dbcluster-01", Class: "db.r5.large",
-					Engine: "aurora-mysql", MonitoringInterval: 0, AutoMinorVersionUpgrade: false,
-				})
+			call: func(c api) error {
+				return c.Call(ctx, cloud.NewCall("rds", "CreateDBInstance", "us-east-1",
+					"DBInstanceIdentifier", "dbcluster-01-use1-instance-1", "DBClusterIdentifier", "dbcluster-01", "DBInstanceClass", "db.r5.large",
+					"Engine", "aurora-mysql", "MonitoringInterval", "0", "AutoMinorVersionUpgrade", "false"))
 			},
 			region: "us-east-1", action: "CreateDBInstance", service: "rds",
 			want: map[string]string{
@@ -101,68 +98,68 @@ func TestMutatingCallsOnTheWire(t *testing.T) {
 		},
 		{
 			name:   "switchover",
-			call:   func(c *awsapi.Clients) error { return c.SwitchoverGlobalCluster(ctx, "us-east-1", "g", "arn:t") },
+			call:   func(c api) error { return c.SwitchoverGlobalCluster(ctx, "us-east-1", "g", "arn:t") },
 			region: "us-east-1", action: "SwitchoverGlobalCluster", service: "rds",
 			want:   map[string]string{"GlobalClusterIdentifier": "g", "TargetDbClusterIdentifier": "arn:t"},
 			absent: []string{"AllowDataLoss", "Switchover"},
 		},
 		{
 			name:   "failover with data loss",
-			call:   func(c *awsapi.Clients) error { return c.FailoverGlobalCluster(ctx, "us-west-2", "g", "arn:t") },
+			call:   func(c api) error { return c.FailoverGlobalCluster(ctx, "us-west-2", "g", "arn:t") },
 			region: "us-west-2", action: "FailoverGlobalCluster", service: "rds",
 			want:   map[string]string{"GlobalClusterIdentifier": "g", "TargetDbClusterIdentifier": "arn:t", "AllowDataLoss": "true"},
 			absent: []string{"Switchover"},
 		},
 		{
 			name:   "remove from global cluster",
-			call:   func(c *awsapi.Clients) error { return c.RemoveFromGlobalCluster(ctx, "us-west-2", "g", "arn:c") },
+			call:   func(c api) error { return c.RemoveFromGlobalCluster(ctx, "us-west-2", "g", "arn:c") },
 			region: "us-west-2", action: "RemoveFromGlobalCluster", service: "rds",
 			want: map[string]string{"GlobalClusterIdentifier": "g", "DbClusterIdentifier": "arn:c"},
 		},
 		{
 			name: "create global cluster",
-			call: func(c *awsapi.Clients) error {
-				return c.CreateGlobalCluster(ctx, "us-west-2", resource.CreateGlobalClusterInput{GlobalClusterID: "g", SourceClusterARN: "arn:s"})
+			call: func(c api) error {
+				return c.CreateGlobalCluster(ctx, "us-west-2", "g", "arn:s")
 			},
 			region: "us-west-2", action: "CreateGlobalCluster", service: "rds",
 			want: map[string]string{"GlobalClusterIdentifier": "g", "SourceDBClusterIdentifier": "arn:s"},
 		},
 		{
 			name:   "delete global cluster",
-			call:   func(c *awsapi.Clients) error { return c.DeleteGlobalCluster(ctx, "us-east-1", "g") },
+			call:   func(c api) error { return c.DeleteGlobalCluster(ctx, "us-east-1", "g") },
 			region: "us-east-1", action: "DeleteGlobalCluster", service: "rds",
 			want: map[string]string{"GlobalClusterIdentifier": "g"},
 		},
 		{
 			name:   "delete db cluster",
-			call:   func(c *awsapi.Clients) error { return c.DeleteDBCluster(ctx, "us-east-1", "dbcluster-01") },
+			call:   func(c api) error { return c.DeleteDBCluster(ctx, "us-east-1", "dbcluster-01") },
 			region: "us-east-1", action: "DeleteDBCluster", service: "rds",
 			want:   map[string]string{"DBClusterIdentifier": "dbcluster-01", "SkipFinalSnapshot": "true"},
 			absent: []string{"FinalDBSnapshotIdentifier"},
 		},
 		{
 			name:   "delete instance without snapshot",
-			call:   func(c *awsapi.Clients) error { return c.DeleteDBInstance(ctx, "us-east-1", "i", "") },
+			call:   func(c api) error { return c.DeleteDBInstance(ctx, "us-east-1", "i", "") },
 			region: "us-east-1", action: "DeleteDBInstance", service: "rds",
 			want:   map[string]string{"DBInstanceIdentifier": "i", "SkipFinalSnapshot": "true"},
 			absent: []string{"FinalDBSnapshotIdentifier"},
 		},
 		{
 			name:   "delete instance with final snapshot",
-			call:   func(c *awsapi.Clients) error { return c.DeleteDBInstance(ctx, "us-east-1", "i", "backup-i-20250101") },
+			call:   func(c api) error { return c.DeleteDBInstance(ctx, "us-east-1", "i", "backup-i-20250101") },
 			region: "us-east-1", action: "DeleteDBInstance", service: "rds",
 			want:   map[string]string{"DBInstanceIdentifier": "i", "FinalDBSnapshotIdentifier": "backup-i-20250101"},
 			absent: []string{"SkipFinalSnapshot"},
 		},
 		{
 			name:   "promote read replica",
-			call:   func(c *awsapi.Clients) error { return c.PromoteReadReplica(ctx, "us-west-2", "rds-mysql-instance") },
+			call:   func(c api) error { return c.PromoteReadReplica(ctx, "us-west-2", "rds-mysql-instance") },
 			region: "us-west-2", action: "PromoteReadReplica", service: "rds",
 			want: map[string]string{"DBInstanceIdentifier": "rds-mysql-instance"},
 		},
 		{
 			name: "failover global replication group",
-			call: func(c *awsapi.Clients) error {
+			call: func(c api) error {
 				return c.FailoverGlobalReplicationGroup(ctx, "us-west-2", "ldgnf-demo", "us-west-2", "demo-redis-cluster")
 			},
 			region: "us-west-2", action: "FailoverGlobalReplicationGroup", service: "elasticache",
@@ -170,7 +167,7 @@ func TestMutatingCallsOnTheWire(t *testing.T) {
 		},
 		{
 			name: "publish",
-			call: func(c *awsapi.Clients) error {
+			call: func(c api) error {
 				return c.Publish(ctx, "us-west-2", "arn:aws:sns:us-west-2:1:t", "subject", "body")
 			},
 			region: "us-west-2", action: "Publish", service: "sns",
@@ -210,15 +207,15 @@ func TestRetries(t *testing.T) {
 	ctx := context.Background()
 	answers := []struct {
 		name string
-		kind resource.ErrorKind
+		kind cloud.ErrorKind
 		code string
 		send func() (int, string)
 	}{
-		{"throttling", resource.KindThrottled, "Throttling", func() (int, string) { return 400, failure("Sender", "Throttling", "Rate exceeded") }},
-		{"internal failure", resource.KindTransient, "InternalFailure", func() (int, string) {
+		{"throttling", cloud.KindThrottled, "Throttling", func() (int, string) { return 400, failure("Sender", "Throttling", "Rate exceeded") }},
+		{"internal failure", cloud.KindTransient, "InternalFailure", func() (int, string) {
 			return 500, failure("Receiver", "InternalFailure", "try again")
 		}},
-		{"service unavailable", resource.KindTransient, "ServiceUnavailable", func() (int, string) {
+		{"service unavailable", cloud.KindTransient, "ServiceUnavailable", func() (int, string) {
 			return 503, failure("Receiver", "ServiceUnavailable", "try again")
 		}},
 	}
@@ -238,7 +235,7 @@ func TestRetries(t *testing.T) {
 			if n := f.count("DescribeDBClusters"); n != 3 {
 				t.Errorf("read made %d times, want 3 (ReadAttempts)", n)
 			}
-			if !resource.Retryable(err) {
+			if !cloud.Retryable(err) {
 				t.Errorf("%v is not retryable", err)
 			}
 
@@ -247,7 +244,7 @@ func TestRetries(t *testing.T) {
 			if n := f.count("SwitchoverGlobalCluster"); n != 1 {
 				t.Errorf("mutating call made %d times, want exactly 1", n)
 			}
-			if !strings.HasPrefix(err.Error(), "switchover global cluster g to arn:t in us-east-1: ") {
+			if !strings.HasPrefix(err.Error(), "rds SwitchoverGlobalCluster g in us-east-1: "+a.code) {
 				t.Errorf("message = %q", err)
 			}
 		})
@@ -262,14 +259,14 @@ func TestNotRetried(t *testing.T) {
 	})
 	c := newClients(t, f.URL, nil)
 	_, err := c.DBCluster(context.Background(), "us-west-2", "dbcluster-09")
-	wantKind(t, err, resource.KindNotFound, "DBClusterNotFoundFault")
-	if !errors.Is(err, resource.ErrNotFound) {
-		t.Errorf("not found does not match resource.ErrNotFound")
+	wantKind(t, err, cloud.KindNotFound, "DBClusterNotFoundFault")
+	if !errors.Is(err, cloud.ErrNotFound) {
+		t.Errorf("not found does not match cloud.ErrNotFound")
 	}
 	if n := f.count("DescribeDBClusters"); n != 1 {
 		t.Errorf("a not-found read was made %d times", n)
 	}
-	want := "describe db cluster dbcluster-09 in us-west-2: rds DescribeDBClusters in us-west-2: DBClusterNotFoundFault: DBCluster dbcluster-09 not found."
+	want := "rds DescribeDBClusters dbcluster-09 in us-west-2: DBClusterNotFoundFault: DBCluster dbcluster-09 not found."
 	if err.Error() != want {
 		t.Errorf("message\n got %q\nwant %q", err, want)
 	}
@@ -285,12 +282,12 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 
 	t.Run("per-call timeout", func(t *testing.T) {
 		_, err := c.GlobalCluster(context.Background(), "us-east-1", "g")
-		ae := wantKind(t, err, resource.KindUnreachable, "")
+		ae := wantKind(t, err, cloud.KindUnreachable, "")
 		if ae.Message != "no answer within 50ms" {
 			t.Errorf("message = %q", ae.Message)
 		}
 		err = c.PromoteReadReplica(context.Background(), "us-west-2", "r")
-		wantKind(t, err, resource.KindUnreachable, "")
+		wantKind(t, err, cloud.KindUnreachable, "")
 	})
 	t.Run("caller cancels", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -302,14 +299,14 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 		}()
 		c := newClients(t, hang.URL, func(conf *awsapi.Config) { conf.CallTimeout = time.Minute })
 		_, err := c.DBInstance(ctx, "us-west-2", "r")
-		if !errors.Is(err, context.Canceled) || resource.Retryable(err) {
+		if !errors.Is(err, context.Canceled) || cloud.Retryable(err) {
 			t.Fatalf("err = %v, want the caller's context.Canceled", err)
 		}
-		var ae *resource.APIError
+		var ae *cloud.APIError
 		if errors.As(err, &ae) {
 			t.Errorf("cancellation reported as an AWS error: %v", err)
 		}
-		if !strings.HasPrefix(err.Error(), "describe db instance r in us-west-2: ") {
+		if !strings.HasPrefix(err.Error(), "rds DescribeDBInstances r in us-west-2: ") {
 			t.Errorf("message = %q", err)
 		}
 	})
@@ -325,9 +322,9 @@ func TestUnreachable(t *testing.T) {
 	l.Close()
 	c := newClients(t, "http://"+addr, func(conf *awsapi.Config) { conf.ReadAttempts = 2 })
 	_, err = c.GlobalReplicationGroup(context.Background(), "us-east-1", "grg")
-	wantKind(t, err, resource.KindUnreachable, "")
+	wantKind(t, err, cloud.KindUnreachable, "")
 	err = c.FailoverGlobalReplicationGroup(context.Background(), "us-west-2", "grg", "us-west-2", "rg")
-	wantKind(t, err, resource.KindUnreachable, "")
+	wantKind(t, err, cloud.KindUnreachable, "")
 }
 
 // TestClientsPerRegion: concurrent calls to many regions each sign for
@@ -383,7 +380,7 @@ func TestBatchReadsChunkAndPage(t *testing.T) {
 		ids = append(ids, fmt.Sprintf("c-%03d", i))
 	}
 	ids = append(ids, "c-007") // a repeat costs nothing
-	got := res(c.DBClusters(context.Background(), "us-west-2", ids)).must(t)
+	got := res(batch(context.Background(), c, cloud.DBClusters, "us-west-2", ids...)).must(t)
 	if len(got) != 250 {
 		t.Errorf("%d clusters, want 250", len(got))
 	}
@@ -402,7 +399,7 @@ func TestBatchReadsChunkAndPage(t *testing.T) {
 	if got[0].Region != "us-west-2" {
 		t.Errorf("region = %q", got[0].Region)
 	}
-	if n := len(res(c.DBClusters(context.Background(), "us-west-2", nil)).must(t)); n != 0 || len(f.requests()) != 4 {
+	if n := len(res(batch(context.Background(), c, cloud.DBClusters, "us-west-2", nil...)).must(t)); n != 0 || len(f.requests()) != 4 {
 		t.Errorf("no ids: %d clusters after %d calls, want none and no call", n, len(f.requests())-4)
 	}
 }

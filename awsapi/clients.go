@@ -1,6 +1,6 @@
 // Package awsapi is drorch's AWS adapter: aws-sdk-go-v2 clients per region
-// behind the narrow cloud interfaces of package resource (and the lookups of
-// package ref), with every AWS failure classified as a *resource.APIError.
+// behind the narrow interfaces of package cloud (and the lookups of package
+// ref), with every AWS failure classified as a *cloud.APIError.
 //
 // Reads are retried inside the SDK (throttling, 5xx, dropped connections);
 // mutating calls are made exactly once, because a write whose outcome is
@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"drorch/cloud"
 )
 
 // Defaults for the zero values of Config.
@@ -88,10 +90,10 @@ func (c Config) withDefaults() Config {
 }
 
 // Clients hands out one SDK client per (service, region), created on first
-// use and cached; it is safe for concurrent use. Its methods implement
-// resource.Reader, resource.GlobalClusterAPI, resource.ClusterAPI,
-// resource.InstanceAPI, resource.DatastoreAPI, resource.Identity, the
-// engine's batch reads and ref's lookups.
+// use and cached; it is safe for concurrent use. The adapters drorch's core
+// uses are views of it, one per interface: Reads (cloud.Reader and
+// cloud.BatchReader), Calls (cloud.Executor), Identity (cloud.Identity),
+// Refs (ref's lookups) and Notifier (SNS).
 type Clients struct {
 	conf Config
 	base aws.Config
@@ -99,10 +101,12 @@ type Clients struct {
 	mu      sync.Mutex
 	clients map[clientKey]any
 
-	// acctLock (capacity 1) is held while the account id is looked up, so
+	// acctLock (capacity 1) is held while the caller is looked up, so
 	// that concurrent callers make one STS call yet can still give up.
 	acctLock chan struct{}
-	account  string // the caller's account id, once known; under acctLock
+	caller   cloud.Caller // the caller, once known; under acctLock
+
+	lists listing
 }
 
 type clientKey struct{ service, region string }
@@ -184,13 +188,25 @@ func (c *Clients) endpoint(base **string) {
 // option for every mutating call.
 func once(r aws.Retryer) aws.Retryer { return retry.AddWithMaxAttempts(r, 1) }
 
+// op names an API call for its error: the service, the action, the
+// resource it acts on or reads ("" when none) and the region.
+type op struct{ service, action, resource, region string }
+
+func (o op) String() string {
+	s := o.service + " " + o.action
+	if o.resource != "" {
+		s += " " + o.resource
+	}
+	return s + " in " + o.region
+}
+
 // call runs fn under the per-call timeout and classifies its error.
-func (c *Clients) call(ctx context.Context, service, action, region string, fn func(ctx context.Context) error) error {
+func (c *Clients) call(ctx context.Context, o op, fn func(ctx context.Context) error) error {
 	cctx, cancel := context.WithTimeout(ctx, c.conf.CallTimeout)
 	defer cancel()
 	err := fn(cctx)
 	if err == nil {
 		return nil
 	}
-	return classify(ctx, c.conf.CallTimeout, service, action, region, err)
+	return classify(ctx, c.conf.CallTimeout, o, err)
 }

@@ -7,16 +7,19 @@ import (
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
-// The SDK shapes mapped to drorch's domain view (resource/state.go). Absent
-// optional members become zero values; nothing is invented.
+// The SDK shapes mapped to drorch's domain view (package cloud). Absent
+// optional members become zero values; nothing is invented. Identifiers and
+// ARNs are put in the form AWS compares them in (cloud.ID): AWS returns
+// them lower-cased, and an emulator that does not must not make drorch
+// see two resources where AWS sees one.
 
-func globalCluster(g rdstypes.GlobalCluster) resource.GlobalCluster {
-	out := resource.GlobalCluster{
-		ID:                 aws.ToString(g.GlobalClusterIdentifier),
-		ARN:                aws.ToString(g.GlobalClusterArn),
+func globalCluster(g rdstypes.GlobalCluster) cloud.GlobalCluster {
+	out := cloud.GlobalCluster{
+		ID:                 cloud.ID(aws.ToString(g.GlobalClusterIdentifier)),
+		ARN:                cloud.ID(aws.ToString(g.GlobalClusterArn)),
 		Status:             aws.ToString(g.Status),
 		Engine:             aws.ToString(g.Engine),
 		EngineVersion:      aws.ToString(g.EngineVersion),
@@ -24,28 +27,28 @@ func globalCluster(g rdstypes.GlobalCluster) resource.GlobalCluster {
 		DeletionProtection: aws.ToBool(g.DeletionProtection),
 	}
 	for _, m := range g.GlobalClusterMembers {
-		out.Members = append(out.Members, resource.GlobalClusterMember{
-			ClusterARN: aws.ToString(m.DBClusterArn),
+		out.Members = append(out.Members, cloud.GlobalClusterMember{
+			ClusterARN: cloud.ID(aws.ToString(m.DBClusterArn)),
 			IsWriter:   aws.ToBool(m.IsWriter),
-			Readers:    append([]string(nil), m.Readers...),
+			Readers:    ids(m.Readers),
 			SyncStatus: string(m.SynchronizationStatus),
 		})
 	}
 	if f := g.FailoverState; f != nil && (f.Status != "" || f.FromDbClusterArn != nil || f.ToDbClusterArn != nil) {
-		out.Failover = &resource.FailoverState{
+		out.Failover = &cloud.FailoverState{
 			Status:          string(f.Status),
-			FromClusterARN:  aws.ToString(f.FromDbClusterArn),
-			ToClusterARN:    aws.ToString(f.ToDbClusterArn),
+			FromClusterARN:  cloud.ID(aws.ToString(f.FromDbClusterArn)),
+			ToClusterARN:    cloud.ID(aws.ToString(f.ToDbClusterArn)),
 			DataLossAllowed: aws.ToBool(f.IsDataLossAllowed),
 		}
 	}
 	return out
 }
 
-func dbCluster(c rdstypes.DBCluster, callRegion string) resource.DBCluster {
-	arn := aws.ToString(c.DBClusterArn)
-	out := resource.DBCluster{
-		ID:                 aws.ToString(c.DBClusterIdentifier),
+func dbCluster(c rdstypes.DBCluster, callRegion string) cloud.DBCluster {
+	arn := cloud.ID(aws.ToString(c.DBClusterArn))
+	out := cloud.DBCluster{
+		ID:                 cloud.ID(aws.ToString(c.DBClusterIdentifier)),
 		ARN:                arn,
 		Region:             regionOf(arn, callRegion),
 		Status:             aws.ToString(c.Status),
@@ -53,30 +56,30 @@ func dbCluster(c rdstypes.DBCluster, callRegion string) resource.DBCluster {
 		EngineVersion:      aws.ToString(c.EngineVersion),
 		Port:               int(aws.ToInt32(c.Port)),
 		DeletionProtection: aws.ToBool(c.DeletionProtection),
-		GlobalClusterID:    aws.ToString(c.GlobalClusterIdentifier),
-		ReplicationSource:  aws.ToString(c.ReplicationSourceIdentifier),
+		GlobalClusterID:    cloud.ID(aws.ToString(c.GlobalClusterIdentifier)),
+		ReplicationSource:  cloud.ID(aws.ToString(c.ReplicationSourceIdentifier)),
 	}
 	for _, m := range c.DBClusterMembers {
-		out.Members = append(out.Members, resource.DBClusterMember{
-			InstanceID: aws.ToString(m.DBInstanceIdentifier),
+		out.Members = append(out.Members, cloud.DBClusterMember{
+			InstanceID: cloud.ID(aws.ToString(m.DBInstanceIdentifier)),
 			IsWriter:   aws.ToBool(m.IsClusterWriter),
 		})
 	}
 	return out
 }
 
-func dbInstance(i rdstypes.DBInstance, callRegion string) resource.DBInstance {
-	arn := aws.ToString(i.DBInstanceArn)
-	out := resource.DBInstance{
-		ID:                 aws.ToString(i.DBInstanceIdentifier),
+func dbInstance(i rdstypes.DBInstance, callRegion string) cloud.DBInstance {
+	arn := cloud.ID(aws.ToString(i.DBInstanceArn))
+	out := cloud.DBInstance{
+		ID:                 cloud.ID(aws.ToString(i.DBInstanceIdentifier)),
 		ARN:                arn,
 		Region:             regionOf(arn, callRegion),
 		Status:             aws.ToString(i.DBInstanceStatus),
 		Engine:             aws.ToString(i.Engine),
 		Class:              aws.ToString(i.DBInstanceClass),
-		ClusterID:          aws.ToString(i.DBClusterIdentifier),
-		ReplicaSource:      aws.ToString(i.ReadReplicaSourceDBInstanceIdentifier),
-		Replicas:           append([]string(nil), i.ReadReplicaDBInstanceIdentifiers...),
+		ClusterID:          cloud.ID(aws.ToString(i.DBClusterIdentifier)),
+		ReplicaSource:      cloud.ID(aws.ToString(i.ReadReplicaSourceDBInstanceIdentifier)),
+		Replicas:           ids(i.ReadReplicaDBInstanceIdentifiers),
 		DeletionProtection: aws.ToBool(i.DeletionProtection),
 	}
 	// The endpoint is absent while an instance is being created; the
@@ -94,15 +97,16 @@ func dbInstance(i rdstypes.DBInstance, callRegion string) resource.DBInstance {
 	return out
 }
 
-func globalReplicationGroup(g ectypes.GlobalReplicationGroup) resource.GlobalReplicationGroup {
-	out := resource.GlobalReplicationGroup{
-		ID:     aws.ToString(g.GlobalReplicationGroupId),
+func globalReplicationGroup(g ectypes.GlobalReplicationGroup) cloud.GlobalReplicationGroup {
+	out := cloud.GlobalReplicationGroup{
+		ID:     cloud.ID(aws.ToString(g.GlobalReplicationGroupId)),
+		ARN:    cloud.ID(aws.ToString(g.ARN)),
 		Status: aws.ToString(g.Status),
 		Engine: aws.ToString(g.Engine),
 	}
 	for _, m := range g.Members {
-		out.Members = append(out.Members, resource.GlobalReplicationGroupMember{
-			ReplicationGroupID: aws.ToString(m.ReplicationGroupId),
+		out.Members = append(out.Members, cloud.GlobalReplicationGroupMember{
+			ReplicationGroupID: cloud.ID(aws.ToString(m.ReplicationGroupId)),
 			Region:             aws.ToString(m.ReplicationGroupRegion),
 			Role:               aws.ToString(m.Role),
 			Status:             aws.ToString(m.Status),
@@ -121,14 +125,14 @@ func regionOf(s, fallback string) string {
 	return fallback
 }
 
-// isARN tells an ARN from a plain identifier.
-func isARN(s string) bool { return strings.HasPrefix(s, "arn:") }
-
-// matchesID reports whether a resource with identifier id and ARN arn is
-// the one named by idOrARN.
-func matchesID(idOrARN, id, arn string) bool {
-	if isARN(idOrARN) {
-		return idOrARN == arn
+// ids puts a list of identifiers or ARNs in canonical form.
+func ids(list []string) []string {
+	if len(list) == 0 {
+		return nil
 	}
-	return strings.EqualFold(idOrARN, id)
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = cloud.ID(s)
+	}
+	return out
 }

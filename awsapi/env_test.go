@@ -58,7 +58,7 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	t.Setenv("AWS_MAX_ATTEMPTS", "7")
 	c, err := awsapi.New(context.Background(), awsapi.Config{Region: "us-east-1", Credentials: dummyCreds(), HTTPClient: &http.Client{}, MaxBackoff: 1})
 	ok(t, err)
-	_ = c.PromoteReadReplica(context.Background(), "us-west-2", "r")
+	_ = api{Clients: c}.PromoteReadReplica(context.Background(), "us-west-2", "r")
 	if n := f.count("PromoteReadReplica"); n != 1 {
 		t.Fatalf("AWS_ENDPOINT_URL: %d calls reached it, want exactly 1", n)
 	}
@@ -66,7 +66,7 @@ func TestEndpointFromEnvironment(t *testing.T) {
 	t.Setenv("AWS_ENDPOINT_URL_RDS", f.URL)
 	c, err = awsapi.New(context.Background(), awsapi.Config{Region: "us-east-1", EndpointURL: other.URL, Credentials: dummyCreds(), HTTPClient: &http.Client{}})
 	ok(t, err)
-	ok(t, c.PromoteReadReplica(context.Background(), "us-west-2", "r"))
+	ok(t, api{Clients: c}.PromoteReadReplica(context.Background(), "us-west-2", "r"))
 	if other.count("PromoteReadReplica") != 1 || f.count("PromoteReadReplica") != 1 {
 		t.Errorf("--endpoint-url lost to AWS_ENDPOINT_URL_RDS")
 	}

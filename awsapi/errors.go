@@ -16,15 +16,15 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
-// classify turns an SDK error into a *resource.APIError, or, when the
+// classify turns an SDK error into a *cloud.APIError, or, when the
 // caller's own context ended, into that context's error: a cancelled run is
 // not an AWS fault. callTimeout is the per-call limit, named in the message
 // when it expired.
-func classify(ctx context.Context, callTimeout time.Duration, service, action, region string, err error) error {
-	ae := &resource.APIError{Service: service, Action: action, Region: region}
+func classify(ctx context.Context, callTimeout time.Duration, o op, err error) error {
+	ae := &cloud.APIError{Service: o.service, Action: o.action, Resource: o.resource, Region: o.region}
 	cause := lastCause(err)
 	ae.Err = cause
 
@@ -38,20 +38,20 @@ func classify(ctx context.Context, callTimeout time.Duration, service, action, r
 		return ae
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return fmt.Errorf("%s: %w", o, ctx.Err())
 	}
 	ae.RequestID = requestID(err)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		ae.Kind = resource.KindUnreachable
+		ae.Kind = cloud.KindUnreachable
 		ae.Message = fmt.Sprintf("no answer within %s", callTimeout)
 	case unreachable(err):
-		ae.Kind = resource.KindUnreachable
+		ae.Kind = cloud.KindUnreachable
 		ae.Message = "endpoint unreachable: " + innermost(cause).Error()
 	case httpStatus(err) >= 500:
-		ae.Kind = resource.KindTransient
+		ae.Kind = cloud.KindTransient
 	default:
-		ae.Kind = resource.KindOther
+		ae.Kind = cloud.KindOther
 	}
 	return ae
 }
@@ -129,42 +129,42 @@ func unreachable(err error) bool {
 }
 
 // kindOf maps an AWS error code (and the HTTP status) to drorch's classes.
-func kindOf(code string, status int) resource.ErrorKind {
+func kindOf(code string, status int) cloud.ErrorKind {
 	switch code {
 	case "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
 		"TooManyRequestsException", "RequestThrottled", "RequestThrottledException",
 		"SlowDown", "PriorRequestNotComplete", "BandwidthLimitExceeded":
-		return resource.KindThrottled
+		return cloud.KindThrottled
 	case "DBClusterNotFoundFault", "DBInstanceNotFound", "DBInstanceNotFoundFault",
 		"GlobalClusterNotFoundFault", "GlobalReplicationGroupNotFoundFault",
 		"ReplicationGroupNotFoundFault", "ParameterNotFound", "ParameterVersionNotFound", "NotFound":
-		return resource.KindNotFound
+		return cloud.KindNotFound
 	case "InvalidParameterValue", "InvalidParameterCombination", "InvalidParameter",
 		"InvalidParameterException", "ValidationError", "ValidationException",
 		"MissingParameter", "MalformedQueryString", "InvalidQueryParameter", "InvalidAction":
-		return resource.KindInvalidInput
+		return cloud.KindInvalidInput
 	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
 		"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
 		"SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature",
 		"MissingAuthenticationToken", "AuthFailure", "OptInRequired", "NotAuthorized":
-		return resource.KindAccessDenied
+		return cloud.KindAccessDenied
 	case "InternalFailure", "InternalError", "InternalServerError", "ServiceUnavailable",
 		"ServiceUnavailableException", "RequestTimeout", "RequestTimeoutException":
-		return resource.KindTransient
+		return cloud.KindTransient
 	}
 	switch {
 	case strings.Contains(code, "NotFound"):
-		return resource.KindNotFound
+		return cloud.KindNotFound
 	case strings.HasPrefix(code, "Invalid") && strings.Contains(code, "State"):
-		return resource.KindInvalidState
+		return cloud.KindInvalidState
 	case strings.Contains(code, "AlreadyExists"):
-		return resource.KindAlreadyExists
+		return cloud.KindAlreadyExists
 	case status == 429:
-		return resource.KindThrottled
+		return cloud.KindThrottled
 	case status >= 500:
-		return resource.KindTransient
+		return cloud.KindTransient
 	}
-	return resource.KindOther
+	return cloud.KindOther
 }
 
 func httpStatus(err error) int {

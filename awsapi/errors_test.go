@@ -23,7 +23,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
 // answered wraps a service error the way the SDK does: operation error
@@ -59,56 +59,56 @@ func TestClassifyAPIErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		err      error
-		kind     resource.ErrorKind
+		kind     cloud.ErrorKind
 		code     string
 		notFound bool
 	}{
-		{"typed global cluster not found", answered(404, &rdstypes.GlobalClusterNotFoundFault{Message: aws.String("gone")}), resource.KindNotFound, "GlobalClusterNotFoundFault", true},
-		{"typed cluster not found", answered(404, &rdstypes.DBClusterNotFoundFault{}), resource.KindNotFound, "DBClusterNotFoundFault", true},
-		{"typed instance not found (wire code)", answered(404, &rdstypes.DBInstanceNotFoundFault{}), resource.KindNotFound, "DBInstanceNotFound", true},
-		{"typed grg not found", answered(404, &ectypes.GlobalReplicationGroupNotFoundFault{}), resource.KindNotFound, "GlobalReplicationGroupNotFoundFault", true},
-		{"typed rg not found", answered(404, &ectypes.ReplicationGroupNotFoundFault{}), resource.KindNotFound, "ReplicationGroupNotFoundFault", true},
-		{"ssm parameter not found", answered(400, &ssmtypes.ParameterNotFound{}), resource.KindNotFound, "ParameterNotFound", true},
-		{"ssm version not found", answered(400, &ssmtypes.ParameterVersionNotFound{}), resource.KindNotFound, "ParameterVersionNotFound", true},
-		{"sns topic not found", answered(404, generic("NotFound")), resource.KindNotFound, "NotFound", true},
-		{"other not found fault", answered(404, generic("DBSubnetGroupNotFoundFault")), resource.KindNotFound, "DBSubnetGroupNotFoundFault", true},
-		{"invalid cluster state", answered(400, &rdstypes.InvalidDBClusterStateFault{}), resource.KindInvalidState, "InvalidDBClusterStateFault", false},
-		{"invalid instance state (wire code)", answered(400, &rdstypes.InvalidDBInstanceStateFault{}), resource.KindInvalidState, "InvalidDBInstanceState", false},
-		{"invalid global cluster state", answered(400, &rdstypes.InvalidGlobalClusterStateFault{}), resource.KindInvalidState, "InvalidGlobalClusterStateFault", false},
-		{"invalid grg state", answered(400, &ectypes.InvalidGlobalReplicationGroupStateFault{}), resource.KindInvalidState, "InvalidGlobalReplicationGroupState", false},
-		{"throttling", answered(400, generic("Throttling")), resource.KindThrottled, "Throttling", false},
-		{"throttling after the last attempt", exhausted(answered(400, generic("Throttling"))), resource.KindThrottled, "Throttling", false},
-		{"ssm throttling", answered(400, generic("ThrottlingException")), resource.KindThrottled, "ThrottlingException", false},
-		{"request limit", answered(503, generic("RequestLimitExceeded")), resource.KindThrottled, "RequestLimitExceeded", false},
-		{"too many requests", answered(429, generic("TooManyRequestsException")), resource.KindThrottled, "TooManyRequestsException", false},
-		{"unknown code with 429", answered(429, generic("Whatever")), resource.KindThrottled, "Whatever", false},
-		{"invalid parameter value", answered(400, &ectypes.InvalidParameterValueException{}), resource.KindInvalidInput, "InvalidParameterValue", false},
-		{"invalid parameter combination", answered(400, generic("InvalidParameterCombination")), resource.KindInvalidInput, "InvalidParameterCombination", false},
-		{"validation error", answered(400, generic("ValidationError")), resource.KindInvalidInput, "ValidationError", false},
-		{"missing parameter", answered(400, generic("MissingParameter")), resource.KindInvalidInput, "MissingParameter", false},
-		{"access denied", answered(403, generic("AccessDenied")), resource.KindAccessDenied, "AccessDenied", false},
-		{"access denied exception", answered(400, generic("AccessDeniedException")), resource.KindAccessDenied, "AccessDeniedException", false},
-		{"unauthorized", answered(403, generic("UnauthorizedOperation")), resource.KindAccessDenied, "UnauthorizedOperation", false},
-		{"expired token", answered(403, generic("ExpiredToken")), resource.KindAccessDenied, "ExpiredToken", false},
-		{"sns authorization", answered(403, generic("AuthorizationError")), resource.KindAccessDenied, "AuthorizationError", false},
-		{"cluster exists", answered(400, &rdstypes.DBClusterAlreadyExistsFault{}), resource.KindAlreadyExists, "DBClusterAlreadyExistsFault", false},
-		{"instance exists (wire code)", answered(400, &rdstypes.DBInstanceAlreadyExistsFault{}), resource.KindAlreadyExists, "DBInstanceAlreadyExists", false},
-		{"global cluster exists", answered(400, &rdstypes.GlobalClusterAlreadyExistsFault{}), resource.KindAlreadyExists, "GlobalClusterAlreadyExistsFault", false},
-		{"internal failure", answered(500, generic("InternalFailure")), resource.KindTransient, "InternalFailure", false},
-		{"service unavailable", answered(503, generic("ServiceUnavailable")), resource.KindTransient, "ServiceUnavailable", false},
-		{"unknown code with 502", answered(502, generic("Mystery")), resource.KindTransient, "Mystery", false},
-		{"5xx after the last attempt", exhausted(answered(500, generic("InternalFailure"))), resource.KindTransient, "InternalFailure", false},
-		{"quota error joined to the cause", exhausted(errors.Join(answered(400, generic("Throttling")), errors.New("retry quota exceeded"))), resource.KindThrottled, "Throttling", false},
-		{"quota exceeded is not throttling", answered(403, &rdstypes.DBClusterQuotaExceededFault{}), resource.KindOther, "DBClusterQuotaExceededFault", false},
-		{"unknown 400", answered(400, generic("SomethingElse")), resource.KindOther, "SomethingElse", false},
+		{"typed global cluster not found", answered(404, &rdstypes.GlobalClusterNotFoundFault{Message: aws.String("gone")}), cloud.KindNotFound, "GlobalClusterNotFoundFault", true},
+		{"typed cluster not found", answered(404, &rdstypes.DBClusterNotFoundFault{}), cloud.KindNotFound, "DBClusterNotFoundFault", true},
+		{"typed instance not found (wire code)", answered(404, &rdstypes.DBInstanceNotFoundFault{}), cloud.KindNotFound, "DBInstanceNotFound", true},
+		{"typed grg not found", answered(404, &ectypes.GlobalReplicationGroupNotFoundFault{}), cloud.KindNotFound, "GlobalReplicationGroupNotFoundFault", true},
+		{"typed rg not found", answered(404, &ectypes.ReplicationGroupNotFoundFault{}), cloud.KindNotFound, "ReplicationGroupNotFoundFault", true},
+		{"ssm parameter not found", answered(400, &ssmtypes.ParameterNotFound{}), cloud.KindNotFound, "ParameterNotFound", true},
+		{"ssm version not found", answered(400, &ssmtypes.ParameterVersionNotFound{}), cloud.KindNotFound, "ParameterVersionNotFound", true},
+		{"sns topic not found", answered(404, generic("NotFound")), cloud.KindNotFound, "NotFound", true},
+		{"other not found fault", answered(404, generic("DBSubnetGroupNotFoundFault")), cloud.KindNotFound, "DBSubnetGroupNotFoundFault", true},
+		{"invalid cluster state", answered(400, &rdstypes.InvalidDBClusterStateFault{}), cloud.KindInvalidState, "InvalidDBClusterStateFault", false},
+		{"invalid instance state (wire code)", answered(400, &rdstypes.InvalidDBInstanceStateFault{}), cloud.KindInvalidState, "InvalidDBInstanceState", false},
+		{"invalid global cluster state", answered(400, &rdstypes.InvalidGlobalClusterStateFault{}), cloud.KindInvalidState, "InvalidGlobalClusterStateFault", false},
+		{"invalid grg state", answered(400, &ectypes.InvalidGlobalReplicationGroupStateFault{}), cloud.KindInvalidState, "InvalidGlobalReplicationGroupState", false},
+		{"throttling", answered(400, generic("Throttling")), cloud.KindThrottled, "Throttling", false},
+		{"throttling after the last attempt", exhausted(answered(400, generic("Throttling"))), cloud.KindThrottled, "Throttling", false},
+		{"ssm throttling", answered(400, generic("ThrottlingException")), cloud.KindThrottled, "ThrottlingException", false},
+		{"request limit", answered(503, generic("RequestLimitExceeded")), cloud.KindThrottled, "RequestLimitExceeded", false},
+		{"too many requests", answered(429, generic("TooManyRequestsException")), cloud.KindThrottled, "TooManyRequestsException", false},
+		{"unknown code with 429", answered(429, generic("Whatever")), cloud.KindThrottled, "Whatever", false},
+		{"invalid parameter value", answered(400, &ectypes.InvalidParameterValueException{}), cloud.KindInvalidInput, "InvalidParameterValue", false},
+		{"invalid parameter combination", answered(400, generic("InvalidParameterCombination")), cloud.KindInvalidInput, "InvalidParameterCombination", false},
+		{"validation error", answered(400, generic("ValidationError")), cloud.KindInvalidInput, "ValidationError", false},
+		{"missing parameter", answered(400, generic("MissingParameter")), cloud.KindInvalidInput, "MissingParameter", false},
+		{"access denied", answered(403, generic("AccessDenied")), cloud.KindAccessDenied, "AccessDenied", false},
+		{"access denied exception", answered(400, generic("AccessDeniedException")), cloud.KindAccessDenied, "AccessDeniedException", false},
+		{"unauthorized", answered(403, generic("UnauthorizedOperation")), cloud.KindAccessDenied, "UnauthorizedOperation", false},
+		{"expired token", answered(403, generic("ExpiredToken")), cloud.KindAccessDenied, "ExpiredToken", false},
+		{"sns authorization", answered(403, generic("AuthorizationError")), cloud.KindAccessDenied, "AuthorizationError", false},
+		{"cluster exists", answered(400, &rdstypes.DBClusterAlreadyExistsFault{}), cloud.KindAlreadyExists, "DBClusterAlreadyExistsFault", false},
+		{"instance exists (wire code)", answered(400, &rdstypes.DBInstanceAlreadyExistsFault{}), cloud.KindAlreadyExists, "DBInstanceAlreadyExists", false},
+		{"global cluster exists", answered(400, &rdstypes.GlobalClusterAlreadyExistsFault{}), cloud.KindAlreadyExists, "GlobalClusterAlreadyExistsFault", false},
+		{"internal failure", answered(500, generic("InternalFailure")), cloud.KindTransient, "InternalFailure", false},
+		{"service unavailable", answered(503, generic("ServiceUnavailable")), cloud.KindTransient, "ServiceUnavailable", false},
+		{"unknown code with 502", answered(502, generic("Mystery")), cloud.KindTransient, "Mystery", false},
+		{"5xx after the last attempt", exhausted(answered(500, generic("InternalFailure"))), cloud.KindTransient, "InternalFailure", false},
+		{"quota error joined to the cause", exhausted(errors.Join(answered(400, generic("Throttling")), errors.New("retry quota exceeded"))), cloud.KindThrottled, "Throttling", false},
+		{"quota exceeded is not throttling", answered(403, &rdstypes.DBClusterQuotaExceededFault{}), cloud.KindOther, "DBClusterQuotaExceededFault", false},
+		{"unknown 400", answered(400, generic("SomethingElse")), cloud.KindOther, "SomethingElse", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := classify(context.Background(), time.Second, "rds", "DescribeThings", "us-west-2", tc.err)
-			var ae *resource.APIError
+			err := classify(context.Background(), time.Second, op{"rds", "DescribeThings", "", "us-west-2"}, tc.err)
+			var ae *cloud.APIError
 			if !errors.As(err, &ae) {
-				t.Fatalf("classify = %T %v, want *resource.APIError", err, err)
+				t.Fatalf("classify = %T %v, want *cloud.APIError", err, err)
 			}
 			if ae.Kind != tc.kind || ae.Code != tc.code {
 				t.Errorf("kind, code = %v, %q; want %v, %q", ae.Kind, ae.Code, tc.kind, tc.code)
@@ -119,7 +119,7 @@ func TestClassifyAPIErrors(t *testing.T) {
 			if ae.RequestID != "req-1" {
 				t.Errorf("request id = %q, want req-1", ae.RequestID)
 			}
-			if got := errors.Is(err, resource.ErrNotFound); got != tc.notFound {
+			if got := errors.Is(err, cloud.ErrNotFound); got != tc.notFound {
 				t.Errorf("errors.Is(ErrNotFound) = %v, want %v", got, tc.notFound)
 			}
 			// The cause is the service's error, not the SDK's wrappers.
@@ -152,43 +152,43 @@ func TestClassifyTransportErrors(t *testing.T) {
 		name    string
 		ctx     context.Context // the caller's context
 		err     error
-		kind    resource.ErrorKind // when an *APIError is expected
-		ctxErr  error              // when the caller's own context error is expected
+		kind    cloud.ErrorKind // when an *APIError is expected
+		ctxErr  error           // when the caller's own context error is expected
 		message string
 	}{
-		{name: "connection refused", ctx: live, err: sendFailed(refused), kind: resource.KindUnreachable, message: "endpoint unreachable: connection refused"},
-		{name: "refused after the last attempt", ctx: live, err: exhausted(&smithyhttp.RequestSendError{Err: refused}), kind: resource.KindUnreachable},
-		{name: "connection reset", ctx: live, err: sendFailed(reset), kind: resource.KindUnreachable, message: "endpoint unreachable: connection reset by peer"},
-		{name: "EOF", ctx: live, err: sendFailed(io.EOF), kind: resource.KindUnreachable},
-		{name: "unexpected EOF", ctx: live, err: sendFailed(io.ErrUnexpectedEOF), kind: resource.KindUnreachable},
-		{name: "DNS failure", ctx: live, err: sendFailed(dns), kind: resource.KindUnreachable},
-		{name: "per-call timeout", ctx: live, err: &smithy.OperationError{Err: &smithy.CanceledError{Err: &url.Error{Op: "Post", Err: context.DeadlineExceeded}}}, kind: resource.KindUnreachable, message: "no answer within 1s"},
-		{name: "per-call timeout during backoff", ctx: live, err: &smithy.OperationError{Err: &aws.RequestCanceledError{Err: context.DeadlineExceeded}}, kind: resource.KindUnreachable, message: "no answer within 1s"},
+		{name: "connection refused", ctx: live, err: sendFailed(refused), kind: cloud.KindUnreachable, message: "endpoint unreachable: connection refused"},
+		{name: "refused after the last attempt", ctx: live, err: exhausted(&smithyhttp.RequestSendError{Err: refused}), kind: cloud.KindUnreachable},
+		{name: "connection reset", ctx: live, err: sendFailed(reset), kind: cloud.KindUnreachable, message: "endpoint unreachable: connection reset by peer"},
+		{name: "EOF", ctx: live, err: sendFailed(io.EOF), kind: cloud.KindUnreachable},
+		{name: "unexpected EOF", ctx: live, err: sendFailed(io.ErrUnexpectedEOF), kind: cloud.KindUnreachable},
+		{name: "DNS failure", ctx: live, err: sendFailed(dns), kind: cloud.KindUnreachable},
+		{name: "per-call timeout", ctx: live, err: &smithy.OperationError{Err: &smithy.CanceledError{Err: &url.Error{Op: "Post", Err: context.DeadlineExceeded}}}, kind: cloud.KindUnreachable, message: "no answer within 1s"},
+		{name: "per-call timeout during backoff", ctx: live, err: &smithy.OperationError{Err: &aws.RequestCanceledError{Err: context.DeadlineExceeded}}, kind: cloud.KindUnreachable, message: "no answer within 1s"},
 		{name: "caller cancelled", ctx: cancelled, err: &smithy.OperationError{Err: &smithy.CanceledError{Err: context.Canceled}}, ctxErr: context.Canceled},
 		{name: "caller deadline", ctx: expired, err: &smithy.OperationError{Err: &smithy.CanceledError{Err: context.DeadlineExceeded}}, ctxErr: context.DeadlineExceeded},
 		{name: "caller cancelled while refused", ctx: cancelled, err: sendFailed(refused), ctxErr: context.Canceled},
-		{name: "answer wins over a late cancel", ctx: cancelled, err: answered(404, &rdstypes.DBClusterNotFoundFault{}), kind: resource.KindNotFound},
+		{name: "answer wins over a late cancel", ctx: cancelled, err: answered(404, &rdstypes.DBClusterNotFoundFault{}), kind: cloud.KindNotFound},
 		{name: "5xx without a parsable body", ctx: live, err: &smithy.OperationError{Err: &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
-			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 502}}, Err: errors.New("bad gateway")}}}, kind: resource.KindTransient},
-		{name: "malformed answer", ctx: live, err: &smithy.OperationError{Err: &smithy.DeserializationError{Err: errors.New("unexpected EOF in XML")}}, kind: resource.KindOther},
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: 502}}, Err: errors.New("bad gateway")}}}, kind: cloud.KindTransient},
+		{name: "malformed answer", ctx: live, err: &smithy.OperationError{Err: &smithy.DeserializationError{Err: errors.New("unexpected EOF in XML")}}, kind: cloud.KindOther},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := classify(tc.ctx, time.Second, "rds", "DescribeDBClusters", "us-east-1", tc.err)
+			err := classify(tc.ctx, time.Second, op{"rds", "DescribeDBClusters", "", "us-east-1"}, tc.err)
 			if tc.ctxErr != nil {
-				var ae *resource.APIError
+				var ae *cloud.APIError
 				if errors.As(err, &ae) || !errors.Is(err, tc.ctxErr) {
 					t.Fatalf("classify = %T %v, want the caller's %v", err, err, tc.ctxErr)
 				}
-				if resource.Retryable(err) {
+				if cloud.Retryable(err) {
 					t.Errorf("a cancelled caller must not look retryable")
 				}
 				return
 			}
-			var ae *resource.APIError
+			var ae *cloud.APIError
 			if !errors.As(err, &ae) {
-				t.Fatalf("classify = %T %v, want *resource.APIError", err, err)
+				t.Fatalf("classify = %T %v, want *cloud.APIError", err, err)
 			}
 			if ae.Kind != tc.kind {
 				t.Errorf("kind = %v, want %v (%v)", ae.Kind, tc.kind, err)
@@ -207,15 +207,15 @@ func TestClassifyTransportErrors(t *testing.T) {
 func TestClassifyKeepsCauseChain(t *testing.T) {
 	t.Parallel()
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
-	err := classify(context.Background(), time.Second, "rds", "PromoteReadReplica", "us-west-2", exhausted(&smithyhttp.RequestSendError{Err: &url.Error{Op: "Post", Err: reset}}))
+	err := classify(context.Background(), time.Second, op{"rds", "PromoteReadReplica", "", "us-west-2"}, exhausted(&smithyhttp.RequestSendError{Err: &url.Error{Op: "Post", Err: reset}}))
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("the network cause is lost: %v", err)
 	}
-	if !resource.Retryable(err) || !resource.IsKind(err, resource.KindUnreachable) {
+	if !cloud.Retryable(err) || !cloud.IsKind(err, cloud.KindUnreachable) {
 		t.Errorf("want a retryable unreachable error, got %v", err)
 	}
 	wrapped := fmt.Errorf("promote read replica x in us-west-2: %w", err)
-	if !resource.IsKind(wrapped, resource.KindUnreachable) {
+	if !cloud.IsKind(wrapped, cloud.KindUnreachable) {
 		t.Errorf("kind lost through wrapping")
 	}
 }

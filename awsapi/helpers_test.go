@@ -11,13 +11,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"drorch/awsapi"
-	"drorch/engine"
+	"drorch/cloud"
 	"drorch/ref"
-	"drorch/resource"
 )
 
-// The engine's batch reads, implemented by *Clients.
-var _ engine.BatchReader = (*awsapi.Clients)(nil)
+// The adapters drorch's core uses.
+var (
+	_ cloud.BatchReader = (*awsapi.Reads)(nil)
+	_ cloud.Reader      = (*awsapi.Reads)(nil)
+	_ cloud.Executor    = (*awsapi.Calls)(nil)
+	_ cloud.Identity    = awsapi.Identity{}
+)
 
 // dummyCreds are what the simulator and moto accept.
 func dummyCreds() aws.CredentialsProvider {
@@ -26,7 +30,7 @@ func dummyCreds() aws.CredentialsProvider {
 
 // newClients points a client set at endpoint with dummy credentials, tiny
 // retry backoff (tests never wait for real backoff) and the given overrides.
-func newClients(t testing.TB, endpoint string, tweak func(*awsapi.Config)) *awsapi.Clients {
+func newClients(t testing.TB, endpoint string, tweak func(*awsapi.Config)) api {
 	t.Helper()
 	conf := awsapi.Config{
 		Region:      "us-east-1",
@@ -43,7 +47,7 @@ func newClients(t testing.TB, endpoint string, tweak func(*awsapi.Config)) *awsa
 	if err != nil {
 		t.Fatalf("awsapi.New: %v", err)
 	}
-	return c
+	return api{Clients: c}
 }
 
 // sdkConfig is a plain aws.Config for seeding emulators with the raw SDK.
@@ -51,13 +55,13 @@ func sdkConfig(region string) aws.Config {
 	return aws.Config{Region: region, Credentials: dummyCreds(), HTTPClient: &http.Client{}}
 }
 
-// wantKind fails unless err is an *resource.APIError of kind k and, when
+// wantKind fails unless err is an *cloud.APIError of kind k and, when
 // code is not empty, with that code.
-func wantKind(t testing.TB, err error, k resource.ErrorKind, code string) *resource.APIError {
+func wantKind(t testing.TB, err error, k cloud.ErrorKind, code string) *cloud.APIError {
 	t.Helper()
-	var ae *resource.APIError
+	var ae *cloud.APIError
 	if !errors.As(err, &ae) {
-		t.Fatalf("err = %v (%T), want *resource.APIError of kind %v", err, err, k)
+		t.Fatalf("err = %v (%T), want *cloud.APIError of kind %v", err, err, k)
 	}
 	if ae.Kind != k {
 		t.Fatalf("kind = %v, want %v: %v", ae.Kind, k, err)
@@ -94,8 +98,8 @@ func ok(t testing.TB, err error) {
 
 type refExport = ref.Export
 
-func asAPIError(err error) (*resource.APIError, bool) {
-	var ae *resource.APIError
+func asAPIError(err error) (*cloud.APIError, bool) {
+	var ae *cloud.APIError
 	return ae, errors.As(err, &ae)
 }
 

@@ -14,9 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"drorch/awsapi"
+	"drorch/cloud"
 	"drorch/internal/motoserver"
-	"drorch/resource"
 )
 
 // moto is an emulator nobody at drorch wrote: drorch's adapter must agree
@@ -37,7 +36,7 @@ func dbARN(region, id string) string { return "arn:aws:rds:" + region + ":" + ac
 
 // seedMoto builds, with the raw SDK and with awsapi's own mutating calls,
 // a small version of the seed topology.
-func seedMoto(t *testing.T, endpoint string, c *awsapi.Clients) {
+func seedMoto(t *testing.T, endpoint string, c api) {
 	t.Helper()
 	ctx := context.Background()
 	rdsEast := rds.NewFromConfig(sdkConfig(east), func(o *rds.Options) { o.BaseEndpoint = aws.String(endpoint) })
@@ -47,31 +46,25 @@ func seedMoto(t *testing.T, endpoint string, c *awsapi.Clients) {
 		EngineVersion: aws.String("8.0.mysql_aurora.3.05.2"), MasterUsername: aws.String("admin"),
 		MasterUserPassword: aws.String("not-a-secret-1"), Port: aws.Int32(3787), StorageEncrypted: aws.Bool(true),
 	})).must(t)
-	ok(t, c.CreateDBInstance(ctx, east, resource.CreateDBInstanceInput{
-		InstanceID: "dbcluster-01-use1-instance-1", ClusterID: "dbcluster-01", Class: "db.r5.large", Engine: "aurora-mysql",
-	}))
-	ok(t, c.CreateGlobalCluster(ctx, east, resource.CreateGlobalClusterInput{
-		GlobalClusterID: "dr-globaldb-cluster-mysql", SourceClusterARN: clusterARN(east, "dbcluster-01"),
-	}))
-	ok(t, c.CreateDBCluster(ctx, west, resource.CreateDBClusterInput{
-		ClusterID: "dbcluster-02", GlobalClusterID: "dr-globaldb-cluster-mysql", Engine: "aurora-mysql",
-		EngineVersion: "8.0.mysql_aurora.3.05.2", Port: 3787, DBSubnetGroupName: "",
-		KmsKeyID:     "arn:aws:kms:us-west-2:123456789012:key/1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
-		SourceRegion: east, BackupRetentionPeriod: 7, StorageEncrypted: true, CopyTagsToSnapshot: true,
-	}))
-	ok(t, c.CreateDBInstance(ctx, west, resource.CreateDBInstanceInput{
-		InstanceID: "dbcluster-02-usw2-instance-2", ClusterID: "dbcluster-02", Class: "db.r5.large", Engine: "aurora-mysql",
-	}))
+	ok(t, c.Call(ctx, cloud.NewCall("rds", "CreateDBInstance", east,
+		"DBInstanceIdentifier", "dbcluster-01-use1-instance-1", "DBClusterIdentifier", "dbcluster-01", "DBInstanceClass", "db.r5.large", "Engine", "aurora-mysql")))
+	ok(t, c.CreateGlobalCluster(ctx, east, "dr-globaldb-cluster-mysql", clusterARN(east, "dbcluster-01")))
+	ok(t, c.Call(ctx, cloud.NewCall("rds", "CreateDBCluster", west,
+		"DBClusterIdentifier", "dbcluster-02", "GlobalClusterIdentifier", "dr-globaldb-cluster-mysql", "Engine", "aurora-mysql",
+		"EngineVersion", "8.0.mysql_aurora.3.05.2", "Port", "3787",
+		"KmsKeyId", "arn:aws:kms:us-west-2:123456789012:key/1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6",
+		"SourceRegion", east, "BackupRetentionPeriod", "7", "StorageEncrypted", "true", "CopyTagsToSnapshot", "true")))
+	ok(t, c.Call(ctx, cloud.NewCall("rds", "CreateDBInstance", west,
+		"DBInstanceIdentifier", "dbcluster-02-usw2-instance-2", "DBClusterIdentifier", "dbcluster-02", "DBInstanceClass", "db.r5.large", "Engine", "aurora-mysql")))
 
 	res(rdsEast.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{
 		DBInstanceIdentifier: aws.String("rds-mysql-instance"), Engine: aws.String("mysql"),
 		EngineVersion: aws.String("8.0.35"), DBInstanceClass: aws.String("db.r5.large"), AllocatedStorage: aws.Int32(20),
 		MasterUsername: aws.String("admin"), MasterUserPassword: aws.String("not-a-secret-2"), Port: aws.Int32(3788),
 	})).must(t)
-	ok(t, c.CreateDBInstanceReadReplica(ctx, west, resource.CreateReadReplicaInput{
-		InstanceID: "rds-mysql-replica", SourceInstanceARN: dbARN(east, "rds-mysql-instance"), SourceRegion: east,
-		Class: "db.r5.large", Port: 3788, AutoMinorVersionUpgrade: true,
-	}))
+	ok(t, c.Call(ctx, cloud.NewCall("rds", "CreateDBInstanceReadReplica", west,
+		"DBInstanceIdentifier", "rds-mysql-replica", "SourceDBInstanceIdentifier", dbARN(east, "rds-mysql-instance"), "SourceRegion", east,
+		"DBInstanceClass", "db.r5.large", "Port", "3788", "AutoMinorVersionUpgrade", "true")))
 
 	// 130 exports in two stacks: ListExports needs two pages (moto pages at 100).
 	cfn := cloudformation.NewFromConfig(sdkConfig(west), func(o *cloudformation.Options) { o.BaseEndpoint = aws.String(endpoint) })
@@ -124,8 +117,8 @@ func TestMoto(t *testing.T) {
 			t.Errorf("members = %s", got)
 		}
 		_, err := c.GlobalCluster(ctx, west, "no-such-global")
-		wantKind(t, err, resource.KindNotFound, "")
-		if !strings.Contains(err.Error(), "describe global cluster no-such-global in us-west-2") {
+		wantKind(t, err, cloud.KindNotFound, "")
+		if !strings.Contains(err.Error(), "rds DescribeGlobalClusters no-such-global in us-west-2") {
 			t.Errorf("message %q does not name action, resource and region", err)
 		}
 	})
@@ -142,7 +135,7 @@ func TestMoto(t *testing.T) {
 			t.Errorf("dbcluster-01 members = %+v", cl.Members)
 		}
 		_, err := c.DBCluster(ctx, west, "dbcluster-01") // lives in us-east-1 only
-		wantKind(t, err, resource.KindNotFound, "DBClusterNotFoundFault")
+		wantKind(t, err, cloud.KindNotFound, "DBClusterNotFoundFault")
 
 		for _, idOrARN := range []string{"rds-mysql-replica", dbARN(west, "rds-mysql-replica")} {
 			in := res(c.DBInstance(ctx, west, idOrARN)).must(t)
@@ -151,19 +144,19 @@ func TestMoto(t *testing.T) {
 			}
 		}
 		_, err = c.DBInstance(ctx, west, "no-such-instance")
-		wantKind(t, err, resource.KindNotFound, "DBInstanceNotFound")
+		wantKind(t, err, cloud.KindNotFound, "DBInstanceNotFound")
 	})
 
 	t.Run("batch reads", func(t *testing.T) {
-		gcs := res(c.GlobalClusters(ctx, east)).must(t)
+		gcs := res(batch(ctx, c, cloud.GlobalClusters, east, "dr-globaldb-cluster-mysql", "no-such-global-cluster")).must(t)
 		if len(gcs) != 1 || gcs[0].ID != "dr-globaldb-cluster-mysql" {
-			t.Errorf("GlobalClusters = %+v", gcs)
+			t.Errorf("global clusters = %+v", gcs)
 		}
-		cls := res(c.DBClusters(ctx, west, []string{"dbcluster-02", "missing-cluster"})).must(t)
+		cls := res(batch(ctx, c, cloud.DBClusters, west, "dbcluster-02", "missing-cluster")).must(t)
 		if len(cls) != 1 || cls[0].ID != "dbcluster-02" {
 			t.Errorf("DBClusters = %+v", cls)
 		}
-		ins := res(c.DBInstances(ctx, west, []string{"dbcluster-02-usw2-instance-2", "rds-mysql-replica"})).must(t)
+		ins := res(batch(ctx, c, cloud.DBInstances, west, "dbcluster-02-usw2-instance-2", "rds-mysql-replica")).must(t)
 		if len(ins) != 2 {
 			t.Errorf("DBInstances = %+v", ins)
 		}
@@ -208,9 +201,9 @@ func TestMoto(t *testing.T) {
 			t.Errorf("secure string came back decrypted without WithDecryption")
 		}
 		_, err := c.GetParameter(ctx, west, "/no/such/parameter", true)
-		wantKind(t, err, resource.KindNotFound, "ParameterNotFound")
+		wantKind(t, err, cloud.KindNotFound, "ParameterNotFound")
 		_, err = c.GetParameter(ctx, west, "/dr-orchestrator/demo/global-cluster-id:9", true)
-		wantKind(t, err, resource.KindNotFound, "ParameterVersionNotFound")
+		wantKind(t, err, cloud.KindNotFound, "ParameterVersionNotFound")
 	})
 
 	t.Run("identity and publish", func(t *testing.T) {
@@ -221,7 +214,7 @@ func TestMoto(t *testing.T) {
 		topic := res(topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("dr-orchestrator-notifications")})).must(t)
 		ok(t, c.Publish(ctx, west, aws.ToString(topic.TopicArn), "drorch run finished", `{"run":"r1"}`))
 		err := c.Publish(ctx, west, "arn:aws:sns:us-west-2:123456789012:no-such-topic", "", "x")
-		wantKind(t, err, resource.KindNotFound, "NotFound")
+		wantKind(t, err, cloud.KindNotFound, "NotFound")
 	})
 
 	t.Run("detach and promote", func(t *testing.T) {
@@ -242,8 +235,8 @@ func TestMoto(t *testing.T) {
 		// moto answers a promote of an unknown instance with an HTML 500:
 		// a server fault, reported as transient, never a panic.
 		err := c.PromoteReadReplica(ctx, west, "no-such-replica")
-		wantKind(t, err, resource.KindTransient, "")
-		if !strings.Contains(err.Error(), "promote read replica no-such-replica in us-west-2") {
+		wantKind(t, err, cloud.KindTransient, "")
+		if !strings.Contains(err.Error(), "rds PromoteReadReplica no-such-replica in us-west-2") {
 			t.Errorf("message %q does not name action, resource and region", err)
 		}
 	})
@@ -253,9 +246,9 @@ func TestMoto(t *testing.T) {
 		ok(t, c.DeleteDBInstance(ctx, west, "dbcluster-02-usw2-instance-2", ""))
 		ok(t, c.DeleteDBCluster(ctx, west, "dbcluster-02"))
 		_, err := c.DBCluster(ctx, west, "dbcluster-02")
-		wantKind(t, err, resource.KindNotFound, "DBClusterNotFoundFault")
+		wantKind(t, err, cloud.KindNotFound, "DBClusterNotFoundFault")
 		err = c.DeleteGlobalCluster(ctx, west, "dr-globaldb-cluster-mysql") // dbcluster-01 is still a member
-		wantKind(t, err, resource.KindInvalidState, "InvalidGlobalClusterStateFault")
+		wantKind(t, err, cloud.KindInvalidState, "InvalidGlobalClusterStateFault")
 	})
 
 	t.Run("operations moto lacks are reported, not panics", func(t *testing.T) {
@@ -270,7 +263,7 @@ func TestMoto(t *testing.T) {
 				return c.FailoverGlobalReplicationGroup(ctx, west, "ldgnf-demo-redis-global-datastore", west, "demo-redis-cluster")
 			},
 			"DescribeGlobalReplicationGroups": func() error {
-				_, err := c.GlobalReplicationGroups(ctx, west)
+				_, err := batch(ctx, c, cloud.GlobalReplicationGroups, west, "ldgnf-demo-redis-global-datastore", "another")
 				return err
 			},
 		} {
@@ -286,7 +279,7 @@ func TestMoto(t *testing.T) {
 }
 
 // memberARNs lists a global cluster's member ARNs, space-separated, sorted.
-func memberARNs(gc *resource.GlobalCluster) string {
+func memberARNs(gc *cloud.GlobalCluster) string {
 	var arns []string
 	for _, m := range gc.Members {
 		arns = append(arns, m.ClusterARN)
@@ -295,7 +288,7 @@ func memberARNs(gc *resource.GlobalCluster) string {
 	return strings.Join(arns, " ")
 }
 
-func mustPage(t *testing.T, c *awsapi.Clients, region, token string) ([]refExport, string) {
+func mustPage(t *testing.T, c api, region, token string) ([]refExport, string) {
 	t.Helper()
 	exports, next, err := c.ListExports(context.Background(), region, token)
 	if err != nil {
@@ -304,11 +297,11 @@ func mustPage(t *testing.T, c *awsapi.Clients, region, token string) ([]refExpor
 	return exports, next
 }
 
-func wantKindAny(t testing.TB, err error) *resource.APIError {
+func wantKindAny(t testing.TB, err error) *cloud.APIError {
 	t.Helper()
 	ae, isAPI := asAPIError(err)
 	if !isAPI {
-		t.Fatalf("err = %v (%T), want *resource.APIError", err, err)
+		t.Fatalf("err = %v (%T), want *cloud.APIError", err, err)
 	}
 	return ae
 }

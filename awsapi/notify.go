@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"drorch/cloud"
+	"drorch/manifest"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -21,10 +24,17 @@ func (c *Clients) sts(region string) *sts.Client {
 	})
 }
 
+// Notifier publishes notifications to SNS topics.
+type Notifier struct{ c *Clients }
+
+// Notifier returns the SNS publisher.
+func (c *Clients) Notifier() Notifier { return Notifier{c} }
+
 // Publish sends a notification to an SNS topic. It is tried once: a
 // duplicate notification is worse than a reported failure to send one.
-func (c *Clients) Publish(ctx context.Context, region, topicARN, subject, message string) error {
-	err := c.call(ctx, "sns", "Publish", region, func(ctx context.Context) error {
+func (n Notifier) Publish(ctx context.Context, region, topicARN, subject, message string) error {
+	c := n.c
+	err := c.call(ctx, op{"sns", "Publish", topicARN, region}, func(ctx context.Context) error {
 		_, err := c.sns(region).Publish(ctx, &sns.PublishInput{
 			TopicArn: aws.String(topicARN),
 			Subject:  optString(subject),
@@ -38,30 +48,44 @@ func (c *Clients) Publish(ctx context.Context, region, topicARN, subject, messag
 	return nil
 }
 
-// AccountID is the AWS account drorch runs as (STS GetCallerIdentity in
-// region). The first answer is kept for the life of c; failures are not.
-func (c *Clients) AccountID(ctx context.Context, region string) (string, error) {
+// Identity tells who drorch runs as (cloud.Identity).
+type Identity struct{ c *Clients }
+
+// Identity returns the caller's identity lookup.
+func (c *Clients) Identity() Identity { return Identity{c} }
+
+// Caller is the principal drorch runs as (STS GetCallerIdentity, asked in
+// region): its account, partition and ARN. The first answer is kept for the
+// life of the clients; failures are not.
+func (i Identity) Caller(ctx context.Context, region string) (cloud.Caller, error) {
+	c := i.c
 	select {
 	case c.acctLock <- struct{}{}: // free: take it even if ctx is done
 	default:
 		select {
 		case c.acctLock <- struct{}{}:
 		case <-ctx.Done():
-			return "", fmt.Errorf("get caller identity in %s: %w", region, ctx.Err())
+			return cloud.Caller{}, ctx.Err()
 		}
 	}
 	defer func() { <-c.acctLock }()
-	if c.account != "" {
-		return c.account, nil
+	if c.caller.Account != "" {
+		return c.caller, nil
 	}
 	var out *sts.GetCallerIdentityOutput
-	err := c.call(ctx, "sts", "GetCallerIdentity", region, func(ctx context.Context) (err error) {
+	err := c.call(ctx, op{"sts", "GetCallerIdentity", "", region}, func(ctx context.Context) (err error) {
 		out, err = c.sts(region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("get caller identity in %s: %w", region, err)
+		return cloud.Caller{}, err
 	}
-	c.account = aws.ToString(out.Account)
-	return c.account, nil
+	who := cloud.Caller{Account: aws.ToString(out.Account), ARN: aws.ToString(out.Arn)}
+	if a, err := manifest.ParseARN(who.ARN); err == nil {
+		who.Partition = a.Partition
+	}
+	c.caller = who
+	return who, nil
 }
+
+var _ cloud.Identity = Identity{}

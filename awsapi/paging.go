@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
 // maxPages bounds a listing so that a server handing out fresh tokens
@@ -18,25 +18,26 @@ const maxPages = 10000
 var errRepeatedToken = errors.New("pagination token repeated")
 
 // pages calls page with nil and then with each token page returns, until a
-// page returns no token. Each page is its own API call (own timeout).
-func pages(ctx context.Context, page func(ctx context.Context, token *string) (*string, error)) error {
+// page returns no token, and returns how many pages it read. Each page is
+// its own API call (own timeout).
+func pages(ctx context.Context, page func(ctx context.Context, token *string) (*string, error)) (int, error) {
 	seen := map[string]bool{}
 	var token *string
 	for n := 0; n < maxPages; n++ {
 		next, err := page(ctx, token)
 		if err != nil {
-			return err
+			return n, err
 		}
 		if next == nil || *next == "" {
-			return nil
+			return n + 1, nil
 		}
 		if seen[*next] {
-			return fmt.Errorf("page %d: %w", n+1, errRepeatedToken)
+			return n + 1, fmt.Errorf("page %d: %w", n+1, errRepeatedToken)
 		}
 		seen[*next] = true
 		token = next
 	}
-	return fmt.Errorf("more than %d pages", maxPages)
+	return maxPages, fmt.Errorf("more than %d pages", maxPages)
 }
 
 // chunks splits ids into groups of at most n, dropping empty and repeated
@@ -73,9 +74,9 @@ func summary(ids []string) string {
 
 // notFound is the error for a describe that answered without the resource
 // (an emulator that ignores the identifier, or a list that came back empty).
-func notFound(service, action, region, what string) *resource.APIError {
-	return &resource.APIError{
+func notFound(service, action, region, what string) *cloud.APIError {
+	return &cloud.APIError{
 		Service: service, Action: action, Region: region,
-		Kind: resource.KindNotFound, Message: what + " not found",
+		Kind: cloud.KindNotFound, Message: what + " not found",
 	}
 }

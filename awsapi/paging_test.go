@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"drorch/cloud"
 )
 
 func TestPages(t *testing.T) {
@@ -14,18 +16,19 @@ func TestPages(t *testing.T) {
 		name   string
 		tokens []string // what successive pages return; "" ends
 		calls  int
+		pages  int
 		err    error
 	}{
-		{"single page", []string{""}, 1, nil},
-		{"three pages", []string{"a", "b", ""}, 3, nil},
-		{"repeated token stops", []string{"a", "b", "a"}, 3, errRepeatedToken},
+		{"single page", []string{""}, 1, 1, nil},
+		{"three pages", []string{"a", "b", ""}, 3, 3, nil},
+		{"repeated token stops", []string{"a", "b", "a"}, 3, 3, errRepeatedToken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var got []string
 			calls := 0
-			err := pages(context.Background(), func(_ context.Context, token *string) (*string, error) {
+			n, err := pages(context.Background(), func(_ context.Context, token *string) (*string, error) {
 				if token == nil {
 					got = append(got, "<nil>")
 				} else {
@@ -41,8 +44,8 @@ func TestPages(t *testing.T) {
 			if !errors.Is(err, tc.err) {
 				t.Fatalf("err = %v, want %v", err, tc.err)
 			}
-			if calls != tc.calls {
-				t.Errorf("calls = %d, want %d", calls, tc.calls)
+			if calls != tc.calls || n != tc.pages {
+				t.Errorf("calls = %d, pages = %d, want %d and %d", calls, n, tc.calls, tc.pages)
 			}
 			if got[0] != "<nil>" {
 				t.Errorf("first page got token %q, want none", got[0])
@@ -60,7 +63,7 @@ func TestPagesStopsOnError(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	calls := 0
-	err := pages(context.Background(), func(context.Context, *string) (*string, error) {
+	_, err := pages(context.Background(), func(context.Context, *string) (*string, error) {
 		calls++
 		if calls == 2 {
 			return nil, boom
@@ -137,11 +140,14 @@ func TestRegionOfAndMatches(t *testing.T) {
 		{"dbcluster-02", true},
 		{"DBCluster-02", true}, // RDS identifiers are case-insensitive
 		{arn, true},
+		{"ARN:AWS:RDS:US-WEST-2:123456789012:CLUSTER:DBCLUSTER-02", true},
 		{"arn:aws:rds:us-east-1:123456789012:cluster:dbcluster-02", false},
 		{"dbcluster-01", false},
 	} {
-		if got := matchesID(tc.idOrARN, "dbcluster-02", arn); got != tc.want {
-			t.Errorf("matchesID(%q) = %v, want %v", tc.idOrARN, got, tc.want)
+		m := newMatcher([]string{cloud.ID(tc.idOrARN)})
+		m.add("found", "DBCluster-02", arn)
+		if got := len(m.found) == 1; got != tc.want {
+			t.Errorf("matcher(%q) found = %v, want %v", tc.idOrARN, got, tc.want)
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
 // maxFilterValues is the most values RDS accepts in one Filters entry.
@@ -20,106 +20,122 @@ func (c *Clients) rds(region string) *rds.Client {
 	})
 }
 
-// GlobalCluster describes the global cluster id, calling region.
-func (c *Clients) GlobalCluster(ctx context.Context, region, id string) (*resource.GlobalCluster, error) {
-	var out *rds.DescribeGlobalClustersOutput
-	err := c.call(ctx, "rds", "DescribeGlobalClusters", region, func(ctx context.Context) (err error) {
-		out, err = c.rds(region).DescribeGlobalClusters(ctx, &rds.DescribeGlobalClustersInput{
-			GlobalClusterIdentifier: aws.String(id),
-		})
-		return err
-	})
+// rdsKinds are the RDS and Aurora resources drorch reads.
+func (c *Clients) rdsKinds(m map[cloud.Kind]kindReader) {
+	m[cloud.GlobalClusters.Name] = kindReader{c.globalClusters, c.globalCluster}
+	m[cloud.DBClusters.Name] = kindReader{c.dbClusters, c.dbCluster}
+	m[cloud.DBInstances.Name] = kindReader{c.dbInstances, c.dbInstance}
+}
+
+// globalCluster describes one global cluster by identifier.
+func (c *Clients) globalCluster(ctx context.Context, region, id string) (any, error) {
+	out, err := c.describeGlobalClusters(ctx, region, aws.String(id), nil)
 	if err != nil {
-		return nil, fmt.Errorf("describe global cluster %s in %s: %w", id, region, err)
+		return nil, err
 	}
-	// Filter again: some emulators ignore the identifier and list them all.
+	m := newMatcher([]string{id})
 	for _, g := range out.GlobalClusters {
-		if matchesID(id, aws.ToString(g.GlobalClusterIdentifier), aws.ToString(g.GlobalClusterArn)) {
-			gc := globalCluster(g)
-			return &gc, nil
-		}
+		gc := globalCluster(g)
+		m.add(&gc, gc.ID, gc.ARN)
 	}
-	return nil, fmt.Errorf("describe global cluster %s in %s: %w", id, region,
-		notFound("rds", "DescribeGlobalClusters", region, "global cluster "+id))
+	return m.one(op{"rds", "DescribeGlobalClusters", id, region})
 }
 
-// DBCluster describes a cluster by identifier or ARN in region.
-func (c *Clients) DBCluster(ctx context.Context, region, idOrARN string) (*resource.DBCluster, error) {
+// dbCluster describes one cluster by identifier or ARN.
+func (c *Clients) dbCluster(ctx context.Context, region, idOrARN string) (any, error) {
 	var out *rds.DescribeDBClustersOutput
-	err := c.call(ctx, "rds", "DescribeDBClusters", region, func(ctx context.Context) (err error) {
-		out, err = c.rds(region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{
-			DBClusterIdentifier: aws.String(idOrARN),
-		})
+	err := c.call(ctx, op{"rds", "DescribeDBClusters", idOrARN, region}, func(ctx context.Context) (err error) {
+		out, err = c.rds(region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String(idOrARN)})
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("describe db cluster %s in %s: %w", idOrARN, region, err)
+		return nil, err
 	}
+	m := newMatcher([]string{idOrARN})
 	for _, cl := range out.DBClusters {
-		if matchesID(idOrARN, aws.ToString(cl.DBClusterIdentifier), aws.ToString(cl.DBClusterArn)) {
-			d := dbCluster(cl, region)
-			return &d, nil
-		}
+		d := dbCluster(cl, region)
+		m.add(&d, d.ID, d.ARN)
 	}
-	return nil, fmt.Errorf("describe db cluster %s in %s: %w", idOrARN, region,
-		notFound("rds", "DescribeDBClusters", region, "DB cluster "+idOrARN))
+	return m.one(op{"rds", "DescribeDBClusters", idOrARN, region})
 }
 
-// DBInstance describes an instance by identifier or ARN in region.
-func (c *Clients) DBInstance(ctx context.Context, region, idOrARN string) (*resource.DBInstance, error) {
+// dbInstance describes one instance by identifier or ARN.
+func (c *Clients) dbInstance(ctx context.Context, region, idOrARN string) (any, error) {
 	var out *rds.DescribeDBInstancesOutput
-	err := c.call(ctx, "rds", "DescribeDBInstances", region, func(ctx context.Context) (err error) {
-		out, err = c.rds(region).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{
-			DBInstanceIdentifier: aws.String(idOrARN),
-		})
+	err := c.call(ctx, op{"rds", "DescribeDBInstances", idOrARN, region}, func(ctx context.Context) (err error) {
+		out, err = c.rds(region).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(idOrARN)})
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("describe db instance %s in %s: %w", idOrARN, region, err)
+		return nil, err
 	}
+	m := newMatcher([]string{idOrARN})
 	for _, in := range out.DBInstances {
-		if matchesID(idOrARN, aws.ToString(in.DBInstanceIdentifier), aws.ToString(in.DBInstanceArn)) {
-			d := dbInstance(in, region)
-			return &d, nil
-		}
+		d := dbInstance(in, region)
+		m.add(&d, d.ID, d.ARN)
 	}
-	return nil, fmt.Errorf("describe db instance %s in %s: %w", idOrARN, region,
-		notFound("rds", "DescribeDBInstances", region, "DB instance "+idOrARN))
+	return m.one(op{"rds", "DescribeDBInstances", idOrARN, region})
 }
 
-// GlobalClusters lists every global cluster visible from region, all pages.
-func (c *Clients) GlobalClusters(ctx context.Context, region string) ([]resource.GlobalCluster, error) {
-	var all []resource.GlobalCluster
-	err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
-		var out *rds.DescribeGlobalClustersOutput
-		err := c.call(ctx, "rds", "DescribeGlobalClusters", region, func(ctx context.Context) (err error) {
-			out, err = c.rds(region).DescribeGlobalClusters(ctx, &rds.DescribeGlobalClustersInput{Marker: marker})
-			return err
-		})
+// globalClusters reads global clusters. DescribeGlobalClusters filters by
+// one identifier at most (RDS API reference), so a few are described one by
+// one and many are listed, whichever takes fewer calls.
+func (c *Clients) globalClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
+	m := newMatcher(ids)
+	key := "rds:global-cluster:" + region
+	if c.lists.cheaperByID(key, len(ids)) {
+		for _, id := range ids {
+			out, err := c.describeGlobalClusters(ctx, region, aws.String(id), nil)
+			if err != nil && !cloud.IsKind(err, cloud.KindNotFound) {
+				return nil, fmt.Errorf("describe global cluster %s in %s: %w", id, region, err)
+			}
+			for _, g := range out.GlobalClusters {
+				gc := globalCluster(g)
+				m.add(&gc, gc.ID, gc.ARN)
+			}
+		}
+		return m.found, nil
+	}
+	n, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
+		out, err := c.describeGlobalClusters(ctx, region, nil, marker)
 		if err != nil {
 			return nil, err
 		}
 		for _, g := range out.GlobalClusters {
-			all = append(all, globalCluster(g))
+			gc := globalCluster(g)
+			m.add(&gc, gc.ID, gc.ARN)
 		}
 		return out.Marker, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list global clusters in %s: %w", region, err)
 	}
-	return all, nil
+	c.lists.took(key, n)
+	return m.found, nil
 }
 
-// DBClusters describes the named clusters (ids or ARNs) in region with the
+func (c *Clients) describeGlobalClusters(ctx context.Context, region string, id, marker *string) (*rds.DescribeGlobalClustersOutput, error) {
+	out := &rds.DescribeGlobalClustersOutput{}
+	err := c.call(ctx, op{"rds", "DescribeGlobalClusters", aws.ToString(id), region}, func(ctx context.Context) (err error) {
+		out, err = c.rds(region).DescribeGlobalClusters(ctx, &rds.DescribeGlobalClustersInput{GlobalClusterIdentifier: id, Marker: marker})
+		return err
+	})
+	if out == nil {
+		out = &rds.DescribeGlobalClustersOutput{}
+	}
+	return out, err
+}
+
+// dbClusters describes the named clusters (ids or ARNs) with the
 // db-cluster-id filter, at most 100 values a call, all pages. Names that
 // match nothing are simply absent from the result.
-func (c *Clients) DBClusters(ctx context.Context, region string, idsOrARNs []string) ([]resource.DBCluster, error) {
-	var all []resource.DBCluster
-	for _, chunk := range chunks(idsOrARNs, maxFilterValues) {
+func (c *Clients) dbClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
+	m := newMatcher(ids)
+	for _, chunk := range chunks(ids, maxFilterValues) {
 		filters := []rdstypes.Filter{{Name: aws.String("db-cluster-id"), Values: chunk}}
-		err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
+		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
 			var out *rds.DescribeDBClustersOutput
-			err := c.call(ctx, "rds", "DescribeDBClusters", region, func(ctx context.Context) (err error) {
+			err := c.call(ctx, op{"rds", "DescribeDBClusters", summary(chunk), region}, func(ctx context.Context) (err error) {
 				out, err = c.rds(region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{Filters: filters, Marker: marker})
 				return err
 			})
@@ -127,7 +143,8 @@ func (c *Clients) DBClusters(ctx context.Context, region string, idsOrARNs []str
 				return nil, err
 			}
 			for _, cl := range out.DBClusters {
-				all = append(all, dbCluster(cl, region))
+				d := dbCluster(cl, region)
+				m.add(&d, d.ID, d.ARN)
 			}
 			return out.Marker, nil
 		})
@@ -135,18 +152,18 @@ func (c *Clients) DBClusters(ctx context.Context, region string, idsOrARNs []str
 			return nil, fmt.Errorf("describe db clusters %s in %s: %w", summary(chunk), region, err)
 		}
 	}
-	return all, nil
+	return m.found, nil
 }
 
-// DBInstances describes the named instances (ids or ARNs) in region with the
+// dbInstances describes the named instances (ids or ARNs) with the
 // db-instance-id filter, at most 100 values a call, all pages.
-func (c *Clients) DBInstances(ctx context.Context, region string, idsOrARNs []string) ([]resource.DBInstance, error) {
-	var all []resource.DBInstance
-	for _, chunk := range chunks(idsOrARNs, maxFilterValues) {
+func (c *Clients) dbInstances(ctx context.Context, region string, ids []string) (map[string]any, error) {
+	m := newMatcher(ids)
+	for _, chunk := range chunks(ids, maxFilterValues) {
 		filters := []rdstypes.Filter{{Name: aws.String("db-instance-id"), Values: chunk}}
-		err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
+		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
 			var out *rds.DescribeDBInstancesOutput
-			err := c.call(ctx, "rds", "DescribeDBInstances", region, func(ctx context.Context) (err error) {
+			err := c.call(ctx, op{"rds", "DescribeDBInstances", summary(chunk), region}, func(ctx context.Context) (err error) {
 				out, err = c.rds(region).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Filters: filters, Marker: marker})
 				return err
 			})
@@ -154,7 +171,8 @@ func (c *Clients) DBInstances(ctx context.Context, region string, idsOrARNs []st
 				return nil, err
 			}
 			for _, in := range out.DBInstances {
-				all = append(all, dbInstance(in, region))
+				d := dbInstance(in, region)
+				m.add(&d, d.ID, d.ARN)
 			}
 			return out.Marker, nil
 		})
@@ -162,5 +180,5 @@ func (c *Clients) DBInstances(ctx context.Context, region string, idsOrARNs []st
 			return nil, fmt.Errorf("describe db instances %s in %s: %w", summary(chunk), region, err)
 		}
 	}
-	return all, nil
+	return m.found, nil
 }

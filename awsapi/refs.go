@@ -23,16 +23,24 @@ func (c *Clients) ssm(region string) *ssm.Client {
 	})
 }
 
+// Refs resolves the references of payloads: CloudFormation exports and SSM
+// parameters (ref.Exports and ref.Parameters).
+type Refs struct{ c *Clients }
+
+// Refs returns the reference lookups.
+func (c *Clients) Refs() Refs { return Refs{c} }
+
 // ListExports returns one page of region's CloudFormation exports and the
 // token of the next page ("" on the last).
-func (c *Clients) ListExports(ctx context.Context, region, nextToken string) ([]ref.Export, string, error) {
+func (r Refs) ListExports(ctx context.Context, region, nextToken string) ([]ref.Export, string, error) {
+	c := r.c
 	var out *cloudformation.ListExportsOutput
-	err := c.call(ctx, "cloudformation", "ListExports", region, func(ctx context.Context) (err error) {
+	err := c.call(ctx, op{"cloudformation", "ListExports", "", region}, func(ctx context.Context) (err error) {
 		out, err = c.cloudformation(region).ListExports(ctx, &cloudformation.ListExportsInput{NextToken: optString(nextToken)})
 		return err
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("list exports in %s: %w", region, err)
+		return nil, "", err
 	}
 	exports := make([]ref.Export, 0, len(out.Exports))
 	for _, e := range out.Exports {
@@ -43,9 +51,10 @@ func (c *Clients) ListExports(ctx context.Context, region, nextToken string) ([]
 
 // GetParameter reads an SSM parameter (name, name:version or name:label).
 // The error never carries the value, only the name.
-func (c *Clients) GetParameter(ctx context.Context, region, name string, withDecryption bool) (ref.Parameter, error) {
+func (r Refs) GetParameter(ctx context.Context, region, name string, withDecryption bool) (ref.Parameter, error) {
+	c := r.c
 	var out *ssm.GetParameterOutput
-	err := c.call(ctx, "ssm", "GetParameter", region, func(ctx context.Context) (err error) {
+	err := c.call(ctx, op{"ssm", "GetParameter", name, region}, func(ctx context.Context) (err error) {
 		out, err = c.ssm(region).GetParameter(ctx, &ssm.GetParameterInput{
 			Name:           aws.String(name),
 			WithDecryption: aws.Bool(withDecryption),
@@ -53,7 +62,7 @@ func (c *Clients) GetParameter(ctx context.Context, region, name string, withDec
 		return err
 	})
 	if err != nil {
-		return ref.Parameter{}, fmt.Errorf("get parameter %s in %s: %w", name, region, err)
+		return ref.Parameter{}, err
 	}
 	if out.Parameter == nil {
 		return ref.Parameter{}, fmt.Errorf("get parameter %s in %s: %w", name, region,
@@ -67,3 +76,8 @@ func (c *Clients) GetParameter(ctx context.Context, region, name string, withDec
 		Version: p.Version,
 	}, nil
 }
+
+var (
+	_ ref.Exports    = Refs{}
+	_ ref.Parameters = Refs{}
+)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"drorch/awsapi"
-	"drorch/resource"
+	"drorch/cloud"
 	"drorch/sim"
 )
 
@@ -20,37 +20,37 @@ func TestSimErrorKinds(t *testing.T) {
 	tests := []struct {
 		name   string
 		call   func() error
-		kind   resource.ErrorKind
+		kind   cloud.ErrorKind
 		code   string
 		prefix string
 	}{
 		{"global cluster not found", func() error { _, err := e.c.GlobalCluster(ctx, west, "dr-db"); return err },
-			resource.KindNotFound, "GlobalClusterNotFoundFault", "describe global cluster dr-db in us-west-2: "},
+			cloud.KindNotFound, "GlobalClusterNotFoundFault", "rds DescribeGlobalClusters dr-db in us-west-2: "},
 		{"cluster in another region", func() error { _, err := e.c.DBCluster(ctx, west, clusterARN(east, "dbcluster-01")); return err },
-			resource.KindNotFound, "DBClusterNotFoundFault", "describe db cluster " + clusterARN(east, "dbcluster-01") + " in us-west-2: "},
+			cloud.KindNotFound, "DBClusterNotFoundFault", "rds DescribeDBClusters " + clusterARN(east, "dbcluster-01") + " in us-west-2: "},
 		{"instance not found", func() error { _, err := e.c.DBInstance(ctx, east, "nope"); return err },
-			resource.KindNotFound, "DBInstanceNotFound", "describe db instance nope in us-east-1: "},
+			cloud.KindNotFound, "DBInstanceNotFound", "rds DescribeDBInstances nope in us-east-1: "},
 		{"datastore not found", func() error { _, err := e.c.GlobalReplicationGroup(ctx, east, "nope"); return err },
-			resource.KindNotFound, "GlobalReplicationGroupNotFoundFault", "describe global replication group nope in us-east-1: "},
+			cloud.KindNotFound, "GlobalReplicationGroupNotFoundFault", "elasticache DescribeGlobalReplicationGroups nope in us-east-1: "},
 		{"parameter not found", func() error { _, err := e.c.GetParameter(ctx, east, "/nope", true); return err },
-			resource.KindNotFound, "ParameterNotFound", "get parameter /nope in us-east-1: "},
+			cloud.KindNotFound, "ParameterNotFound", "ssm GetParameter /nope in us-east-1: "},
 		{"parameter version not found", func() error {
 			_, err := e.c.GetParameter(ctx, east, "/dr-orchestrator/demo/db-password:7", true)
 			return err
-		}, resource.KindNotFound, "ParameterVersionNotFound", "get parameter /dr-orchestrator/demo/db-password:7 in us-east-1: "},
+		}, cloud.KindNotFound, "ParameterVersionNotFound", "ssm GetParameter /dr-orchestrator/demo/db-password:7 in us-east-1: "},
 		{"promote a source instance", func() error { return e.c.PromoteReadReplica(ctx, east, "rds-mysql-instance") },
-			resource.KindInvalidState, "InvalidDBInstanceState", "promote read replica rds-mysql-instance in us-east-1: "},
+			cloud.KindInvalidState, "InvalidDBInstanceState", "rds PromoteReadReplica rds-mysql-instance in us-east-1: "},
 		{"switchover to the writer", func() error {
 			return e.c.SwitchoverGlobalCluster(ctx, east, "dr-globaldb-cluster-mysql", clusterARN(east, "dbcluster-01"))
-		}, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "switchover global cluster dr-globaldb-cluster-mysql to "},
+		}, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "rds SwitchoverGlobalCluster dr-globaldb-cluster-mysql in us-east-1: "},
 		{"delete a global cluster with members", func() error { return e.c.DeleteGlobalCluster(ctx, east, "dr-globaldb-cluster-mysql") },
-			resource.KindInvalidState, "InvalidGlobalClusterStateFault", "delete global cluster dr-globaldb-cluster-mysql in us-east-1: "},
+			cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "rds DeleteGlobalCluster dr-globaldb-cluster-mysql in us-east-1: "},
 		{"create an existing cluster", func() error {
-			return e.c.CreateDBCluster(ctx, west, resource.CreateDBClusterInput{ClusterID: "dbcluster-02", Engine: "aurora-mysql"})
-		}, resource.KindAlreadyExists, "DBClusterAlreadyExistsFault", "create db cluster dbcluster-02 in us-west-2: "},
+			return e.c.Call(ctx, cloud.NewCall("rds", "CreateDBCluster", west, "DBClusterIdentifier", "dbcluster-02", "Engine", "aurora-mysql"))
+		}, cloud.KindAlreadyExists, "DBClusterAlreadyExistsFault", "rds CreateDBCluster dbcluster-02 in us-west-2: "},
 		{"failover a datastore to an unknown group", func() error {
 			return e.c.FailoverGlobalReplicationGroup(ctx, west, "ldgnf-demo-redis-global-datastore", west, "nope")
-		}, resource.KindInvalidInput, "InvalidParameterValue", "failover global replication group ldgnf-demo-redis-global-datastore to nope in us-west-2"},
+		}, cloud.KindInvalidInput, "InvalidParameterValue", "elasticache FailoverGlobalReplicationGroup ldgnf-demo-redis-global-datastore in us-west-2: "},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,13 +76,13 @@ func TestSimThrottlingAndServerErrors(t *testing.T) {
 	faults := []struct {
 		name  string
 		fault sim.Fault
-		kind  resource.ErrorKind
+		kind  cloud.ErrorKind
 		code  string
 	}{
-		{"throttle", sim.Fault{Kind: sim.FaultThrottle, Region: west, Service: "rds", Rate: 1}, resource.KindThrottled, "Throttling"},
-		{"500", sim.Fault{Kind: sim.FaultError, Region: west, Service: "rds", Rate: 1, Status: 500}, resource.KindTransient, "InternalFailure"},
-		{"503", sim.Fault{Kind: sim.FaultError, Region: west, Service: "rds", Rate: 1, Status: 503}, resource.KindTransient, "ServiceUnavailable"},
-		{"ssm throttle", sim.Fault{Kind: sim.FaultThrottle, Region: west, Service: "ssm", Rate: 1}, resource.KindThrottled, "ThrottlingException"},
+		{"throttle", sim.Fault{Kind: sim.FaultThrottle, Region: west, Service: "rds", Rate: 1}, cloud.KindThrottled, "Throttling"},
+		{"500", sim.Fault{Kind: sim.FaultError, Region: west, Service: "rds", Rate: 1, Status: 500}, cloud.KindTransient, "InternalFailure"},
+		{"503", sim.Fault{Kind: sim.FaultError, Region: west, Service: "rds", Rate: 1, Status: 503}, cloud.KindTransient, "ServiceUnavailable"},
+		{"ssm throttle", sim.Fault{Kind: sim.FaultThrottle, Region: west, Service: "ssm", Rate: 1}, cloud.KindThrottled, "ThrottlingException"},
 	}
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
@@ -133,15 +133,15 @@ func TestSimOutage(t *testing.T) {
 			ctx := context.Background()
 
 			_, err := e.c.GlobalCluster(ctx, east, "dr-globaldb-cluster-mysql")
-			ae := wantKind(t, err, resource.KindUnreachable, "")
+			ae := wantKind(t, err, cloud.KindUnreachable, "")
 			if mode == sim.ModeHang && ae.Message != "no answer within 200ms" {
 				t.Errorf("hang: message %q", ae.Message)
 			}
-			if !resource.Retryable(err) {
+			if !cloud.Retryable(err) {
 				t.Errorf("unreachable is not retryable: %v", err)
 			}
 			err = e.c.SwitchoverGlobalCluster(ctx, east, "dr-globaldb-cluster-mysql", clusterARN(west, "dbcluster-02"))
-			wantKind(t, err, resource.KindUnreachable, "")
+			wantKind(t, err, cloud.KindUnreachable, "")
 
 			// The DR region answers, and knows the primary is unavailable.
 			gc := res(e.c.GlobalCluster(ctx, west, "dr-globaldb-cluster-mysql")).must(t)
@@ -149,7 +149,7 @@ func TestSimOutage(t *testing.T) {
 				t.Errorf("from us-west-2: %+v", gc)
 			}
 			err = e.c.SwitchoverGlobalCluster(ctx, west, "dr-globaldb-cluster-mysql", clusterARN(west, "dbcluster-02"))
-			wantKind(t, err, resource.KindInvalidState, "InvalidDBClusterStateFault")
+			wantKind(t, err, cloud.KindInvalidState, "InvalidDBClusterStateFault")
 
 			// The caller's own cancellation is not an outage.
 			cctx, cancel := context.WithCancel(ctx)

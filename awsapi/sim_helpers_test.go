@@ -22,7 +22,7 @@ type simEnv struct {
 	sim *sim.Sim
 	clk *clock.Fake
 	url string
-	c   *awsapi.Clients
+	c   api
 }
 
 // newSim starts the simulator on sc (nil: the seed scenario).

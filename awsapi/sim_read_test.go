@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/ref"
-	"drorch/resource"
 	"drorch/sim"
 )
 
@@ -23,26 +23,26 @@ func TestSimSeedReads(t *testing.T) {
 		gc := res(e.c.GlobalCluster(ctx, region, "dr-globaldb-cluster-mysql")).must(t)
 		golden(t, "seed/global-cluster", gc)
 
-		gcs := res(e.c.GlobalClusters(ctx, region)).must(t)
+		gcs := res(batch(ctx, e.c, cloud.GlobalClusters, region, "dr-globaldb-cluster-mysql", "no-such-global-cluster")).must(t)
 		if len(gcs) != 1 || gcs[0].ID != gc.ID {
-			t.Errorf("GlobalClusters(%s) = %+v", region, gcs)
+			t.Errorf("global clusters read in %s = %+v", region, gcs)
 		}
 
 		grg := res(e.c.GlobalReplicationGroup(ctx, region, "ldgnf-demo-redis-global-datastore")).must(t)
 		golden(t, "seed/global-replication-group", grg)
-		grgs := res(e.c.GlobalReplicationGroups(ctx, region)).must(t)
+		grgs := res(batch(ctx, e.c, cloud.GlobalReplicationGroups, region, "ldgnf-demo-redis-global-datastore", "no-such-datastore")).must(t)
 		if len(grgs) != 1 || grgs[0].ID != grg.ID || len(grgs[0].Members) != 2 {
-			t.Errorf("GlobalReplicationGroups(%s) = %+v", region, grgs)
+			t.Errorf("global datastores read in %s = %+v", region, grgs)
 		}
 	}
 
-	clusters := map[string]*resource.DBCluster{
+	clusters := map[string]*cloud.DBCluster{
 		east: res(e.c.DBCluster(ctx, east, "dbcluster-01")).must(t),
 		west: res(e.c.DBCluster(ctx, west, clusterARN(west, "dbcluster-02"))).must(t),
 	}
 	golden(t, "seed/db-clusters", clusters)
 
-	instances := map[string]*resource.DBInstance{}
+	instances := map[string]*cloud.DBInstance{}
 	for region, ids := range map[string][]string{
 		east: {"dbcluster-01-use1-instance-1", "rds-mysql-instance"},
 		west: {"dbcluster-02-usw2-instance-2", dbARN(west, "rds-mysql-instance")},
@@ -97,11 +97,12 @@ func TestSimSeedReads(t *testing.T) {
 func TestSimBatchReads(t *testing.T) {
 	t.Parallel()
 	sc := sim.NewScenario("batch", east, west)
-	var ids []string
+	var ids, globals []string
 	for i := 0; i < 130; i++ {
 		id := fmt.Sprintf("app-%03d", i)
 		sc.AddAuroraGlobal(id, east, west)
 		ids = append(ids, id+"-"+west)
+		globals = append(globals, id)
 	}
 	sc.Exports[west] = map[string]string{}
 	for i := 0; i < 250; i++ {
@@ -113,7 +114,7 @@ func TestSimBatchReads(t *testing.T) {
 	// Mix ids and an ARN, plus one that does not exist.
 	ids[5] = clusterARN(west, ids[5])
 	ids = append(ids, "no-such-cluster")
-	cls := res(e.c.DBClusters(ctx, west, ids)).must(t)
+	cls := res(batch(ctx, e.c, cloud.DBClusters, west, ids...)).must(t)
 	if len(cls) != 130 {
 		t.Errorf("DBClusters: %d clusters, want 130", len(cls))
 	}
@@ -131,17 +132,27 @@ func TestSimBatchReads(t *testing.T) {
 	for i := 0; i < 130; i++ {
 		instIDs = append(instIDs, fmt.Sprintf("app-%03d-%s-1", i, east))
 	}
-	ins := res(e.c.DBInstances(ctx, east, instIDs)).must(t)
+	ins := res(batch(ctx, e.c, cloud.DBInstances, east, instIDs...)).must(t)
 	if len(ins) != 130 || ins[0].ClusterID == "" {
 		t.Errorf("DBInstances: %d instances, first %+v", len(ins), ins[0])
 	}
 
-	gcs := res(e.c.GlobalClusters(ctx, west)).must(t)
+	gcs := res(batch(ctx, e.c, cloud.GlobalClusters, west, globals...)).must(t)
 	if len(gcs) != 130 {
-		t.Errorf("GlobalClusters: %d, want 130 over every page", len(gcs))
+		t.Errorf("global clusters: %d, want 130 over every page", len(gcs))
 	}
-	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n < 2 {
-		t.Errorf("GlobalClusters read 130 global clusters in %d call(s); the simulator pages at 100", n)
+	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 2 {
+		t.Errorf("130 global clusters read in %d call(s), want the 2 pages of the listing", n)
+	}
+	// Once the listing is known to take 2 pages, one global cluster is
+	// described by id (1 call) and three are listed (2 calls).
+	res(batch(ctx, e.c, cloud.GlobalClusters, west, globals[0])).must(t)
+	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 3 {
+		t.Errorf("one global cluster cost %d call(s), want 1", n-2)
+	}
+	res(batch(ctx, e.c, cloud.GlobalClusters, west, globals[:3]...)).must(t)
+	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 5 {
+		t.Errorf("three global clusters cost %d call(s), want the 2 pages of the listing", n-3)
 	}
 
 	seen := map[string]bool{}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"drorch/resource"
+	"drorch/cloud"
 	"drorch/sim"
 )
 
@@ -20,7 +20,7 @@ func TestSimSwitchover(t *testing.T) {
 
 	ok(t, e.c.SwitchoverGlobalCluster(ctx, east, "dr-globaldb-cluster-mysql", to))
 	gc := res(e.c.GlobalCluster(ctx, west, "dr-globaldb-cluster-mysql")).must(t)
-	want := resource.FailoverState{Status: "pending", FromClusterARN: from, ToClusterARN: to}
+	want := cloud.FailoverState{Status: "pending", FromClusterARN: from, ToClusterARN: to}
 	if gc.Status != "switching-over" || gc.Failover == nil || *gc.Failover != want {
 		t.Fatalf("after the call: status %q, failover %+v; want switching-over, %+v", gc.Status, gc.Failover, want)
 	}
@@ -37,7 +37,7 @@ func TestSimSwitchover(t *testing.T) {
 
 	// Switching over to the writer again is refused, as AWS does.
 	err := e.c.SwitchoverGlobalCluster(ctx, west, "dr-globaldb-cluster-mysql", to)
-	wantKind(t, err, resource.KindInvalidState, "InvalidGlobalClusterStateFault")
+	wantKind(t, err, cloud.KindInvalidState, "InvalidGlobalClusterStateFault")
 }
 
 func TestSimDataLossFailoverWithPrimaryDown(t *testing.T) {
@@ -89,24 +89,22 @@ func TestSimDetachAndFailback(t *testing.T) {
 	ok(t, e.c.DeleteDBCluster(ctx, east, "dbcluster-01"))
 	e.advance(181 * time.Second)
 	_, err := e.c.DBCluster(ctx, east, "dbcluster-01")
-	wantKind(t, err, resource.KindNotFound, "DBClusterNotFoundFault")
+	wantKind(t, err, cloud.KindNotFound, "DBClusterNotFoundFault")
 	_, err = e.c.GlobalCluster(ctx, east, gcID)
-	wantKind(t, err, resource.KindNotFound, "GlobalClusterNotFoundFault")
+	wantKind(t, err, cloud.KindNotFound, "GlobalClusterNotFoundFault")
 
-	ok(t, e.c.CreateGlobalCluster(ctx, west, resource.CreateGlobalClusterInput{GlobalClusterID: gcID, SourceClusterARN: c02}))
-	err = e.c.CreateGlobalCluster(ctx, west, resource.CreateGlobalClusterInput{GlobalClusterID: gcID, SourceClusterARN: c02})
-	wantKind(t, err, resource.KindAlreadyExists, "GlobalClusterAlreadyExistsFault")
+	ok(t, e.c.CreateGlobalCluster(ctx, west, gcID, c02))
+	err = e.c.CreateGlobalCluster(ctx, west, gcID, c02)
+	wantKind(t, err, cloud.KindAlreadyExists, "GlobalClusterAlreadyExistsFault")
 	e.advance(6 * time.Second)
-	ok(t, e.c.CreateDBCluster(ctx, east, resource.CreateDBClusterInput{
-		ClusterID: "dbcluster-01", GlobalClusterID: gcID, Engine: "aurora-mysql", EngineVersion: "8.0.mysql_aurora.3.05.2",
-		Port: 3787, DBSubnetGroupName: "dr-globaldb-subnet-group", VpcSecurityGroupIDs: []string{"sg-0a1b2c3d4e5f60001"},
-		KmsKeyID: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", SourceRegion: west,
-		BackupRetentionPeriod: 7, StorageEncrypted: true, CopyTagsToSnapshot: true,
-	}))
-	ok(t, e.c.CreateDBInstance(ctx, east, resource.CreateDBInstanceInput{
-		InstanceID: "dbcluster-01-use1-instance-1", ClusterID: "dbcluster-01", Class: "db.r5.large", Engine: "aurora-mysql",
-		MonitoringInterval: 60, MonitoringRoleARN: "arn:aws:iam::123456789012:role/rds-monitoring-role", AutoMinorVersionUpgrade: true,
-	}))
+	ok(t, e.c.Call(ctx, cloud.NewCall("rds", "CreateDBCluster", east,
+		"DBClusterIdentifier", "dbcluster-01", "GlobalClusterIdentifier", gcID, "Engine", "aurora-mysql", "EngineVersion", "8.0.mysql_aurora.3.05.2",
+		"Port", "3787", "DBSubnetGroupName", "dr-globaldb-subnet-group", "VpcSecurityGroupIds", "sg-0a1b2c3d4e5f60001",
+		"KmsKeyId", "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "SourceRegion", west,
+		"BackupRetentionPeriod", "7", "StorageEncrypted", "true", "CopyTagsToSnapshot", "true")))
+	ok(t, e.c.Call(ctx, cloud.NewCall("rds", "CreateDBInstance", east,
+		"DBInstanceIdentifier", "dbcluster-01-use1-instance-1", "DBClusterIdentifier", "dbcluster-01", "DBInstanceClass", "db.r5.large", "Engine", "aurora-mysql",
+		"MonitoringInterval", "60", "MonitoringRoleArn", "arn:aws:iam::123456789012:role/rds-monitoring-role", "AutoMinorVersionUpgrade", "true")))
 	cl = res(e.c.DBCluster(ctx, east, c01)).must(t)
 	if cl.Status != "creating" || cl.GlobalClusterID != gcID || cl.Port != 3787 || len(cl.Members) != 1 {
 		t.Fatalf("new secondary: %+v", cl)
@@ -140,19 +138,17 @@ func TestSimPromoteAndRecreateReplica(t *testing.T) {
 		t.Fatalf("promoted: %+v", in)
 	}
 	err := e.c.PromoteReadReplica(ctx, west, "rds-mysql-instance")
-	wantKind(t, err, resource.KindInvalidState, "InvalidDBInstanceState")
+	wantKind(t, err, cloud.KindInvalidState, "InvalidDBInstanceState")
 
 	// Failback: replace the old us-east-1 instance by a replica of us-west-2.
 	ok(t, e.c.DeleteDBInstance(ctx, east, "rds-mysql-instance", "backup-rds-mysql-instance20250101120000"))
 	e.advance(301 * time.Second)
-	ok(t, e.c.CreateDBInstanceReadReplica(ctx, east, resource.CreateReadReplicaInput{
-		InstanceID: "rds-mysql-instance", SourceInstanceARN: dbARN(west, "rds-mysql-instance"), SourceRegion: west,
-		Class: "db.r5.large", Port: 3788, AutoMinorVersionUpgrade: true, CopyTagsToSnapshot: true,
-	}))
-	err = e.c.CreateDBInstanceReadReplica(ctx, east, resource.CreateReadReplicaInput{
-		InstanceID: "rds-mysql-instance", SourceInstanceARN: dbARN(west, "rds-mysql-instance"), SourceRegion: west, Class: "db.r5.large",
-	})
-	wantKind(t, err, resource.KindAlreadyExists, "DBInstanceAlreadyExists")
+	ok(t, e.c.Call(ctx, cloud.NewCall("rds", "CreateDBInstanceReadReplica", east,
+		"DBInstanceIdentifier", "rds-mysql-instance", "SourceDBInstanceIdentifier", dbARN(west, "rds-mysql-instance"), "SourceRegion", west,
+		"DBInstanceClass", "db.r5.large", "Port", "3788", "AutoMinorVersionUpgrade", "true", "CopyTagsToSnapshot", "true")))
+	err = e.c.Call(ctx, cloud.NewCall("rds", "CreateDBInstanceReadReplica", east,
+		"DBInstanceIdentifier", "rds-mysql-instance", "SourceDBInstanceIdentifier", dbARN(west, "rds-mysql-instance"), "SourceRegion", west, "DBInstanceClass", "db.r5.large"))
+	wantKind(t, err, cloud.KindAlreadyExists, "DBInstanceAlreadyExists")
 	e.advance(901 * time.Second)
 	rep := res(e.c.DBInstance(ctx, east, "rds-mysql-instance")).must(t)
 	if rep.Status != "available" || rep.ReplicaSource != dbARN(west, "rds-mysql-instance") || rep.ReplicationStatus != "replicating" || rep.Port != 3788 {
@@ -182,7 +178,7 @@ func TestSimElastiCacheFailoverAndPublish(t *testing.T) {
 		t.Fatalf("after failover: %+v", grg)
 	}
 	err := e.c.FailoverGlobalReplicationGroup(ctx, west, grgID, west, "demo-redis-cluster")
-	wantKind(t, err, resource.KindInvalidInput, "InvalidParameterValue")
+	wantKind(t, err, cloud.KindInvalidInput, "InvalidParameterValue")
 
 	topic := "arn:aws:sns:us-west-2:123456789012:dr-orchestrator-notifications"
 	ok(t, e.c.Publish(ctx, west, topic, "drorch: failover done", `{"run":"r-1","status":"succeeded"}`))
@@ -192,5 +188,5 @@ func TestSimElastiCacheFailoverAndPublish(t *testing.T) {
 		t.Fatalf("published %+v", msgs)
 	}
 	err = e.c.Publish(ctx, west, "arn:aws:sns:us-west-2:123456789012:no-such-topic", "", "x")
-	wantKind(t, err, resource.KindNotFound, "NotFound")
+	wantKind(t, err, cloud.KindNotFound, "NotFound")
 }

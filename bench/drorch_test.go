@@ -27,8 +27,6 @@ type drorchRunner struct {
 	store journal.Store
 	// settings are the engine's (zero: `drorch run`'s defaults).
 	settings engine.Settings
-	// rand replaces the engine's jitter (nil: math/rand, as drorch runs).
-	rand func() float64
 }
 
 // run runs one payload in region and returns its trace.
@@ -44,7 +42,7 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 	if err != nil {
 		return runTrace{}, err
 	}
-	res, problems, err := (&ref.Resolver{Exports: cl, Parameters: cl, Region: region}).Resolve(ctx, p, reg)
+	res, problems, err := (&ref.Resolver{Exports: cl.Refs(), Parameters: cl.Refs(), Region: region}).Resolve(ctx, p, reg)
 	if err != nil {
 		return runTrace{}, fmt.Errorf("resolve references of %s in %s: %w", runID, region, err)
 	}
@@ -62,11 +60,12 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 	e := &engine.Engine{
 		Store:    d.store,
 		Clock:    d.w.clock(),
-		Env:      resource.Env{Read: cl, GlobalClusters: cl, Clusters: cl, Instances: cl, Datastores: cl, Identity: cl},
-		Batch:    cl,
+		Reader:   cl.Reads(),
+		Batch:    cl.Reads(),
+		Executor: cl.Calls(),
+		Identity: cl.Identity(),
 		Process:  journal.Process{Owner: "bench:" + runID, Host: "bench", PID: os.Getpid()},
 		Settings: d.settings,
-		Rand:     d.rand,
 	}
 	pv, err := e.Preview(ctx, plan)
 	if err != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
+	"drorch/cloud"
 	"drorch/resource"
 )
 
@@ -20,7 +23,7 @@ func (x *origResource) secondary(ctx context.Context, p resource.Params) error {
 	oldARN, name := p.String("DBClusterIdentifier"), p.String("DBClusterName")
 	old, err := x.cl.DBCluster(ctx, region, oldARN)
 	switch {
-	case errors.Is(err, resource.ErrNotFound):
+	case errors.Is(err, cloud.ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("describe old cluster %s: %w", oldARN, err)
 	default:
@@ -31,33 +34,31 @@ func (x *origResource) secondary(ctx context.Context, p resource.Params) error {
 
 	source, sourceRegion := p.String("SourceDBClusterIdentifier"), p.String("SourceRegion")
 	err = x.call(ctx, "CreateGlobalCluster", sourceRegion, []string{global, source}, func(ctx context.Context) error {
-		return x.cl.CreateGlobalCluster(ctx, sourceRegion, resource.CreateGlobalClusterInput{GlobalClusterID: global, SourceClusterARN: source})
+		return x.cl.CreateGlobalCluster(ctx, sourceRegion, global, source)
 	})
 	if err != nil {
 		return err
-	}
-	in := resource.CreateDBClusterInput{
-		ClusterID: name, GlobalClusterID: global, Engine: p.String("Engine"), EngineVersion: p.String("EngineVersion"),
-		Port: p.Int("Port"), DBSubnetGroupName: p.String("DBSubnetGroupName"), VpcSecurityGroupIDs: p.List("VpcSecurityGroupIds"),
-		KmsKeyID: p.String("KmsKeyId"), SourceRegion: sourceRegion, BackupRetentionPeriod: p.Int("BackupRetentionPeriod"),
-		StorageEncrypted: p.Bool("StorageEncrypted"), IAMDatabaseAuthentication: p.Bool("EnableIAMDatabaseAuthentication"),
-		DeletionProtection: p.Bool("DeletionProtection"), CopyTagsToSnapshot: p.Bool("CopyTagsToSnapshot"),
 	}
 	err = x.call(ctx, "CreateDBCluster", region, []string{name, global}, func(ctx context.Context) error {
-		return x.cl.CreateDBCluster(ctx, region, in)
+		return x.cl.Exec(ctx, "rds", "CreateDBCluster", region,
+			"DBClusterIdentifier", name, "GlobalClusterIdentifier", global, "Engine", p.String("Engine"), "EngineVersion", p.String("EngineVersion"),
+			"Port", p.String("Port"), "DBSubnetGroupName", p.String("DBSubnetGroupName"), "VpcSecurityGroupIds", strings.Join(p.List("VpcSecurityGroupIds"), ","),
+			"KmsKeyId", p.String("KmsKeyId"), "SourceRegion", sourceRegion, "BackupRetentionPeriod", p.String("BackupRetentionPeriod"),
+			"StorageEncrypted", strconv.FormatBool(p.Bool("StorageEncrypted")), "EnableIAMDatabaseAuthentication", strconv.FormatBool(p.Bool("EnableIAMDatabaseAuthentication")),
+			"DeletionProtection", strconv.FormatBool(p.Bool("DeletionProtection")), "CopyTagsToSnapshot", strconv.FormatBool(p.Bool("CopyTagsToSnapshot")))
 	})
 	if err != nil {
 		return err
 	}
-	inst := resource.CreateDBInstanceInput{
-		InstanceID: p.String("DBInstanceIdentifier"), ClusterID: name, Class: p.String("DBInstanceClass"), Engine: p.String("Engine"),
-		MonitoringInterval: p.Int("MonitoringInterval"), AutoMinorVersionUpgrade: p.Bool("AutoMinorVersionUpgrade"),
+	instance, role := p.String("DBInstanceIdentifier"), ""
+	if p.Int("MonitoringInterval") > 0 {
+		role = p.String("MonitoringRoleArn")
 	}
-	if inst.MonitoringInterval > 0 {
-		inst.MonitoringRoleARN = p.String("MonitoringRoleArn")
-	}
-	err = x.call(ctx, "CreateDBInstance", region, []string{inst.InstanceID, name}, func(ctx context.Context) error {
-		return x.cl.CreateDBInstance(ctx, region, inst)
+	err = x.call(ctx, "CreateDBInstance", region, []string{instance, name}, func(ctx context.Context) error {
+		return x.cl.Exec(ctx, "rds", "CreateDBInstance", region,
+			"DBInstanceIdentifier", instance, "DBClusterIdentifier", name, "DBInstanceClass", p.String("DBInstanceClass"), "Engine", p.String("Engine"),
+			"MonitoringInterval", p.String("MonitoringInterval"), "MonitoringRoleArn", role,
+			"AutoMinorVersionUpgrade", strconv.FormatBool(p.Bool("AutoMinorVersionUpgrade")))
 	})
 	if err != nil {
 		return err
@@ -67,7 +68,7 @@ func (x *origResource) secondary(ctx context.Context, p resource.Params) error {
 
 // removeOld takes the old cluster and its global cluster away, then waits
 // for the cluster to be gone.
-func (x *origResource) removeOld(ctx context.Context, global, region string, old *resource.DBCluster) error {
+func (x *origResource) removeOld(ctx context.Context, global, region string, old *cloud.DBCluster) error {
 	if old.GlobalClusterID != "" && old.Status == "available" {
 		err := x.call(ctx, "RemoveFromGlobalCluster", region, []string{old.GlobalClusterID, old.ARN}, func(ctx context.Context) error {
 			return x.cl.RemoveFromGlobalCluster(ctx, region, old.GlobalClusterID, old.ARN)
@@ -92,7 +93,7 @@ func (x *origResource) removeOld(ctx context.Context, global, region string, old
 	}
 	g, err := x.cl.GlobalCluster(ctx, region, global)
 	switch {
-	case errors.Is(err, resource.ErrNotFound):
+	case errors.Is(err, cloud.ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("describe global cluster %s: %w", global, err)
 	case g.Status == "available":
@@ -105,7 +106,7 @@ func (x *origResource) removeOld(ctx context.Context, global, region string, old
 	}
 	return x.poll(ctx, origPollSlow, "old cluster "+old.ID+" to be deleted", func(ctx context.Context) (bool, error) {
 		_, err := x.cl.DBCluster(ctx, region, old.ARN)
-		if errors.Is(err, resource.ErrNotFound) {
+		if errors.Is(err, cloud.ErrNotFound) {
 			return true, nil
 		}
 		return false, err

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"drorch/awsapi"
+	"drorch/internal/awstest"
 	"drorch/internal/clock"
 	"drorch/manifest"
 	"drorch/ref"
@@ -81,7 +81,7 @@ func (o *originalRunner) run(ctx context.Context, runID, region string, payload 
 // origResource is one resource run the original's way.
 type origResource struct {
 	o      *originalRunner
-	cl     *awsapi.Clients
+	cl     awstest.API
 	region string // where the run runs (the original's Lambda region)
 	t      resTrace
 }
@@ -117,7 +117,7 @@ func (x *origResource) run(ctx context.Context, r manifest.Resource) error {
 // for every resource.
 func (x *origResource) resolve(ctx context.Context, r manifest.Resource) (resource.Params, error) {
 	one := &manifest.Payload{Layers: []manifest.Layer{{Number: 1, Resources: []manifest.Resource{r}}}}
-	res, problems, err := (&ref.Resolver{Exports: x.cl, Parameters: x.cl, Region: x.region}).Resolve(ctx, one, all.Registry())
+	res, problems, err := (&ref.Resolver{Exports: x.cl.Refs(), Parameters: x.cl.Refs(), Region: x.region}).Resolve(ctx, one, all.Registry())
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", r.Name, err)
 	}

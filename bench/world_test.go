@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"drorch/awsapi"
+	"drorch/internal/awstest"
 	"drorch/sim"
 )
 
@@ -76,16 +77,16 @@ func newWorld(tb testing.TB, sc *sim.Scenario, speed float64) *world {
 // clients returns AWS clients whose home region is region, tuned as the
 // demo tunes them: the SDK's retry backoff is real time, which the
 // simulator's speed would otherwise turn into hours.
-func (w *world) clients(ctx context.Context, region string) (*awsapi.Clients, error) {
+func (w *world) clients(ctx context.Context, region string) (awstest.API, error) {
 	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "drorch-bench"}, nil
 	})
 	cl, err := awsapi.New(ctx, awsapi.Config{Region: region, EndpointURL: w.url, Credentials: creds,
 		ReadAttempts: 2, MaxBackoff: 50 * time.Millisecond, HTTPClient: w.http})
 	if err != nil {
-		return nil, fmt.Errorf("aws clients for %s: %w", region, err)
+		return awstest.API{}, fmt.Errorf("aws clients for %s: %w", region, err)
 	}
-	return cl, nil
+	return awstest.API{Clients: cl}, nil
 }
 
 // clock is the simulator's virtual time, as the demo gives it to the

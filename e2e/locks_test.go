@@ -115,7 +115,7 @@ func TestCancelInterruptedRunAndTheRunsList(t *testing.T) {
 	c := w.mustRun(0, "cancel", "killed")
 	for _, want := range []string{
 		"run killed was interrupted; it is now cancelled and its resources are free.",
-		"rds SwitchoverGlobalCluster in us-west-2 may have reached AWS; check with drorch plan before going on",
+		"rds SwitchoverGlobalCluster in us-west-2 may still be under way in AWS; check with drorch plan before going on",
 	} {
 		if !strings.Contains(c.stdout, want) {
 			t.Errorf("cancel of an interrupted run does not say %q:\n%s", want, c)

@@ -44,11 +44,11 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// goTool is the go command that runs the tests (go test puts its GOROOT/bin
-// first in PATH).
+// goTool is the go command that runs the tests: go test puts its
+// GOROOT/bin first in PATH, and sets GOROOT for the tests it runs.
 func goTool() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 }

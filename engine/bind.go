@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 
+	"drorch/cloud"
 	"drorch/journal"
 	"drorch/manifest"
 	"drorch/ref"
@@ -27,6 +28,7 @@ func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec j
 					ResourceName: r.Name, Field: "resourceType", Message: fmt.Sprintf("unknown resource type %q", r.Type)})
 				continue
 			}
+			canonical(typ.Spec(), r.Params)
 			bound, probs := typ.Bind(resource.Params(r.Params), rctx)
 			for _, pr := range probs {
 				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = l.Index, l.Number, r.Index, r.Name
@@ -54,6 +56,17 @@ func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec j
 	}
 	p.Spec = spec
 	return p, problems
+}
+
+// canonical binds the identifiers of params to the form AWS compares them
+// in (cloud.ID), in place: from here on, comparisons, lock keys, plans and
+// the journal all see that form.
+func canonical(spec manifest.TypeSpec, params map[string]string) {
+	for k, v := range params {
+		if ps, ok := spec.Param(k); ok && ps.CaseInsensitive() {
+			params[k] = cloud.ID(v)
+		}
+	}
 }
 
 // SecretValues returns the values of every secret parameter of res.

@@ -10,11 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"sync"
 	"time"
 
+	"drorch/cloud"
+	"drorch/engine/machine"
 	"drorch/internal/clock"
 	"drorch/journal"
 	"drorch/resource"
@@ -22,16 +23,11 @@ import (
 
 // Settings tune the engine. The zero value of a field means its default.
 type Settings struct {
-	// FirstPoll is the first wait after a call is issued (default 1s);
-	// waits then grow by PollFactor (default 1.5) up to MaxPoll (default
-	// 5s), with ±Jitter (default 0.2) so that resources spread out.
+	// FirstPoll is the wait between two looks at an operation for its
+	// first minutes (default 1s), MaxPoll the wait after that (default 2s):
+	// the end of an operation is seen within MaxPoll of AWS showing it.
 	FirstPoll time.Duration
 	MaxPoll   time.Duration
-	// SlowPoll (default 30s) lets waits on long operations grow past
-	// MaxPoll, to a twentieth of the time waited so far.
-	SlowPoll   time.Duration
-	PollFactor float64
-	Jitter     float64
 	// Concurrency caps the resources of a layer running at once (0 = all).
 	Concurrency int
 	// RunTimeout bounds the whole run (0 = none).
@@ -50,6 +46,9 @@ type Settings struct {
 	Stale     time.Duration
 }
 
+// youngFor is how long an operation is looked at every FirstPoll.
+const youngFor = 3 * time.Minute
+
 // WithDefaults returns s with every unset field at its default.
 func (s Settings) WithDefaults() Settings {
 	def := func(d *time.Duration, v time.Duration) {
@@ -58,27 +57,32 @@ func (s Settings) WithDefaults() Settings {
 		}
 	}
 	def(&s.FirstPoll, time.Second)
-	def(&s.MaxPoll, 5*time.Second)
-	def(&s.SlowPoll, 30*time.Second)
+	def(&s.MaxPoll, 2*time.Second)
 	def(&s.StartGrace, 2*time.Minute)
 	def(&s.Heartbeat, 2*time.Second)
 	def(&s.Stale, 15*time.Second)
 	if s.MaxPoll < s.FirstPoll {
 		s.MaxPoll = s.FirstPoll
 	}
-	s.SlowPoll = max(s.SlowPoll, s.MaxPoll)
-	if s.PollFactor < 1 {
-		s.PollFactor = 1.5
-	}
-	if s.Jitter < 0 || s.Jitter >= 1 {
-		s.Jitter = 0
-	} else if s.Jitter == 0 {
-		s.Jitter = 0.2
-	}
 	if s.WriteAttempts <= 0 {
 		s.WriteAttempts = 8
 	}
 	return s
+}
+
+// machine is the step machine's settings for s.
+func (s Settings) machine() machine.Settings {
+	return machine.Settings{
+		StartGrace:    s.StartGrace,
+		WriteAttempts: s.WriteAttempts,
+		RetryRead:     s.FirstPoll,
+		Cadence: func(age time.Duration) time.Duration {
+			if age < youngFor {
+				return s.FirstPoll
+			}
+			return s.MaxPoll
+		},
+	}
 }
 
 // Plan is a validated, resolved and bound payload, ready to run: the RunSpec
@@ -122,20 +126,23 @@ func (p *Plan) Locks() []string {
 	return out
 }
 
-// Engine runs plans. All fields but Observer and Rand are required.
+// Engine runs plans. All fields but Observer and OwnerGone are required.
 type Engine struct {
 	Store journal.Store
 	Clock clock.Clock
-	// Env holds the real cloud interfaces; the engine wraps them per step.
-	Env   resource.Env
-	Batch BatchReader
+	// Reader and Batch read AWS: Batch serves each polling round with the
+	// fewest describe calls, Reader what a step reads that nobody watched.
+	Reader cloud.Reader
+	Batch  cloud.BatchReader
+	// Executor makes the mutating calls; the engine journals each one
+	// around it, and nothing else in drorch makes one.
+	Executor cloud.Executor
+	Identity cloud.Identity
 	// Process identifies this process as the owner of the runs it runs.
 	Process  journal.Process
 	Settings Settings
 	// Observer, if set, sees every event after it is journaled (live progress).
 	Observer func(journal.Event)
-	// Rand returns numbers in [0,1) for jitter (default math/rand/v2).
-	Rand func() float64
 	// OwnerGone, if set, reports whether the process named by a lease
 	// owner has stopped for sure (a killed process of this host), so that
 	// a resume takes its run over at once instead of once its lease is
@@ -147,6 +154,13 @@ type Engine struct {
 	appendMu sync.Mutex
 	secrets  map[string]redactor
 }
+
+// ErrInterrupted is the cause to cancel a run's context with to interrupt
+// it (the operator's first Ctrl-C, SIGTERM): the engine stops making calls,
+// lets the calls in flight return, journals the run as interrupted and
+// returns; "drorch resume" continues it. Any other cause cancels the run
+// for good.
+var ErrInterrupted = errors.New("interrupted")
 
 // ErrRunFinished is returned by Resume for a run that already ended.
 var ErrRunFinished = errors.New("run already finished")
@@ -255,7 +269,7 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); e.heartbeat(bg, runID, s, cancel) }()
-	rr := newRounds(e.Clock, e.Batch, e.Env.Read)
+	rr := newRounds(e.Clock, e.Batch, e.Reader)
 	go func() { defer wg.Done(); rr.run(bg) }()
 
 	status, runErr := e.layers(runCtx, runID, p, prior, rr, s)
@@ -263,7 +277,12 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 	stopBG()
 	wg.Wait()
 	fin := journal.Event{Kind: journal.RunFinished, Layer: -1, Resource: -1, Data: mustJSON(journal.Outcome{Status: status})}
-	if runErr != nil {
+	if status == journal.StatusInterrupted {
+		fin = journal.Event{Kind: journal.RunInterrupted, Layer: -1, Resource: -1, Message: errString(runErr)}
+		if st, err := e.state(ctx, runID); err == nil {
+			fin.Data = mustJSON(journal.Interruption{Ongoing: Ongoing(st)})
+		}
+	} else if runErr != nil {
 		fin.Error = runErr.Error()
 	}
 	if err := e.append(ctx, runID, fin); err != nil {
@@ -333,6 +352,9 @@ func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journ
 			continue
 		}
 		if ctx.Err() != nil {
+			if cause := context.Cause(ctx); errors.Is(cause, ErrInterrupted) {
+				return journal.StatusInterrupted, cause
+			}
 			return journal.StatusCancelled, context.Cause(ctx)
 		}
 		if pl == nil || pl.Status == journal.StatusPending {
@@ -341,6 +363,9 @@ func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journ
 			}
 		}
 		status, err := e.layer(ctx, runID, li, layer, pl, rr, s)
+		if status == journal.StatusInterrupted {
+			return status, err
+		}
 		if aerr := e.append(ctx, runID, journal.Event{Kind: journal.LayerFinished, Layer: li, Resource: -1,
 			Data: mustJSON(journal.Outcome{Status: status}), Error: errString(err)}); aerr != nil {
 			return journal.StatusFailed, errors.Join(err, aerr)
@@ -357,11 +382,11 @@ func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journ
 func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLayer, prior *journal.LayerState, rr *rounds, s Settings) (journal.Status, error) {
 	// One batched read of everything the layer watches serves every
 	// resource's first look.
-	var keys []resource.Key
+	var keys []cloud.Key
 	for _, r := range layer.Resources {
 		keys = append(keys, r.Resource.Watch()...)
 	}
-	first := newSnapshot(e.Env.Read)
+	first := newSnapshot(e.Reader)
 	first.fetch(ctx, e.Batch, keys)
 
 	sem := make(chan struct{}, max(s.Concurrency, len(layer.Resources), 1))
@@ -386,7 +411,11 @@ func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLaye
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 			case <-ctx.Done():
-				results[ri] = result{journal.StatusCancelled, context.Cause(ctx)}
+				status := journal.StatusCancelled
+				if errors.Is(context.Cause(ctx), ErrInterrupted) {
+					status = journal.StatusInterrupted
+				}
+				results[ri] = result{status, context.Cause(ctx)}
 				return
 			}
 			rn := &resourceRun{e: e, s: s, runID: runID, layer: li, index: ri, pr: r, prior: pr, rounds: rr, first: first}
@@ -398,6 +427,11 @@ func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLaye
 
 	status := journal.StatusSucceeded
 	var errs []error
+	for _, res := range results {
+		if res.status == journal.StatusInterrupted {
+			return journal.StatusInterrupted, res.err
+		}
+	}
 	for ri, res := range results {
 		switch res.status {
 		case journal.StatusSucceeded, journal.StatusAlreadyDone:
@@ -462,13 +496,6 @@ func (e *Engine) withSecrets(runID string, p *Plan) func() {
 	}
 }
 
-func (e *Engine) random() float64 {
-	if e.Rand != nil {
-		return e.Rand()
-	}
-	return rand.Float64()
-}
-
 func mustJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -489,4 +516,26 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// Ongoing names the AWS operations a run had started and not seen finish:
+// the calls of its unfinished steps that AWS accepted or may have. They go
+// on without drorch when the run is interrupted.
+func Ongoing(st *journal.RunState) []string {
+	var out []string
+	for _, l := range st.Layers {
+		for _, r := range l.Resources {
+			for _, step := range r.Steps {
+				if step.Status.Terminal() {
+					continue
+				}
+				for _, c := range step.Calls {
+					if c.Status == journal.CallStatusIssued || c.OutcomeUnknown() {
+						out = append(out, fmt.Sprintf("%s: %s %s in %s", r.Name, c.Call.Service, c.Call.Action, c.Call.Region))
+					}
+				}
+			}
+		}
+	}
+	return out
 }

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"drorch/cloud"
 	"drorch/internal/clock"
 	"drorch/journal"
-	"drorch/resource"
 )
 
 var t0 = time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
@@ -33,11 +33,9 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) engine() *Engine {
 	return &Engine{
-		Store: h.store, Clock: h.clock, Batch: h.world,
-		Env:      resource.Env{Read: h.world, Instances: h.world},
+		Store: h.store, Clock: h.clock, Batch: h.world, Reader: h.world, Executor: h.world, Identity: h.world,
 		Process:  journal.Process{Owner: "test:1", Host: "test", PID: 1},
 		Settings: Settings{FirstPoll: time.Second, MaxPoll: 10 * time.Second, Heartbeat: 10 * time.Millisecond},
-		Rand:     func() float64 { return 0.5 },
 		Observer: func(ev journal.Event) { h.mu.Lock(); h.seen = append(h.seen, ev); h.mu.Unlock() },
 	}
 }
@@ -191,9 +189,9 @@ func TestFailedResourceStopsBeforeNextLayer(t *testing.T) {
 
 func TestWriteFaults(t *testing.T) {
 	t.Parallel()
-	throttled := &resource.APIError{Kind: resource.KindThrottled, Code: "Throttling", Message: "Rate exceeded"}
-	server := &resource.APIError{Kind: resource.KindTransient, Code: "InternalFailure"}
-	refused := &resource.APIError{Kind: resource.KindInvalidState, Code: "InvalidDBInstanceState", Message: "not now"}
+	throttled := &cloud.APIError{Kind: cloud.KindThrottled, Code: "Throttling", Message: "Rate exceeded"}
+	server := &cloud.APIError{Kind: cloud.KindTransient, Code: "InternalFailure"}
+	refused := &cloud.APIError{Kind: cloud.KindInvalidState, Code: "InvalidDBInstanceState", Message: "not now"}
 	cases := []struct {
 		name         string
 		fail         []error
@@ -229,7 +227,7 @@ func TestReadErrorsAreRetried(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.world.addReplica("us-west-2", "a")
-	h.world.readErr = &resource.APIError{Kind: resource.KindUnreachable, Message: "connection refused"}
+	h.world.readErr = &cloud.APIError{Kind: cloud.KindUnreachable, Message: "connection refused"}
 	go func() {
 		// The region comes back after a few rounds of virtual time.
 		for h.clock.Now().Before(t0.Add(20 * time.Second)) {

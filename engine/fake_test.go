@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"drorch/cloud"
 	"drorch/internal/clock"
 	"drorch/resource"
 )
@@ -49,8 +50,8 @@ func (w *world) addReplica(region, id string) {
 	w.instances[region+"/"+id] = &inst{region: region, id: id, source: "arn:aws:rds:us-east-1:123456789012:db:" + id}
 }
 
-func (w *world) view(i *inst) *resource.DBInstance {
-	d := &resource.DBInstance{ID: i.id, Region: i.region, ARN: fmt.Sprintf("arn:aws:rds:%s:123456789012:db:%s", i.region, i.id),
+func (w *world) view(i *inst) *cloud.DBInstance {
+	d := &cloud.DBInstance{ID: i.id, Region: i.region, ARN: fmt.Sprintf("arn:aws:rds:%s:123456789012:db:%s", i.region, i.id),
 		Status: "available", ReplicaSource: i.source}
 	if !i.doneAt.IsZero() {
 		now := w.clock.Now()
@@ -69,56 +70,49 @@ func (w *world) view(i *inst) *resource.DBInstance {
 	return d
 }
 
-func (w *world) DBInstance(_ context.Context, region, id string) (*resource.DBInstance, error) {
+// Read serves cloud.Reader: the instances; no other kind exists here.
+func (w *world) Read(_ context.Context, k cloud.Key) (any, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.directCalls++
 	if w.readErr != nil {
 		return nil, w.readErr
 	}
-	i, ok := w.instances[region+"/"+id]
-	if !ok || i.missing {
-		return nil, &resource.APIError{Kind: resource.KindNotFound, Code: "DBInstanceNotFound", Region: region}
+	i, ok := w.instances[k.Region+"/"+k.ID]
+	if k.Kind != cloud.DBInstances.Name || !ok || i.missing {
+		return nil, &cloud.APIError{Kind: cloud.KindNotFound, Code: "DBInstanceNotFound", Region: k.Region}
 	}
 	return w.view(i), nil
 }
 
-func (w *world) DBInstances(_ context.Context, region string, ids []string) ([]resource.DBInstance, error) {
+// ReadBatch serves cloud.BatchReader with one call per kind and region.
+func (w *world) ReadBatch(_ context.Context, kind cloud.Kind, region string, ids []string) (map[string]any, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.batchCalls++
 	if w.readErr != nil {
 		return nil, w.readErr
 	}
-	var out []resource.DBInstance
+	out := map[string]any{}
 	for _, id := range ids {
-		if i, ok := w.instances[region+"/"+id]; ok && !i.missing {
-			out = append(out, *w.view(i))
+		if i, ok := w.instances[region+"/"+id]; ok && !i.missing && kind == cloud.DBInstances.Name {
+			out[id] = w.view(i)
 		}
 	}
 	return out, nil
 }
 
-func (w *world) GlobalCluster(context.Context, string, string) (*resource.GlobalCluster, error) {
-	return nil, &resource.APIError{Kind: resource.KindNotFound}
-}
-func (w *world) DBCluster(context.Context, string, string) (*resource.DBCluster, error) {
-	return nil, &resource.APIError{Kind: resource.KindNotFound}
-}
-func (w *world) GlobalReplicationGroup(context.Context, string, string) (*resource.GlobalReplicationGroup, error) {
-	return nil, &resource.APIError{Kind: resource.KindNotFound}
-}
-func (w *world) GlobalClusters(context.Context, string) ([]resource.GlobalCluster, error) {
-	return nil, nil
-}
-func (w *world) DBClusters(context.Context, string, []string) ([]resource.DBCluster, error) {
-	return nil, nil
-}
-func (w *world) GlobalReplicationGroups(context.Context, string) ([]resource.GlobalReplicationGroup, error) {
-	return nil, nil
+// Caller serves cloud.Identity.
+func (w *world) Caller(context.Context, string) (cloud.Caller, error) {
+	return cloud.Caller{Account: "123456789012", Partition: "aws"}, nil
 }
 
-func (w *world) PromoteReadReplica(_ context.Context, region, id string) error {
+// Execute serves cloud.Executor: only PromoteReadReplica exists here.
+func (w *world) Execute(_ context.Context, c cloud.Call) (cloud.Result, error) {
+	if c.Action != "PromoteReadReplica" {
+		return cloud.Result{}, fmt.Errorf("not used: %s", c.Action)
+	}
+	region, id := c.Region, c.Args["DBInstanceIdentifier"]
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.attempts++
@@ -126,26 +120,19 @@ func (w *world) PromoteReadReplica(_ context.Context, region, id string) error {
 	if len(w.failNext) > 0 {
 		err, w.failNext = w.failNext[0], w.failNext[1:]
 		if !w.applyOnFail {
-			return err
+			return cloud.Result{}, err
 		}
 	}
 	i, ok := w.instances[region+"/"+id]
 	if !ok {
-		return &resource.APIError{Kind: resource.KindNotFound, Code: "DBInstanceNotFound", Region: region}
+		return cloud.Result{}, &cloud.APIError{Kind: cloud.KindNotFound, Code: "DBInstanceNotFound", Region: region}
 	}
 	if i.source == "" || !i.doneAt.IsZero() {
-		return &resource.APIError{Kind: resource.KindInvalidState, Code: "InvalidDBInstanceState", Region: region, Message: "DB Instance is not a read replica."}
+		return cloud.Result{}, &cloud.APIError{Kind: cloud.KindInvalidState, Code: "InvalidDBInstanceState", Region: region, Message: "DB Instance is not a read replica."}
 	}
 	i.doneAt = w.clock.Now().Add(w.promoteFor)
 	w.promotes[region+"/"+id]++
-	return err
-}
-
-func (w *world) CreateDBInstanceReadReplica(context.Context, string, resource.CreateReadReplicaInput) error {
-	return fmt.Errorf("not used")
-}
-func (w *world) DeleteDBInstance(context.Context, string, string, string) error {
-	return fmt.Errorf("not used")
+	return cloud.Result{RequestID: fmt.Sprintf("req-%d", w.attempts)}, err
 }
 
 func (w *world) set(region, id string, f func(*inst)) {
@@ -170,10 +157,10 @@ type promoteRes struct {
 	timeout    time.Duration
 }
 
-func (p promoteRes) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	i, err := env.Read.DBInstance(ctx, p.region, p.id)
+func (p promoteRes) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	i, err := cloud.DBInstances.Get(ctx, v.Read, p.region, p.id)
 	if err != nil {
-		if resource.IsKind(err, resource.KindNotFound) {
+		if cloud.IsKind(err, cloud.KindNotFound) {
 			return resource.Verdict{State: resource.Ready}, nil
 		}
 		return resource.Verdict{}, err
@@ -184,17 +171,17 @@ func (p promoteRes) Goal(ctx context.Context, env *resource.Env) (resource.Verdi
 	return resource.Verdict{State: resource.Ready}, nil
 }
 
-func (p promoteRes) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
-	v, err := p.Goal(ctx, env)
+func (p promoteRes) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
+	g, err := p.Goal(ctx, v)
 	if err != nil {
 		return resource.Preflight{Blockers: []string{err.Error()}}, nil
 	}
-	return resource.Preflight{AlreadyDone: v.State == resource.Done, State: []string{"replica " + p.id}}, nil
+	return resource.Preflight{AlreadyDone: g.State == resource.Done, State: []string{"replica " + p.id}}, nil
 }
 
 func (p promoteRes) Steps() []resource.Step { return []resource.Step{promoteStep(p)} }
-func (p promoteRes) Watch() []resource.Key {
-	return []resource.Key{{Kind: resource.KeyDBInstance, Region: p.region, ID: p.id}}
+func (p promoteRes) Watch() []cloud.Key {
+	return []cloud.Key{cloud.DBInstances.Key(p.region, p.id)}
 }
 func (p promoteRes) Locks() []string                    { return []string{"rds-instance:" + p.region + ":" + p.id} }
 func (p promoteRes) Permissions() []resource.Permission { return nil }
@@ -209,13 +196,13 @@ func (p promoteRes) Region() string { return p.region }
 type promoteStep promoteRes
 
 func (s promoteStep) Name() string { return "promote" }
-func (s promoteStep) Calls() []resource.Call {
-	return []resource.Call{{Service: "rds", Action: "PromoteReadReplica", Region: s.region, Args: map[string]string{"DBInstanceIdentifier": s.id}}}
+func (s promoteStep) Calls(context.Context, *resource.View) ([]cloud.Call, error) {
+	return []cloud.Call{cloud.NewCall("rds", "PromoteReadReplica", s.region, "DBInstanceIdentifier", s.id)}, nil
 }
-func (s promoteStep) Check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	i, err := env.Read.DBInstance(ctx, s.region, s.id)
+func (s promoteStep) Check(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	i, err := cloud.DBInstances.Get(ctx, v.Read, s.region, s.id)
 	if err != nil {
-		if resource.IsKind(err, resource.KindNotFound) {
+		if cloud.IsKind(err, cloud.KindNotFound) {
 			return resource.Verdict{State: resource.Blocked, Reason: "no instance " + s.id + " in " + s.region}, nil
 		}
 		return resource.Verdict{}, err
@@ -228,7 +215,4 @@ func (s promoteStep) Check(ctx context.Context, env *resource.Env) (resource.Ver
 	default:
 		return resource.Verdict{State: resource.InProgress, Reason: s.id + " is " + i.Status}, nil
 	}
-}
-func (s promoteStep) Do(ctx context.Context, env *resource.Env) error {
-	return env.Instances.PromoteReadReplica(ctx, s.region, s.id)
 }

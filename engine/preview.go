@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"drorch/journal"
+	"drorch/cloud"
+	"drorch/engine/machine"
 	"drorch/resource"
 )
 
@@ -40,37 +41,46 @@ type ResourcePreview struct {
 	Steps           []StepPreview     `json:"steps"`
 }
 
-// StepPreview says whether a step would run and the calls it would make.
+// StepPreview says where a step stands and the calls it would make.
 type StepPreview struct {
-	Name   string          `json:"name"`
-	Status string          `json:"status"` // done (its goal holds), next, later
-	Reason string          `json:"reason,omitempty"`
-	Calls  []resource.Call `json:"calls"`
+	Name string `json:"name"`
+	// Status is done (its goal holds), next (its calls are made first),
+	// under-way (an operation is already running: the run takes it over and
+	// makes no call), blocked, or later (after the steps before it).
+	Status string       `json:"status"`
+	Reason string       `json:"reason,omitempty"`
+	Calls  []cloud.Call `json:"calls"`
 }
 
+// The statuses of a step in a preview.
+const (
+	StepDone     = "done"
+	StepNext     = "next"
+	StepUnderWay = "under-way"
+	StepBlocked  = "blocked"
+	StepLater    = "later"
+)
+
 // Preview reads the current state of every resource of p, with one batched
-// read per kind and region, and says what a run would do. It makes no
-// mutating call.
+// read per kind and region, and says what a run would do now, through the
+// same step machine a run uses. It makes no mutating call.
 func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
-	var keys []resource.Key
+	var keys []cloud.Key
 	for _, l := range p.Layers {
 		for _, r := range l.Resources {
 			keys = append(keys, r.Resource.Watch()...)
 		}
 	}
-	snap := newSnapshot(e.Env.Read)
+	snap := newSnapshot(e.Reader)
 	snap.fetch(ctx, e.Batch, keys)
-	env := e.Env
-	env.Read = reader{snap}
-	env.Now = e.Clock.Now
-	env.GlobalClusters, env.Clusters, env.Instances, env.Datastores = nil, nil, nil, nil
+	v := &resource.View{Read: reader{snap}, Identity: e.Identity, Now: e.Clock.Now}
 
 	red := newRedactor(p.Secrets)
 	out := &Preview{NothingToDo: true}
 	for _, l := range p.Layers {
 		lp := LayerPreview{Number: l.Number}
 		for _, r := range l.Resources {
-			rp, err := previewResource(ctx, &env, r)
+			rp, err := previewResource(ctx, v, r, e.Settings.WithDefaults().machine())
 			if err != nil {
 				return nil, red.err(err)
 			}
@@ -84,7 +94,7 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 	return out, nil
 }
 
-func previewResource(ctx context.Context, env *resource.Env, r PlanResource) (ResourcePreview, error) {
+func previewResource(ctx context.Context, v *resource.View, r PlanResource, ms machine.Settings) (ResourcePreview, error) {
 	spec := r.Spec
 	timeout := spec.Timeout
 	if timeout <= 0 {
@@ -92,7 +102,7 @@ func previewResource(ctx context.Context, env *resource.Env, r PlanResource) (Re
 	}
 	rp := ResourcePreview{Name: spec.Name, Type: spec.Type, Region: spec.Region, Params: spec.Params, Refs: spec.Refs,
 		Secret: spec.Secret, ContinueOnError: spec.ContinueOnError, Timeout: timeout.String()}
-	pf, err := r.Resource.Preflight(ctx, env)
+	pf, err := r.Resource.Preflight(ctx, v)
 	if err != nil {
 		if ctx.Err() != nil {
 			return rp, fmt.Errorf("preflight of %s: %w", spec.Name, err)
@@ -102,32 +112,66 @@ func previewResource(ctx context.Context, env *resource.Env, r PlanResource) (Re
 	rp.State, rp.Warnings, rp.AlreadyDone = pf.State, pf.Warnings, pf.AlreadyDone
 	rp.Blockers = append(rp.Blockers, pf.Blockers...)
 
-	next := false
-	for _, st := range r.Resource.Steps() {
-		sp := StepPreview{Name: st.Name(), Calls: st.Calls(), Status: "later"}
-		switch {
-		case rp.AlreadyDone:
-			sp.Status = "done"
-		case !next:
-			v, err := st.Check(ctx, env)
-			switch {
-			case err != nil:
-				sp.Status, sp.Reason, next = "next", "state unknown: "+err.Error(), true
-			case v.State == resource.Done:
-				sp.Status, sp.Reason = "done", v.Reason
-			case v.State == resource.Blocked || v.State == resource.Failed:
-				sp.Status, sp.Reason, next = "next", v.Reason, true
-				rp.Blockers = appendOnce(rp.Blockers, fmt.Sprintf("step %s: %s", st.Name(), v.Reason))
-			default:
-				sp.Status, sp.Reason, next = "next", v.Reason, true
+	steps := r.Resource.Steps()
+	rp.Steps = make([]StepPreview, len(steps))
+	for i, st := range steps {
+		rp.Steps[i] = StepPreview{Name: st.Name(), Status: StepLater}
+	}
+	if rp.AlreadyDone {
+		for i := range rp.Steps {
+			rp.Steps[i].Status = StepDone
+		}
+		return rp, nil
+	}
+	// Walk the step machine on the current state, as a run's first looks
+	// would: steps whose goal holds are skipped, and the first that is not
+	// says what the run does first.
+	m := machine.Begin(v.Now(), 0)
+	for range len(steps) + 2 {
+		d, next := machine.Next(ctx, r.Resource, m, v, v.Now(), ms)
+		i := next.Step
+		if i >= len(steps) || d.Action == machine.Skip || d.Action == machine.StepDone {
+			i = m.Step
+		}
+		switch d.Action {
+		case machine.AlreadyDone:
+			for i := range rp.Steps {
+				rp.Steps[i].Status = StepDone
+			}
+			rp.AlreadyDone = true
+			return rp, nil
+		case machine.Skip, machine.StepDone:
+			rp.Steps[i].Status, rp.Steps[i].Reason = StepDone, d.Reason
+			m = next
+			continue
+		case machine.Done:
+			// Every step's goal holds although the resource's does not
+			// yet: the last step is still converging.
+			rp.State = append(rp.State, "every step has been made; waiting for the end state")
+		case machine.Call:
+			rp.Steps[i].Status, rp.Steps[i].Reason, rp.Steps[i].Calls = StepNext, d.Reason, d.Calls
+		case machine.Wait:
+			if d.Err != nil {
+				rp.Steps[i].Status, rp.Steps[i].Reason = StepNext, "state unknown: "+d.Err.Error()
+			} else {
+				rp.Steps[i].Status, rp.Steps[i].Reason = StepUnderWay, next.Observed
+			}
+		case machine.Failed:
+			rp.Steps[i].Status, rp.Steps[i].Reason = StepBlocked, d.Err.Error()
+			blocker := d.Err.Error()
+			if d.Step != "" {
+				blocker = "step " + blocker
+			}
+			rp.Blockers = appendOnce(rp.Blockers, blocker)
+		}
+		// The later steps' calls as today's state predicts them; each is
+		// judged again when its turn comes.
+		for j := i + 1; j < len(steps); j++ {
+			if calls, err := steps[j].Calls(ctx, v); err == nil {
+				rp.Steps[j].Calls = calls
 			}
 		}
-		rp.Steps = append(rp.Steps, sp)
-	}
-	if !rp.AlreadyDone && !next {
-		// Every step's goal holds although the resource's does not yet:
-		// the last step is still converging.
-		rp.State = append(rp.State, "every step has been made; waiting for the end state")
+		return rp, nil
 	}
 	return rp, nil
 }
@@ -139,15 +183,4 @@ func appendOnce(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
-}
-
-// Resources lists the journaled description of every resource, in run order.
-func (p *Plan) Resources() []journal.ResourceSpec {
-	var out []journal.ResourceSpec
-	for _, l := range p.Layers {
-		for _, r := range l.Resources {
-			out = append(out, r.Spec)
-		}
-	}
-	return out
 }

@@ -2,41 +2,65 @@ package engine
 
 import (
 	"encoding/json"
+	"regexp"
+	"slices"
 	"strings"
 
+	"drorch/cloud"
 	"drorch/journal"
-	"drorch/resource"
+	"drorch/manifest"
 )
 
-// secretMark replaces a secret value wherever the engine would write it.
+// secretMark replaces a secret value wherever drorch would write it.
 const secretMark = "(secret)"
 
-// redactor hides secret values (SSM SecureString parameters) in what the
-// engine journals and shows. The RunSpec never holds them, but a handler
-// names in its calls and reasons the values it was given: an operator who
-// referenced the wrong parameter (a password as a cluster id) would
-// otherwise find it in the journal, the progress lines and the plan.
-type redactor []string
+// redactor hides secret values (SSM SecureString parameters) in what drorch
+// journals and shows. The RunSpec never holds them, but a handler names in
+// its calls and reasons the values it was given, and AWS echoes them back:
+// an operator who referenced the wrong parameter (a password as a cluster
+// id) would otherwise find it in the journal, the progress lines and the
+// plan. Matching ignores case, because AWS returns identifiers lower-cased,
+// and covers the resource id of an ARN-shaped secret, because drorch shows
+// ARNs shortened to "id (region)".
+type redactor struct{ re *regexp.Regexp }
 
 func newRedactor(secrets []string) redactor {
-	var r redactor
-	for _, s := range secrets {
-		if s != "" {
-			r = append(r, s)
+	var forms []string
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" && !slices.Contains(forms, s) {
+			forms = append(forms, s)
 		}
 	}
-	return r
+	for _, s := range secrets {
+		add(s)
+		if enc, err := json.Marshal(s); err == nil {
+			add(string(enc[1 : len(enc)-1])) // as it appears inside a JSON string
+		}
+		if a, err := manifest.ParseARN(cloud.ID(s)); err == nil {
+			add(a.ResourceID)
+		}
+	}
+	if len(forms) == 0 {
+		return redactor{}
+	}
+	// Longest first, so that a secret and its own part hide as one.
+	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	quoted := make([]string, len(forms))
+	for i, f := range forms {
+		quoted[i] = regexp.QuoteMeta(f)
+	}
+	return redactor{re: regexp.MustCompile("(?i)" + strings.Join(quoted, "|"))}
 }
 
 func (r redactor) str(s string) string {
-	for _, v := range r {
-		s = strings.ReplaceAll(s, v, secretMark)
+	if r.re == nil {
+		return s
 	}
-	return s
+	return r.re.ReplaceAllLiteralString(s, secretMark)
 }
 
 func (r redactor) strs(list []string) []string {
-	if len(r) == 0 || list == nil {
+	if r.re == nil || list == nil {
 		return list
 	}
 	out := make([]string, len(list))
@@ -46,38 +70,28 @@ func (r redactor) strs(list []string) []string {
 	return out
 }
 
-// raw redacts JSON: each secret as it appears inside a JSON string.
-func (r redactor) raw(b json.RawMessage) json.RawMessage {
-	if len(r) == 0 || len(b) == 0 {
-		return b
-	}
-	s := string(b)
-	for _, v := range r {
-		enc, _ := json.Marshal(v) // a string always marshals
-		s = strings.ReplaceAll(s, string(enc[1:len(enc)-1]), secretMark)
-	}
-	return json.RawMessage(s)
-}
-
 func (r redactor) event(ev journal.Event) journal.Event {
-	if len(r) == 0 {
+	if r.re == nil {
 		return ev
 	}
-	ev.Message, ev.Error, ev.Data = r.str(ev.Message), r.str(ev.Error), r.raw(ev.Data)
+	ev.Message, ev.Error = r.str(ev.Message), r.str(ev.Error)
+	if len(ev.Data) > 0 {
+		ev.Data = json.RawMessage(r.str(string(ev.Data)))
+	}
 	return ev
 }
 
-func (r redactor) calls(calls []resource.Call) []resource.Call {
-	if len(r) == 0 {
+func (r redactor) calls(calls []cloud.Call) []cloud.Call {
+	if r.re == nil {
 		return calls
 	}
-	out := make([]resource.Call, len(calls))
+	out := make([]cloud.Call, len(calls))
 	for i, c := range calls {
 		args := make(map[string]string, len(c.Args))
 		for k, v := range c.Args {
 			args[k] = r.str(v)
 		}
-		c.Args = args
+		c.Args, c.Target = args, r.str(c.Target)
 		out[i] = c
 	}
 	return out
@@ -86,7 +100,7 @@ func (r redactor) calls(calls []resource.Call) []resource.Call {
 // err hides secrets in an error's message, keeping it matchable with
 // errors.Is and errors.As.
 func (r redactor) err(err error) error {
-	if err == nil || len(r) == 0 {
+	if err == nil || r.re == nil {
 		return err
 	}
 	if msg := r.str(err.Error()); msg != err.Error() {
@@ -105,7 +119,7 @@ func (e redactedError) Unwrap() error { return e.err }
 
 // preview hides secrets in a preview built from a plan's resources.
 func (r redactor) preview(rp *ResourcePreview) {
-	if len(r) == 0 {
+	if r.re == nil {
 		return
 	}
 	rp.State, rp.Blockers, rp.Warnings = r.strs(rp.State), r.strs(rp.Blockers), r.strs(rp.Warnings)
@@ -113,4 +127,18 @@ func (r redactor) preview(rp *ResourcePreview) {
 		rp.Steps[i].Reason = r.str(rp.Steps[i].Reason)
 		rp.Steps[i].Calls = r.calls(rp.Steps[i].Calls)
 	}
+}
+
+// Redact hides the secret values among secrets in s, as the engine does in
+// everything it journals and shows.
+func Redact(secrets []string, s string) string { return newRedactor(secrets).str(s) }
+
+// RedactProblems hides secret values in problems found once references are
+// resolved (a resolved value of the wrong form is quoted in its problem).
+func RedactProblems(secrets []string, ps manifest.Problems) manifest.Problems {
+	r := newRedactor(secrets)
+	for i := range ps {
+		ps[i].Message, ps[i].Fix = r.str(ps[i].Message), r.str(ps[i].Fix)
+	}
+	return ps
 }

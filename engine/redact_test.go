@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"drorch/journal"
+	"drorch/manifest"
 )
 
 // TestSecretsNeverLeave: a secret value used as an identifier (the wrong SSM
@@ -71,5 +72,34 @@ func TestSecretsNeverLeave(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("observer saw the secret: %s", s)
 		}
+	}
+}
+
+// TestRedactor: a secret is hidden however AWS spells it back (lower case),
+// inside JSON, and when it is an ARN, the resource id drorch shows in its
+// place ("dbcluster-02 (us-west-2)"); with no secret nothing changes.
+func TestRedactor(t *testing.T) {
+	t.Parallel()
+	arn := "arn:aws:rds:us-west-2:123456789012:cluster:DBCluster-02"
+	tests := []struct {
+		secrets []string
+		in      string
+		want    string
+	}{
+		{[]string{"Hunter2"}, "ClusterRegion hunter2 is wrong, not HUNTER2", "ClusterRegion (secret) is wrong, not (secret)"},
+		{[]string{`pa"ss`}, `{"id":"pa\"ss"}`, `{"id":"(secret)"}`},
+		{[]string{arn}, "member dbcluster-02 (us-west-2): writer", "member (secret) (us-west-2): writer"},
+		{[]string{arn}, "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02", "(secret)"},
+		{nil, "hunter2", "hunter2"},
+		{[]string{""}, "hunter2", "hunter2"},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.secrets, tt.in); got != tt.want {
+			t.Errorf("Redact(%q, %q) = %q, want %q", tt.secrets, tt.in, got, tt.want)
+		}
+	}
+	ps := RedactProblems([]string{"hunter2"}, manifest.Problems{{Message: "ClusterRegion HUNTER2 is wrong", Fix: "not hunter2"}})
+	if ps[0].Message != "ClusterRegion (secret) is wrong" || ps[0].Fix != "not (secret)" {
+		t.Errorf("redacted problem = %+v", ps[0])
 	}
 }

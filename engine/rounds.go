@@ -2,60 +2,50 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
 
+	"drorch/cloud"
 	"drorch/internal/clock"
-	"drorch/resource"
 )
 
-// BatchReader reads many resources of one kind in one region with one
-// describe call (plus pages). The engine uses it so that a polling round
-// costs one call per kind and region, not one per resource.
-type BatchReader interface {
-	GlobalClusters(ctx context.Context, region string) ([]resource.GlobalCluster, error)
-	DBClusters(ctx context.Context, region string, idsOrARNs []string) ([]resource.DBCluster, error)
-	DBInstances(ctx context.Context, region string, idsOrARNs []string) ([]resource.DBInstance, error)
-	GlobalReplicationGroups(ctx context.Context, region string) ([]resource.GlobalReplicationGroup, error)
-}
-
-// snapshot is the state read in one round: what the batched calls returned
+// snapshot is the state read in one round: what the batched reads returned
 // for the watched keys, plus what direct reads added during the round.
 type snapshot struct {
-	direct resource.Reader
+	direct cloud.Reader
 
 	mu      sync.Mutex
-	entries map[resource.Key]entry
+	entries map[cloud.Key]entry
 }
 
 type entry struct {
-	val any // *resource.GlobalCluster, *resource.DBCluster, ...; nil = not found
+	val any // *cloud.GlobalCluster, *cloud.DBCluster, ...; nil = not found
 	err error
 }
 
-func newSnapshot(direct resource.Reader) *snapshot {
-	return &snapshot{direct: direct, entries: map[resource.Key]entry{}}
+func newSnapshot(direct cloud.Reader) *snapshot {
+	return &snapshot{direct: direct, entries: map[cloud.Key]entry{}}
 }
 
-func (s *snapshot) put(k resource.Key, e entry) {
+func (s *snapshot) put(k cloud.Key, e entry) {
 	s.mu.Lock()
 	s.entries[k] = e
 	s.mu.Unlock()
 }
 
-func (s *snapshot) get(k resource.Key) (entry, bool) {
+func (s *snapshot) get(k cloud.Key) (entry, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.entries[k]
 	return e, ok
 }
 
-// fetch fills the snapshot for keys with one batched call per kind and region.
-func (s *snapshot) fetch(ctx context.Context, b BatchReader, keys []resource.Key) {
+// fetch fills the snapshot for keys with one batched read per kind and
+// region, the groups read at once.
+func (s *snapshot) fetch(ctx context.Context, b cloud.BatchReader, keys []cloud.Key) {
 	type group struct {
-		kind   resource.KeyKind
+		kind   cloud.Kind
 		region string
 	}
 	groups := map[group][]string{}
@@ -68,89 +58,19 @@ func (s *snapshot) fetch(ctx context.Context, b BatchReader, keys []resource.Key
 	}
 	var wg sync.WaitGroup
 	for g, ids := range groups {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.fetchGroup(ctx, b, g.kind, g.region, ids)
-		}()
+		wg.Go(func() {
+			found, err := b.ReadBatch(ctx, g.kind, g.region, ids)
+			for _, id := range ids {
+				k := cloud.Key{Kind: g.kind, Region: g.region, ID: id}
+				if err != nil {
+					s.put(k, entry{err: err})
+					continue
+				}
+				s.put(k, entry{val: found[id]}) // nil: not found
+			}
+		})
 	}
 	wg.Wait()
-}
-
-func (s *snapshot) fetchGroup(ctx context.Context, b BatchReader, kind resource.KeyKind, region string, ids []string) {
-	found := map[string]any{}
-	var err error
-	// Global clusters and datastores are listed whole (there is no filter
-	// by id); for a single one, describing it by id is one small call
-	// instead of every page of the account's list.
-	single := len(ids) == 1 && (kind == resource.KeyGlobalCluster || kind == resource.KeyGlobalReplicationGroup)
-	if single {
-		s.fetchOne(ctx, resource.Key{Kind: kind, Region: region, ID: ids[0]})
-		return
-	}
-	switch kind {
-	case resource.KeyGlobalCluster:
-		var gcs []resource.GlobalCluster
-		gcs, err = b.GlobalClusters(ctx, region)
-		for i := range gcs {
-			found[gcs[i].ID] = &gcs[i]
-			found[gcs[i].ARN] = &gcs[i]
-		}
-	case resource.KeyDBCluster:
-		var cs []resource.DBCluster
-		cs, err = b.DBClusters(ctx, region, ids)
-		for i := range cs {
-			found[cs[i].ID] = &cs[i]
-			found[cs[i].ARN] = &cs[i]
-		}
-	case resource.KeyDBInstance:
-		var is []resource.DBInstance
-		is, err = b.DBInstances(ctx, region, ids)
-		for i := range is {
-			found[is[i].ID] = &is[i]
-			found[is[i].ARN] = &is[i]
-		}
-	case resource.KeyGlobalReplicationGroup:
-		var gs []resource.GlobalReplicationGroup
-		gs, err = b.GlobalReplicationGroups(ctx, region)
-		for i := range gs {
-			found[gs[i].ID] = &gs[i]
-		}
-	default:
-		err = fmt.Errorf("engine: cannot batch-read %s", kind)
-	}
-	for _, id := range ids {
-		k := resource.Key{Kind: kind, Region: region, ID: id}
-		if err != nil {
-			s.put(k, entry{err: err})
-			continue
-		}
-		s.put(k, entry{val: found[id]}) // nil: not found
-	}
-}
-
-// fetchOne reads one key with a direct describe.
-func (s *snapshot) fetchOne(ctx context.Context, k resource.Key) {
-	var (
-		val any
-		err error
-	)
-	switch k.Kind {
-	case resource.KeyGlobalCluster:
-		val, err = s.direct.GlobalCluster(ctx, k.Region, k.ID)
-	case resource.KeyGlobalReplicationGroup:
-		val, err = s.direct.GlobalReplicationGroup(ctx, k.Region, k.ID)
-	default:
-		err = fmt.Errorf("engine: cannot read %s alone", k.Kind)
-	}
-	switch {
-	case resource.IsKind(err, resource.KindNotFound):
-		s.put(k, entry{})
-	case err != nil:
-		s.put(k, entry{err: err})
-	default:
-		s.put(k, entry{val: val})
-	}
 }
 
 func appendUnique(ids []string, id string) []string {
@@ -162,76 +82,32 @@ func appendUnique(ids []string, id string) []string {
 	return append(ids, id)
 }
 
-// notFound builds the error a describe of a missing resource gives.
-func notFound(k resource.Key) error {
-	service, action, code := "rds", "", ""
-	switch k.Kind {
-	case resource.KeyGlobalCluster:
-		action, code = "DescribeGlobalClusters", "GlobalClusterNotFoundFault"
-	case resource.KeyDBCluster:
-		action, code = "DescribeDBClusters", "DBClusterNotFoundFault"
-	case resource.KeyDBInstance:
-		action, code = "DescribeDBInstances", "DBInstanceNotFound"
-	case resource.KeyGlobalReplicationGroup:
-		service, action, code = "elasticache", "DescribeGlobalReplicationGroups", "GlobalReplicationGroupNotFoundFault"
-	}
-	return &resource.APIError{Service: service, Action: action, Region: k.Region, Kind: resource.KindNotFound,
-		Code: code, Message: fmt.Sprintf("%s %s not found in %s", k.Kind, k.ID, k.Region)}
-}
+// reader is the cloud.Reader the steps see during a round: the snapshot,
+// falling through to a direct read (remembered for the rest of the round)
+// for keys nobody watched.
+type reader struct{ s *snapshot }
 
-// lookup serves a read from the snapshot, falling through to a direct call
-// (remembered for the rest of the round) for keys nobody watched.
-func lookup[T any](ctx context.Context, s *snapshot, k resource.Key, read func() (*T, error)) (*T, error) {
-	e, ok := s.get(k)
+func (r reader) Read(ctx context.Context, k cloud.Key) (any, error) {
+	e, ok := r.s.get(k)
 	if !ok {
-		v, err := read()
+		v, err := r.s.direct.Read(ctx, k)
 		switch {
 		case err == nil:
 			e = entry{val: v}
-		case resource.IsKind(err, resource.KindNotFound):
+		case cloud.IsKind(err, cloud.KindNotFound):
 			e = entry{}
 		default:
 			return nil, err // not remembered: a later read in the round may succeed
 		}
-		s.put(k, e)
+		r.s.put(k, e)
 	}
 	if e.err != nil {
 		return nil, e.err
 	}
 	if e.val == nil {
-		return nil, notFound(k)
+		return nil, cloud.NotFound(k)
 	}
-	v, ok := e.val.(*T)
-	if !ok || v == nil {
-		return nil, notFound(k)
-	}
-	cp := *v // handlers get their own copy
-	return &cp, nil
-}
-
-// reader is the resource.Reader the steps see during a round.
-type reader struct{ s *snapshot }
-
-func (r reader) GlobalCluster(ctx context.Context, region, id string) (*resource.GlobalCluster, error) {
-	return lookup(ctx, r.s, resource.Key{Kind: resource.KeyGlobalCluster, Region: region, ID: id},
-		func() (*resource.GlobalCluster, error) { return r.s.direct.GlobalCluster(ctx, region, id) })
-}
-
-func (r reader) DBCluster(ctx context.Context, region, id string) (*resource.DBCluster, error) {
-	return lookup(ctx, r.s, resource.Key{Kind: resource.KeyDBCluster, Region: region, ID: id},
-		func() (*resource.DBCluster, error) { return r.s.direct.DBCluster(ctx, region, id) })
-}
-
-func (r reader) DBInstance(ctx context.Context, region, id string) (*resource.DBInstance, error) {
-	return lookup(ctx, r.s, resource.Key{Kind: resource.KeyDBInstance, Region: region, ID: id},
-		func() (*resource.DBInstance, error) { return r.s.direct.DBInstance(ctx, region, id) })
-}
-
-func (r reader) GlobalReplicationGroup(ctx context.Context, region, id string) (*resource.GlobalReplicationGroup, error) {
-	return lookup(ctx, r.s, resource.Key{Kind: resource.KeyGlobalReplicationGroup, Region: region, ID: id},
-		func() (*resource.GlobalReplicationGroup, error) {
-			return r.s.direct.GlobalReplicationGroup(ctx, region, id)
-		})
+	return e.val, nil
 }
 
 // rounds gathers the polls that fall due at about the same time into one
@@ -239,8 +115,8 @@ func (r reader) GlobalReplicationGroup(ctx context.Context, region, id string) (
 // one describe call per kind and region per round.
 type rounds struct {
 	clock  clock.Clock
-	batch  BatchReader
-	direct resource.Reader
+	batch  cloud.BatchReader
+	direct cloud.Reader
 
 	mu      sync.Mutex
 	waiters []*waiter
@@ -249,17 +125,17 @@ type rounds struct {
 
 type waiter struct {
 	due, earliest time.Time
-	keys          []resource.Key
+	keys          []cloud.Key
 	ready         chan *snapshot
 }
 
-func newRounds(c clock.Clock, b BatchReader, direct resource.Reader) *rounds {
+func newRounds(c clock.Clock, b cloud.BatchReader, direct cloud.Reader) *rounds {
 	return &rounds{clock: c, batch: b, direct: direct, kick: make(chan struct{}, 1)}
 }
 
 // wait blocks until a round at or a little before due (by at most slack)
 // has read keys, and returns that round's snapshot.
-func (r *rounds) wait(ctx context.Context, due time.Time, slack time.Duration, keys []resource.Key) (*snapshot, error) {
+func (r *rounds) wait(ctx context.Context, due time.Time, slack time.Duration, keys []cloud.Key) (*snapshot, error) {
 	w := &waiter{due: due, earliest: due.Add(-slack), keys: keys, ready: make(chan *snapshot, 1)}
 	r.mu.Lock()
 	r.waiters = append(r.waiters, w)
@@ -334,7 +210,7 @@ func (r *rounds) fire(ctx context.Context) {
 	if len(due) == 0 {
 		return
 	}
-	var keys []resource.Key
+	var keys []cloud.Key
 	for _, w := range due {
 		keys = append(keys, w.keys...)
 	}
@@ -346,7 +222,7 @@ func (r *rounds) fire(ctx context.Context) {
 	}
 }
 
-func keyLess(a, b resource.Key) bool {
+func keyLess(a, b cloud.Key) bool {
 	if a.Kind != b.Kind {
 		return a.Kind < b.Kind
 	}

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"drorch/cloud"
 	"drorch/internal/clock"
-	"drorch/resource"
 )
 
 // TestRoundsShareOneRead: polls that fall due within each other's slack are
@@ -30,7 +30,7 @@ func TestRoundsShareOneRead(t *testing.T) {
 	out := make(chan got, 5)
 	waitFor := func(id, region string, due time.Duration, slack time.Duration) {
 		go func() {
-			s, err := rr.wait(ctx, t0.Add(due), slack, []resource.Key{{Kind: resource.KeyDBInstance, Region: region, ID: id}})
+			s, err := rr.wait(ctx, t0.Add(due), slack, []cloud.Key{cloud.DBInstances.Key(region, id)})
 			if err != nil {
 				t.Error(err)
 			}
@@ -77,56 +77,11 @@ func TestRoundsShareOneRead(t *testing.T) {
 	// A read inside the round of a key nobody watched falls through once.
 	r := reader{first["a"]}
 	for range 3 {
-		if _, err := r.DBInstance(ctx, "us-west-2", "d"); err != nil {
+		if _, err := cloud.DBInstances.Get(ctx, r, "us-west-2", "d"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if _, _, direct, _ := w.stats(); direct != 1 {
 		t.Errorf("%d direct reads of an unwatched key in one round, want 1", direct)
-	}
-}
-
-// globals counts how global clusters are read.
-type globals struct {
-	world
-	lists, byID int
-}
-
-func (g *globals) GlobalClusters(context.Context, string) ([]resource.GlobalCluster, error) {
-	g.lists++
-	return []resource.GlobalCluster{{ID: "g1"}, {ID: "g2"}}, nil
-}
-
-func (g *globals) GlobalCluster(_ context.Context, _, id string) (*resource.GlobalCluster, error) {
-	g.byID++
-	return &resource.GlobalCluster{ID: id}, nil
-}
-
-// TestOneGlobalClusterIsDescribedByID: one watched global cluster costs one
-// describe by id; several cost one listing.
-func TestOneGlobalClusterIsDescribedByID(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		ids          []string
-		lists, byIDs int
-	}{
-		{[]string{"g1"}, 0, 1},
-		{[]string{"g1", "g2"}, 1, 0},
-	} {
-		g := &globals{}
-		s := newSnapshot(g)
-		var keys []resource.Key
-		for _, id := range tc.ids {
-			keys = append(keys, resource.Key{Kind: resource.KeyGlobalCluster, Region: "us-west-2", ID: id})
-		}
-		s.fetch(context.Background(), g, keys)
-		for _, id := range tc.ids {
-			if got, err := (reader{s}).GlobalCluster(context.Background(), "us-west-2", id); err != nil || got.ID != id {
-				t.Errorf("%v: read %s = %v, %v", tc.ids, id, got, err)
-			}
-		}
-		if g.lists != tc.lists || g.byID != tc.byIDs {
-			t.Errorf("%v: %d listings and %d describes by id, want %d and %d", tc.ids, g.lists, g.byID, tc.lists, tc.byIDs)
-		}
 	}
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"time"
 
+	"drorch/engine/machine"
 	"drorch/journal"
 	"drorch/resource"
 )
 
-// resourceRun runs one resource of a layer.
+// resourceRun drives one resource of a layer through the step machine and
+// journals every decision.
 type resourceRun struct {
 	e      *Engine
 	s      Settings
@@ -22,16 +24,27 @@ type resourceRun struct {
 	rounds *rounds
 	// first is the layer's opening snapshot, used for the first look only.
 	first *snapshot
-
-	observed string    // the last observation journaled
-	deadline time.Time // on the engine's clock
-	timeout  time.Duration
 }
 
 func (r *resourceRun) event(kind journal.Kind, step string) journal.Event {
 	return journal.Event{Kind: kind, Layer: r.layer, Resource: r.index, Step: step}
 }
 
+func (r *resourceRun) append(ctx context.Context, kind journal.Kind, step, msg string) error {
+	ev := r.event(kind, step)
+	ev.Message = msg
+	return r.e.append(ctx, r.runID, ev)
+}
+
+// finishStep journals the end of a step.
+func (r *resourceRun) finishStep(ctx context.Context, step string, status journal.Status, msg string, err error) error {
+	ev := r.event(journal.StepFinished, step)
+	ev.Data = mustJSON(journal.Outcome{Status: status})
+	ev.Message, ev.Error = msg, errString(err)
+	return r.e.append(ctx, r.runID, ev)
+}
+
+// finish journals the end of the resource.
 func (r *resourceRun) finish(ctx context.Context, status journal.Status, err error) (journal.Status, error) {
 	ev := r.event(journal.ResourceFinished, "")
 	ev.Data = mustJSON(journal.Outcome{Status: status})
@@ -43,7 +56,9 @@ func (r *resourceRun) finish(ctx context.Context, status journal.Status, err err
 }
 
 // run takes the resource to its goal, or fails, and journals the outcome.
-func (r *resourceRun) run(parent context.Context) (journal.Status, error) {
+// When the run is interrupted it returns StatusInterrupted and journals no
+// end: the resource is resumed later from where it stands.
+func (r *resourceRun) run(ctx context.Context) (journal.Status, error) {
 	if r.prior != nil && r.prior.Status.Terminal() {
 		var err error
 		if r.prior.Error != "" {
@@ -56,68 +71,149 @@ func (r *resourceRun) run(parent context.Context) (journal.Status, error) {
 	if timeout <= 0 {
 		timeout = res.Timeout()
 	}
-	// The deadline is kept on the engine's clock and enforced where the
-	// resource waits, so that tests on a fake clock see it exactly.
-	r.timeout, r.deadline = timeout, r.e.Clock.Now().Add(timeout)
-	ctx := parent
-
-	started := r.prior != nil && r.prior.Status != journal.StatusPending
-	if !started {
-		if err := r.e.append(ctx, r.runID, r.event(journal.ResourceStarted, "")); err != nil {
+	// The deadline is kept on the engine's clock and enforced by the step
+	// machine, so that tests on a fake clock see it exactly.
+	m := memoryOf(r.prior, res.Steps(), r.e.Clock.Now(), timeout)
+	if !m.Started {
+		if err := r.append(ctx, journal.ResourceStarted, "", ""); err != nil {
 			return journal.StatusFailed, err
 		}
+		m.Started = true
 	}
-
-	goal, _, err := r.look(ctx, r.first, "", func(env *resource.Env) (resource.Verdict, error) { return res.Goal(ctx, env) })
-	if err != nil {
-		return r.fail(ctx, parent, "", err)
-	}
-	if goal.State == resource.Done {
-		if !started {
-			ev := r.event(journal.ResourceAlreadyDone, "")
-			ev.Message = goal.Reason
-			if err := r.e.append(ctx, r.runID, ev); err != nil {
+	ms := r.s.machine()
+	snap := r.first
+	for {
+		if snap == nil {
+			var err error
+			if snap, err = r.sleep(ctx, 0); err != nil {
+				return r.stopped(ctx, m, err)
+			}
+		}
+		d, next := machine.Next(ctx, res, m, r.view(snap), r.e.Clock.Now(), ms)
+		if err := r.record(ctx, d); err != nil {
+			return journal.StatusFailed, err
+		}
+		m = next
+		switch d.Action {
+		case machine.AlreadyDone:
+			if err := r.append(ctx, journal.ResourceAlreadyDone, "", d.Reason); err != nil {
 				return journal.StatusFailed, err
 			}
 			return r.finish(ctx, journal.StatusAlreadyDone, nil)
-		}
-		for _, st := range res.Steps() {
-			if ps := r.priorStep(st.Name()); ps == nil || !ps.Status.Terminal() {
-				ev := r.event(journal.StepSkipped, st.Name())
-				ev.Message = "the resource's goal holds: " + goal.Reason
-				if err := r.e.append(ctx, r.runID, ev); err != nil {
+		case machine.Skip:
+			if err := r.append(ctx, journal.StepSkipped, d.Step, d.Reason); err != nil {
+				return journal.StatusFailed, err
+			}
+		case machine.StepDone:
+			if err := r.finishStep(ctx, d.Step, journal.StatusSucceeded, d.Reason, nil); err != nil {
+				return journal.StatusFailed, err
+			}
+		case machine.Done:
+			for _, name := range d.Skipped {
+				if ps := r.priorStep(name); ps != nil && ps.Status.Terminal() {
+					continue
+				}
+				if err := r.append(ctx, journal.StepSkipped, name, d.Reason); err != nil {
 					return journal.StatusFailed, err
 				}
 			}
+			return r.finish(ctx, journal.StatusSucceeded, nil)
+		case machine.Failed:
+			if m.StepBegun && d.Step != "" {
+				if err := r.finishStep(ctx, d.Step, journal.StatusFailed, "", d.Err); err != nil {
+					return journal.StatusFailed, err
+				}
+			}
+			return r.finish(ctx, journal.StatusFailed, d.Err)
+		case machine.Call:
+			if ctx.Err() != nil {
+				// Interrupted or cancelled between the look and the
+				// call: no call is made.
+				return r.stopped(ctx, m, context.Cause(ctx))
+			}
+			o := r.calls(ctx, d)
+			after, next := machine.Record(m, d.Step, o, r.e.Clock.Now(), ms)
+			if err := r.record(ctx, after); err != nil {
+				return journal.StatusFailed, err
+			}
+			m = next
+			if after.Action == machine.Failed {
+				if err := r.finishStep(ctx, d.Step, journal.StatusFailed, "", after.Err); err != nil {
+					return journal.StatusFailed, err
+				}
+				return r.finish(ctx, journal.StatusFailed, after.Err)
+			}
+			var err error
+			if snap, err = r.sleep(ctx, after.Wait); err != nil {
+				return r.stopped(ctx, m, err)
+			}
+		case machine.Wait:
+			var err error
+			if snap, err = r.sleep(ctx, d.Wait); err != nil {
+				return r.stopped(ctx, m, err)
+			}
 		}
-		return r.finish(ctx, journal.StatusSucceeded, nil)
 	}
-
-	first := r.first
-	for _, st := range res.Steps() {
-		if ps := r.priorStep(st.Name()); ps != nil && (ps.Status == journal.StatusSucceeded || ps.Status == journal.StatusSkipped) {
-			continue
-		}
-		if err := r.step(ctx, st, first); err != nil {
-			return r.fail(ctx, parent, st.Name(), err)
-		}
-		first = nil
-	}
-	return r.finish(ctx, journal.StatusSucceeded, nil)
 }
 
-// fail journals the end of a resource that did not reach its goal: cancelled
-// when the run was cancelled, failed otherwise (its own deadline included).
-func (r *resourceRun) fail(ctx, parent context.Context, step string, err error) (journal.Status, error) {
-	if parent.Err() != nil {
-		return r.finish(ctx, journal.StatusCancelled, context.Cause(parent))
+// record journals what a decision saw and began, before it is acted upon.
+func (r *resourceRun) record(ctx context.Context, d machine.Decision) error {
+	if d.BeginStep {
+		if err := r.append(ctx, journal.StepStarted, d.Step, ""); err != nil {
+			return err
+		}
 	}
-	return r.finish(ctx, journal.StatusFailed, err)
+	if d.Observe != "" {
+		return r.append(ctx, journal.StepObserved, d.Step, d.Observe)
+	}
+	return nil
 }
 
-type errDeadline struct{ d time.Duration }
+// calls makes a Call decision's calls in order, each journaled, until one
+// fails. They run to the end even if the run is interrupted meanwhile: a
+// step's calls are one unit, so that the journal never holds half of them.
+func (r *resourceRun) calls(ctx context.Context, d machine.Decision) machine.Outcome {
+	var o machine.Outcome
+	for _, c := range d.Calls {
+		if err := r.e.call(ctx, r.runID, r.layer, r.index, d.Step, c); err != nil {
+			o.Err = err
+			return o
+		}
+		o.Accepted++
+	}
+	return o
+}
 
-func (e errDeadline) Error() string { return fmt.Sprintf("the resource's deadline of %s passed", e.d) }
+// stopped ends the resource when its run is interrupted (nothing is
+// journaled: a resume continues it) or cancelled (its step and itself end
+// cancelled), or when waiting failed for another reason.
+func (r *resourceRun) stopped(ctx context.Context, m machine.Memory, err error) (journal.Status, error) {
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = err
+	}
+	if errors.Is(cause, ErrInterrupted) {
+		return journal.StatusInterrupted, cause
+	}
+	status := journal.StatusCancelled
+	if ctx.Err() == nil {
+		status = journal.StatusFailed
+	}
+	if m.StepBegun {
+		step := r.pr.Resource.Steps()[m.Step].Name()
+		if aerr := r.finishStep(ctx, step, status, "", withLast(cause, m.Observed)); aerr != nil {
+			return journal.StatusFailed, errors.Join(cause, aerr)
+		}
+	}
+	return r.finish(ctx, status, cause)
+}
+
+func withLast(err error, observed string) error {
+	if observed == "" {
+		return err
+	}
+	return fmt.Errorf("%w (last seen: %s)", err, observed)
+}
 
 func (r *resourceRun) priorStep(name string) *journal.StepState {
 	if r.prior == nil {
@@ -131,210 +227,53 @@ func (r *resourceRun) priorStep(name string) *journal.StepState {
 	return nil
 }
 
-// env is the step's view: reads from snap, mutating calls journaled by rec.
-func (r *resourceRun) env(snap *snapshot, rec *recorder) *resource.Env {
-	base := r.e.Env
-	base.Read = reader{snap}
-	base.Now = r.e.Clock.Now
-	if rec == nil {
-		base.GlobalClusters, base.Clusters, base.Instances, base.Datastores = nil, nil, nil, nil
-		return &base
-	}
-	return journaled(base, rec)
+// view is what the step machine judges on: the round's snapshot.
+func (r *resourceRun) view(snap *snapshot) *resource.View {
+	return &resource.View{Read: reader{snap}, Identity: r.e.Identity, Now: r.e.Clock.Now, RunID: r.runID}
 }
 
-// look runs a read-only check on snap (or, when snap is nil, on the next
-// round), retrying read failures that are worth retrying until ctx ends. It
-// returns the snapshot the verdict was made on.
-func (r *resourceRun) look(ctx context.Context, snap *snapshot, step string, check func(*resource.Env) (resource.Verdict, error)) (resource.Verdict, *snapshot, error) {
-	bo := newBackoff(r.s, r.e.random)
-	if snap == nil {
-		if err := r.sleepRound(ctx, 0, &snap); err != nil {
-			return resource.Verdict{}, nil, err
-		}
-	}
-	for {
-		v, err := check(r.env(snap, nil))
-		if err == nil {
-			return v, snap, nil
-		}
-		if !resource.Retryable(err) {
-			return resource.Verdict{}, snap, err
-		}
-		if err := r.observe(ctx, step, "cannot read state yet: "+err.Error()); err != nil {
-			return resource.Verdict{}, snap, err
-		}
-		// Read failures keep to the short schedule: nothing long is
-		// being waited for.
-		if err := r.sleepRound(ctx, bo.delay(0), &snap); err != nil {
-			return resource.Verdict{}, snap, err
-		}
-	}
-}
-
-// sleepRound waits about d and returns, in *snap, the round that served it.
-// It never waits past the resource's deadline, and fails once it has passed.
-func (r *resourceRun) sleepRound(ctx context.Context, d time.Duration, snap **snapshot) error {
+// sleep waits about d for the round that serves it and returns that round's
+// snapshot.
+func (r *resourceRun) sleep(ctx context.Context, d time.Duration) (*snapshot, error) {
 	now := r.e.Clock.Now()
-	if !now.Before(r.deadline) {
-		return errDeadline{r.timeout}
-	}
-	if now.Add(d).After(r.deadline) {
-		d = r.deadline.Sub(now)
-	}
 	s, err := r.rounds.wait(ctx, now.Add(d), d/4, r.pr.Resource.Watch())
 	if err != nil {
-		return r.ctxErr(ctx, err)
+		if cause := context.Cause(ctx); cause != nil {
+			return nil, cause
+		}
+		return nil, err
 	}
-	*snap = s
-	return nil
+	return s, nil
 }
 
-func (r *resourceRun) ctxErr(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil {
-		return cause
+// memoryOf is what the step machine must know of a resource from its
+// journal: which step it is at, whether that step's calls were made or may
+// have been, at now, with the resource's deadline starting now.
+func memoryOf(prior *journal.ResourceState, steps []resource.Step, now time.Time, timeout time.Duration) machine.Memory {
+	m := machine.Begin(now, timeout)
+	if prior == nil || prior.Status == journal.StatusPending {
+		return m
 	}
-	return err
-}
-
-// observe journals what a poll saw, when it differs from the last time.
-func (r *resourceRun) observe(ctx context.Context, step, msg string) error {
-	if msg == "" || msg == r.observed {
-		return nil
-	}
-	r.observed = msg
-	ev := r.event(journal.StepObserved, step)
-	ev.Message = msg
-	return r.e.append(ctx, r.runID, ev)
-}
-
-// step drives one step to Done, or returns why it cannot get there.
-func (r *resourceRun) step(ctx context.Context, st resource.Step, snap *snapshot) error {
-	name := st.Name()
-	ps := r.priorStep(name)
-	issued, unknown := false, false
-	if ps != nil {
+	m.Started, m.Resumed = true, true
+	for i, st := range steps {
+		ps, ok := prior.Step(st.Name())
+		if ok && (ps.Status == journal.StatusSucceeded || ps.Status == journal.StatusSkipped) {
+			continue
+		}
+		m.Step = i
+		if !ok {
+			return m
+		}
+		m.StepBegun = ps.Status != journal.StatusPending
 		for _, c := range ps.Calls {
-			issued = issued || c.Status == journal.CallStatusIssued
-			unknown = unknown || c.OutcomeUnknown()
+			m.Issued = m.Issued || c.Status == journal.CallStatusIssued
+			m.Unknown = m.Unknown || c.OutcomeUnknown()
 		}
+		if m.Issued {
+			m.IssuedAt = now // the start grace runs again from the resume
+		}
+		return m
 	}
-	if ps == nil || ps.Status == journal.StatusPending {
-		if err := r.e.append(ctx, r.runID, r.event(journal.StepStarted, name)); err != nil {
-			return err
-		}
-	}
-	finished := func(status journal.Status, msg string, err error) error {
-		ev := r.event(journal.StepFinished, name)
-		ev.Data = mustJSON(journal.Outcome{Status: status})
-		ev.Message = msg
-		ev.Error = errString(err)
-		if aerr := r.e.append(ctx, r.runID, ev); aerr != nil {
-			return errors.Join(err, aerr)
-		}
-		return err
-	}
-
-	bo := newBackoff(r.s, r.e.random)
-	waitStart := r.e.Clock.Now()
-	var issuedAt time.Time
-	if issued {
-		issuedAt = waitStart // resumed: the grace starts again
-	}
-	seenProgress, attempts := false, 0
-	for {
-		v, seen, err := r.look(ctx, snap, name, func(env *resource.Env) (resource.Verdict, error) { return st.Check(ctx, env) })
-		snap = seen
-		if err != nil {
-			status := journal.StatusFailed
-			if ctx.Err() != nil {
-				status = journal.StatusCancelled
-			}
-			return finished(status, "", r.withLast(err))
-		}
-		switch v.State {
-		case resource.Done:
-			if !issued && !unknown && !seenProgress {
-				ev := r.event(journal.StepSkipped, name)
-				ev.Message = v.Reason
-				return r.e.append(ctx, r.runID, ev)
-			}
-			return finished(journal.StatusSucceeded, v.Reason, nil)
-		case resource.Blocked, resource.Failed:
-			return finished(journal.StatusFailed, "", fmt.Errorf("%s: %s", name, v.Reason))
-		case resource.InProgress:
-			seenProgress = true
-			if err := r.observe(ctx, name, v.Reason); err != nil {
-				return err
-			}
-		case resource.Ready:
-			switch {
-			case issued && seenProgress:
-				return finished(journal.StatusFailed, "", fmt.Errorf("%s: the operation went back to its starting state (rolled back?): %s", name, v.Reason))
-			case issued && r.e.Clock.Now().Sub(issuedAt) < r.s.StartGrace:
-				if err := r.observe(ctx, name, "call accepted, waiting for AWS to show the operation: "+v.Reason); err != nil {
-					return err
-				}
-			case issued:
-				return finished(journal.StatusFailed, "", fmt.Errorf("%s: the call was accepted %s ago but nothing shows it started: %s",
-					name, r.s.StartGrace, v.Reason))
-			default:
-				if attempts >= r.s.WriteAttempts {
-					return finished(journal.StatusFailed, "", fmt.Errorf("%s: gave up after %d attempts", name, attempts))
-				}
-				if unknown {
-					if err := r.observe(ctx, name, "the earlier call left no trace in AWS; making it again"); err != nil {
-						return err
-					}
-				}
-				attempts++
-				rec := &recorder{e: r.e, runID: r.runID, layer: r.layer, resource: r.index, step: name}
-				err := st.Do(ctx, r.env(snap, rec))
-				switch {
-				case err == nil:
-					issued, unknown, issuedAt = true, false, r.e.Clock.Now()
-					waitStart = issuedAt
-					bo.reset()
-				case resource.IsKind(err, resource.KindThrottled):
-					if oerr := r.observe(ctx, name, "throttled by AWS, trying again: "+err.Error()); oerr != nil {
-						return oerr
-					}
-				case resource.Retryable(err):
-					// The call may or may not have reached AWS: read state
-					// before deciding anything.
-					unknown = true
-					if rec.issued > 0 {
-						issued, issuedAt = true, r.e.Clock.Now()
-					}
-					if oerr := r.observe(ctx, name, "outcome of the call unknown, reading state before any retry: "+err.Error()); oerr != nil {
-						return oerr
-					}
-				default:
-					return finished(journal.StatusFailed, "", fmt.Errorf("%s: %w", name, err))
-				}
-				if ctx.Err() != nil {
-					return finished(journal.StatusCancelled, "", r.withLast(r.ctxErr(ctx, ctx.Err())))
-				}
-			}
-		}
-		d := bo.delay(r.e.Clock.Now().Sub(waitStart))
-		if v.Next > 0 && v.Next < d {
-			d = v.Next
-		}
-		if err := r.sleepRound(ctx, d, &snap); err != nil {
-			status := journal.StatusFailed
-			if ctx.Err() != nil {
-				status = journal.StatusCancelled
-			}
-			return finished(status, "", r.withLast(err))
-		}
-	}
-}
-
-// withLast adds the last observation to a deadline or cancellation error.
-func (r *resourceRun) withLast(err error) error {
-	if r.observed == "" {
-		return err
-	}
-	return fmt.Errorf("%w (last seen: %s)", err, r.observed)
+	m.Step = len(steps)
+	return m
 }

@@ -93,6 +93,7 @@ func (s *RunState) apply(ev Event) error {
 		if ev.Kind == RunResumed {
 			s.Resumes++
 		}
+		s.Interrupted = false
 		if s.Started.IsZero() {
 			s.Started = ev.Time
 		}
@@ -101,6 +102,8 @@ func (s *RunState) apply(ev Event) error {
 		}
 	case RunCancelRequested:
 		s.CancelRequested, s.CancelledBy = true, ev.Message
+	case RunInterrupted:
+		s.Interrupted = true
 	case RunFinished:
 		st, err := outcome(ev)
 		if err != nil {

@@ -23,7 +23,11 @@ const (
 	RunStarted         Kind = "run.started"          // Data: Process
 	RunResumed         Kind = "run.resumed"          // Data: Process
 	RunCancelRequested Kind = "run.cancel-requested" // Message: who asked
-	RunFinished        Kind = "run.finished"         // Data: Outcome
+	// RunInterrupted: the process stopped driving the run (Ctrl-C, SIGTERM)
+	// after its calls in flight returned; the run is unfinished and can be
+	// resumed. Message: why; Data: Interruption.
+	RunInterrupted Kind = "run.interrupted"
+	RunFinished    Kind = "run.finished" // Data: Outcome
 
 	LayerStarted  Kind = "layer.started"
 	LayerFinished Kind = "layer.finished" // Data: Outcome
@@ -122,6 +126,12 @@ type Process struct {
 	Host    string `json:"host"`
 	PID     int    `json:"pid"`
 	Version string `json:"version,omitempty"`
+}
+
+// Interruption is the data of a run.interrupted event: the AWS operations
+// the run had started and that go on without it.
+type Interruption struct {
+	Ongoing []string `json:"ongoing,omitempty"`
 }
 
 // Outcome ends a run, layer, resource or step.

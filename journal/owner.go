@@ -1,10 +1,49 @@
 package journal
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
+
+// NewProcess describes this process as the owner of the runs it drives:
+// its host and pid, the drorch version, and a lease owner written
+// host:pid:random so that two processes never share one.
+func NewProcess(version string) Process {
+	host, _ := os.Hostname()
+	pid := os.Getpid()
+	b := make([]byte, 3)
+	_, _ = rand.Read(b) // crypto/rand does not fail on supported platforms
+	return Process{Owner: fmt.Sprintf("%s:%d:%s", host, pid, hex.EncodeToString(b)), Host: host, PID: pid, Version: version}
+}
+
+// ProcessGone reports whether a run's lease owner (see NewProcess) is a
+// process of this host that no longer exists: a drorch killed or crashed
+// here. Its run is then interrupted at once, rather than once its last
+// heartbeat is stale, so that the operator can resume or cancel it
+// straight away. Any doubt (another host, another owner format, a platform
+// that cannot tell) answers false: the lease is then left to go stale.
+func ProcessGone(owner string) bool {
+	host, pid, ok := OwnerProcess(owner)
+	if !ok || pid == os.Getpid() {
+		return false
+	}
+	if me, err := os.Hostname(); err != nil || host != me {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH)
+}
 
 // OwnerProcess splits a lease owner written as host:pid:suffix (see
 // Process.Owner) into its host and process id. ok is false for an owner of

@@ -17,6 +17,9 @@ type RunState struct {
 	// CancelRequested is set by run.cancel-requested; CancelledBy says who.
 	CancelRequested bool   `json:"cancelRequested,omitempty"`
 	CancelledBy     string `json:"cancelledBy,omitempty"`
+	// Interrupted is set by run.interrupted and cleared by run.resumed: the
+	// run's process stopped on purpose and the run waits for a resume.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Resumes counts run.resumed events; Process is the latest process that
 	// started or resumed the run.
 	Resumes int          `json:"resumes,omitempty"`

@@ -74,6 +74,16 @@ func TooLarge(size int64) Problem {
 		Fix: "a StatePayload is normally a few kilobytes: check that this is the right file, or split it into several payloads"}
 }
 
+// TooLargeStream is the problem of a payload read from a stream (standard
+// input, a pipe, a device) that goes on past MaxPayloadBytes: its size is
+// not known, because reading stops at the limit.
+func TooLargeStream() Problem {
+	return Problem{LayerIndex: -1, ResourceIndex: -1,
+		Message: fmt.Sprintf("the payload is more than the limit of %s (%d bytes): drorch stopped reading there",
+			mebibytes(MaxPayloadBytes), MaxPayloadBytes),
+		Fix: "a StatePayload is normally a few kilobytes: check that this is the right file, or split it into several payloads"}
+}
+
 func mebibytes(n int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

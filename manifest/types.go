@@ -75,9 +75,25 @@ type ParamSpec struct {
 	// Unused marks a parameter accepted for compatibility with the original
 	// payloads but not needed by drorch.
 	Unused bool
-	Doc    string
+	// Fold marks a value AWS compares without regard to case (and returns
+	// lower-cased): drorch binds it lower-cased. Identifiers and RDS ARNs
+	// always are (see CaseInsensitive).
+	Fold bool
+	Doc  string
 	// Example is a valid value, shown in error messages as the fix.
 	Example string
+}
+
+// CaseInsensitive reports whether AWS compares the parameter's values
+// without regard to case: RDS, Aurora and ElastiCache identifiers and the
+// ARNs of RDS resources ("This parameter isn't case-sensitive", RDS API
+// reference), and parameters marked Fold.
+func (p ParamSpec) CaseInsensitive() bool {
+	switch p.Kind {
+	case KindIdentifier, KindClusterARN, KindInstanceARN:
+		return true
+	}
+	return p.Fold
 }
 
 // TypeSpec describes a resource type for validation and the JSON Schema.

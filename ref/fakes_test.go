@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
 // fakeExports serves pages of exports per region and counts its calls.
@@ -106,8 +106,8 @@ func (f *fakeParameters) GetParameter(ctx context.Context, region, name string, 
 	}
 	versions := f.params[region+"\x00"+base]
 	if len(versions) == 0 {
-		return Parameter{}, &resource.APIError{Service: "ssm", Action: "GetParameter", Region: region,
-			Kind: resource.KindNotFound, Code: "ParameterNotFound", Message: "parameter " + base + " not found"}
+		return Parameter{}, &cloud.APIError{Service: "ssm", Action: "GetParameter", Region: region,
+			Kind: cloud.KindNotFound, Code: "ParameterNotFound", Message: "parameter " + base + " not found"}
 	}
 	p := versions[len(versions)-1]
 	if version > 0 {
@@ -118,8 +118,8 @@ func (f *fakeParameters) GetParameter(ctx context.Context, region, name string, 
 			}
 		}
 		if !found {
-			return Parameter{}, &resource.APIError{Service: "ssm", Action: "GetParameter", Region: region,
-				Kind: resource.KindNotFound, Code: "ParameterVersionNotFound", Message: "version not found"}
+			return Parameter{}, &cloud.APIError{Service: "ssm", Action: "GetParameter", Region: region,
+				Kind: cloud.KindNotFound, Code: "ParameterVersionNotFound", Message: "version not found"}
 		}
 	}
 	if p.Type == TypeSecureString && !withDecryption {

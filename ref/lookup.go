@@ -35,7 +35,7 @@ type Parameter struct {
 // Parameters reads SSM parameters. name is a parameter name (or ARN),
 // optionally followed by ":<version>" as SSM takes it. A parameter or
 // version that does not exist must be reported as an error matching
-// resource.ErrNotFound (the AWS adapter returns a *resource.APIError of kind
+// cloud.ErrNotFound (the AWS adapter returns a *cloud.APIError of kind
 // KindNotFound with code ParameterNotFound or ParameterVersionNotFound).
 type Parameters interface {
 	GetParameter(ctx context.Context, region, name string, withDecryption bool) (Parameter, error)

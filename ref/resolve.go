@@ -11,9 +11,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"drorch/cloud"
 	"drorch/internal/suggest"
 	"drorch/manifest"
-	"drorch/resource"
 )
 
 // DefaultMaxExportPages bounds ListExports paging when
@@ -75,6 +75,34 @@ func (r *Resolver) Resolve(ctx context.Context, p *manifest.Payload, c manifest.
 		res.Layers = append(res.Layers, layer)
 	}
 	return res, problems, nil
+}
+
+// Literals is Resolve without AWS, for checks that must make no call: the
+// resources of p whose values are all literals, with the defaults of c's
+// specs applied (their forms were checked by manifest.Validate).
+// Resources with a reference are left out (Resolve handles them).
+func Literals(p *manifest.Payload, c manifest.Catalog) (*Result, manifest.Problems) {
+	r := &Resolver{}
+	res := &Result{}
+	var problems manifest.Problems
+	order := p.Order()
+	for i, l := range p.Ordered() {
+		layer := Layer{Number: l.Number, Index: order[i]}
+	resources:
+		for j, mr := range l.Resources {
+			for _, v := range mr.Parameters {
+				if ref, err := manifest.ParseRef(v); err != nil || ref.Kind != manifest.RefNone {
+					continue resources
+				}
+			}
+			at := manifest.Problem{LayerIndex: order[i], Layer: l.Number, ResourceIndex: j, ResourceName: mr.Name}
+			rr, ps := r.resource(mr, j, c, at)
+			problems = append(problems, ps...)
+			layer.Resources = append(layer.Resources, rr)
+		}
+		res.Layers = append(res.Layers, layer)
+	}
+	return res, problems
 }
 
 // prefetch reads everything p refers to, so that a lookup failure stops the
@@ -267,7 +295,7 @@ func (r *Resolver) parameter(ctx context.Context, region string, ref manifest.Re
 	switch {
 	case err == nil:
 		l.param = p
-	case errors.Is(err, resource.ErrNotFound):
+	case errors.Is(err, cloud.ErrNotFound):
 		l.notFound = err
 	default:
 		return lookup{}, fmt.Errorf("get SSM parameter %s in %s: %w", ref.SSMName(), region, err)
@@ -289,6 +317,6 @@ func clip(s string) string {
 }
 
 func isCode(err error, code string) bool {
-	var ae *resource.APIError
+	var ae *cloud.APIError
 	return errors.As(err, &ae) && ae.Code == code
 }

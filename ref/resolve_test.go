@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
-	"drorch/resource"
 )
 
 func load(t *testing.T, payload string) *manifest.Payload {
@@ -255,8 +255,8 @@ func TestResolveProblems(t *testing.T) {
 
 func TestResolveLookupFailures(t *testing.T) {
 	t.Parallel()
-	throttled := &resource.APIError{Service: "cloudformation", Action: "ListExports", Region: "us-west-2", Kind: resource.KindThrottled, Code: "Throttling", Message: "Rate exceeded"}
-	denied := &resource.APIError{Service: "ssm", Action: "GetParameter", Region: "us-west-2", Kind: resource.KindAccessDenied, Code: "AccessDeniedException", Message: "not allowed"}
+	throttled := &cloud.APIError{Service: "cloudformation", Action: "ListExports", Region: "us-west-2", Kind: cloud.KindThrottled, Code: "Throttling", Message: "Rate exceeded"}
+	denied := &cloud.APIError{Service: "ssm", Action: "GetParameter", Region: "us-west-2", Kind: cloud.KindAccessDenied, Code: "AccessDeniedException", Message: "not allowed"}
 	importPayload := `{"StatePayload": [{"layer": 1, "resources": [{"resourceType": "PromoteRDSReadReplica", "resourceName": "p", "parameters": {"RDSInstanceIdentifier": "!Import rds-mysql-instance-identifier"}}]}]}`
 	ssmPayload := `{"StatePayload": [{"layer": 1, "resources": [{"resourceType": "PromoteRDSReadReplica", "resourceName": "p", "parameters": {"RDSInstanceIdentifier": "resolve:ssm:/dr/id"}}]}]}`
 	tests := []struct {

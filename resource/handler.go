@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"drorch/manifest"
+	"drorch/cloud"
 )
 
 // Helpers shared by the resource type packages.
@@ -14,22 +14,25 @@ import (
 // as a list of values next to each other instead of one Go type per step.
 type FuncStep struct {
 	StepName  string
-	StepCalls []Call
-	CheckFunc func(ctx context.Context, env *Env) (Verdict, error)
-	DoFunc    func(ctx context.Context, env *Env) error
+	CheckFunc func(ctx context.Context, v *View) (Verdict, error)
+	CallsFunc func(ctx context.Context, v *View) ([]cloud.Call, error)
 }
 
 // Name returns StepName.
 func (s FuncStep) Name() string { return s.StepName }
 
-// Calls returns StepCalls.
-func (s FuncStep) Calls() []Call { return s.StepCalls }
-
 // Check calls CheckFunc.
-func (s FuncStep) Check(ctx context.Context, env *Env) (Verdict, error) { return s.CheckFunc(ctx, env) }
+func (s FuncStep) Check(ctx context.Context, v *View) (Verdict, error) { return s.CheckFunc(ctx, v) }
 
-// Do calls DoFunc.
-func (s FuncStep) Do(ctx context.Context, env *Env) error { return s.DoFunc(ctx, env) }
+// Calls calls CallsFunc.
+func (s FuncStep) Calls(ctx context.Context, v *View) ([]cloud.Call, error) {
+	return s.CallsFunc(ctx, v)
+}
+
+// Fixed returns a CallsFunc for a step whose calls do not depend on state.
+func Fixed(calls ...cloud.Call) func(context.Context, *View) ([]cloud.Call, error) {
+	return func(context.Context, *View) ([]cloud.Call, error) { return calls, nil }
+}
 
 // Verdictf builds a verdict whose reason is formatted like fmt.Sprintf.
 func Verdictf(state State, format string, a ...any) Verdict {
@@ -59,29 +62,22 @@ func Stuck(status string) bool {
 	return strings.HasPrefix(status, "incompatible-")
 }
 
-// KMSKeyARN is the IAM resource for a KMS key given as a key ARN, an alias
-// ARN, a key id or alias/<name> in region: an alias names its key only at
-// run time, so it stands for every key of the account there.
-func KMSKeyARN(partition, region, account, key string) string {
-	switch {
-	case strings.HasPrefix(key, "arn:"):
-		if a, err := manifest.ParseARN(key); err == nil && a.ResourceType == "alias" {
-			return manifest.ARN{Partition: a.Partition, Service: "kms", Region: a.Region, Account: a.Account, ResourceType: "key", ResourceID: "*"}.String()
-		}
-		return key
-	case strings.HasPrefix(key, "alias/"):
-		return manifest.ARN{Partition: partition, Service: "kms", Region: region, Account: account, ResourceType: "key", ResourceID: "*"}.String()
+// SnapshotID names the final snapshot a run takes of the resource id before
+// deleting it: drorch-<run>-<id>, so that the report and the operator can
+// tell which run took it. In a plan, where no run exists yet, runID is ""
+// and the name shows "<run>" in its place. It is a valid RDS snapshot
+// identifier: letters, digits and single hyphens, at most 255 characters.
+func SnapshotID(runID, id string) string {
+	if runID == "" {
+		runID = "<run>"
 	}
-	return manifest.ARN{Partition: partition, Service: "kms", Region: region, Account: account, ResourceType: "key", ResourceID: key}.String()
-}
-
-// OrAny returns the first non-empty value, or "*": what an IAM policy says
-// for an account or region that is not known.
-func OrAny(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
+	s := "drorch-" + runID + "-" + id
+	for strings.Contains(s, "--") {
+		s = strings.ReplaceAll(s, "--", "-")
 	}
-	return "*"
+	s = strings.TrimRight(s, "-")
+	if len(s) > 255 {
+		s = strings.TrimRight(s[:255], "-")
+	}
+	return s
 }

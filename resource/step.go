@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 )
 
@@ -14,8 +15,22 @@ type Type interface {
 	// Bind checks cross-field rules on resolved, form-checked parameters
 	// (e.g. ClusterRegion equals the region of DBClusterIdentifier) and
 	// returns the runnable resource. Problems name the field and the fix;
-	// the caller fills in layer and resource position.
+	// the caller fills in layer and resource position. Identifiers arrive
+	// in canonical form (cloud.ID).
 	Bind(p Params, c Context) (Resource, []manifest.Problem)
+}
+
+// Recovery is implemented by types whose success is a recovery (a failover:
+// its duration is a recovery time, RTO) rather than a rebuild (a failback
+// preparation, whose duration is only a duration).
+type Recovery interface {
+	Recovery() bool
+}
+
+// IsRecovery reports whether t is a recovery; types that do not say are not.
+func IsRecovery(t Type) bool {
+	r, ok := t.(Recovery)
+	return ok && r.Recovery()
 }
 
 // Context is what a resource knows about the run when it is bound.
@@ -29,6 +44,21 @@ type Context struct {
 	// Account is the AWS account id when known ("" otherwise); IAM
 	// policies use "*" in its place.
 	Account string
+	// Partition is the caller's AWS partition when known ("" otherwise:
+	// "aws" is assumed where no ARN of the payload says better).
+	Partition string
+}
+
+// PartitionOr returns the partition of an ARN of the payload when there is
+// one, else the caller's, else "aws".
+func (c Context) PartitionOr(fromARN string) string {
+	switch {
+	case fromARN != "":
+		return fromARN
+	case c.Partition != "":
+		return c.Partition
+	}
+	return "aws"
 }
 
 // Resource is a bound resource: the handler contract of DESIGN.md 2.1.
@@ -36,16 +66,19 @@ type Resource interface {
 	// Goal reports whether the desired end state already holds (Done), in
 	// which case the whole resource is a no-op: this is what makes a re-run
 	// of a finished failover safe.
-	Goal(ctx context.Context, env *Env) (Verdict, error)
+	Goal(ctx context.Context, v *View) (Verdict, error)
 	// Preflight is the read-only "would this work now?": current state,
-	// blockers and warnings (RPO risk, deletion protection, ...).
-	Preflight(ctx context.Context, env *Env) (Preflight, error)
+	// blockers and warnings (RPO risk, deletion protection, ...). For a
+	// sequence of destructive steps it proves that every later step can
+	// succeed before the first destructive call is made.
+	Preflight(ctx context.Context, v *View) (Preflight, error)
 	// Steps are the ordered, idempotent steps converging on the goal.
 	Steps() []Step
 	// Watch lists what the resource reads, so the engine can fetch it in
 	// batched describe calls once per polling round.
-	Watch() []Key
-	// Locks are the keys that no two active runs may hold at once.
+	Watch() []cloud.Key
+	// Locks are the keys that no two active runs may hold at once, in
+	// canonical form.
 	Locks() []string
 	// Permissions are the IAM actions (and resources) the resource needs.
 	Permissions() []Permission
@@ -59,15 +92,30 @@ type Resource interface {
 type Step interface {
 	// Name is stable within the type ("switchover"); the journal records it.
 	Name() string
-	// Calls describe the mutating call(s) Do makes, for plans.
-	Calls() []Call
 	// Check reads state and tells where the step stands: Done (skip or
-	// finished), Ready (its call can be made), InProgress (look again),
+	// finished), Ready (its calls can be made), InProgress (look again),
 	// Blocked (cannot be made now, with the reason) or Failed.
-	Check(ctx context.Context, env *Env) (Verdict, error)
-	// Do makes the mutating call(s). It must act only on what is still to
-	// be done, so that a retry after a crash never repeats a finished call.
-	Do(ctx context.Context, env *Env) error
+	Check(ctx context.Context, v *View) (Verdict, error)
+	// Calls are the mutating calls the step makes when Check says Ready,
+	// computed from the same state: only what is still to be done, so that
+	// a retry after a crash never repeats a finished call. Plans show them
+	// and the engine makes them, argument for argument.
+	Calls(ctx context.Context, v *View) ([]cloud.Call, error)
+}
+
+// View is the read-only view of the cloud that goals, preflights, checks
+// and calls are computed on. It has no way to change anything.
+type View struct {
+	// Read serves the state of resources (in the engine, from the polling
+	// round's batched describes).
+	Read cloud.Reader
+	// Identity tells who drorch runs as.
+	Identity cloud.Identity
+	// Now is the engine's clock.
+	Now func() time.Time
+	// RunID is the run being executed ("" in a plan): names of things a
+	// run creates, such as final snapshots, carry it.
+	RunID string
 }
 
 // State is where a step or resource stands.
@@ -104,16 +152,6 @@ type Verdict struct {
 	// Reason says why, in words an operator understands
 	// ("global cluster dr-db is switching-over to dbcluster-02").
 	Reason string
-	// Next hints when to look again (0: the engine's own schedule).
-	Next time.Duration
-}
-
-// Call describes one mutating AWS call for plans, journals and IAM.
-type Call struct {
-	Service string            // rds, elasticache
-	Action  string            // SwitchoverGlobalCluster
-	Region  string            // where the call is made
-	Args    map[string]string // the main arguments, for display
 }
 
 // Preflight is the read-only assessment of a resource before a run.
@@ -133,22 +171,4 @@ type Preflight struct {
 type Permission struct {
 	Actions   []string
 	Resources []string
-}
-
-// KeyKind is the kind of a watched resource.
-type KeyKind string
-
-// The kinds of resources the engine can batch-read.
-const (
-	KeyGlobalCluster          KeyKind = "global-cluster"
-	KeyDBCluster              KeyKind = "db-cluster"
-	KeyDBInstance             KeyKind = "db-instance"
-	KeyGlobalReplicationGroup KeyKind = "global-replication-group"
-)
-
-// Key names a resource to read: its kind, the region to call, its id or ARN.
-type Key struct {
-	Kind   KeyKind
-	Region string
-	ID     string
 }

@@ -23,6 +23,26 @@ if [ -n "$unformatted" ]; then
 	echo "$unformatted" >&2
 	exit 1
 fi
+# Static analysis: staticcheck, and deadcode (code no test or binary
+# reaches). Installed with go install, pinned, when missing.
+tool() {
+	local bin
+	bin="$(go env GOPATH)/bin/$1"
+	if [ ! -x "$bin" ]; then
+		echo "== installing $2" >&2
+		go install "$2" >&2
+	fi
+	echo "$bin"
+}
+echo "== staticcheck"
+"$(tool staticcheck honnef.co/go/tools/cmd/staticcheck@v0.8.2)" ./...
+echo "== deadcode"
+dead=$("$(tool deadcode golang.org/x/tools/cmd/deadcode@v0.52.0)" -test ./...)
+if [ -n "$dead" ]; then
+	echo "deadcode found code nothing reaches:" >&2
+	echo "$dead" >&2
+	exit 1
+fi
 echo "== go test -race"
 go test -race -count=1 -timeout 12m ./...
 echo "== all tests passed"

@@ -18,6 +18,7 @@ import (
 	"drorch/examples"
 	"drorch/journal"
 	"drorch/resource/all"
+	"drorch/runner"
 	"drorch/sim"
 )
 
@@ -149,7 +150,7 @@ func (d *demo) run(ctx context.Context, act, region, name string, data []byte) (
 		}
 	}
 	fmt.Fprintf(d.out, "\n$ drorch run --region %s --yes examples/seed/%s\n\n", region, name)
-	pf, err := parsePayload("examples/seed/"+name, data, all.Registry())
+	pf, err := runner.ParsePayload("examples/seed/"+name, data, all.Registry())
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +213,11 @@ func (d *demo) story(ctx context.Context) error {
 	if err == nil {
 		err = d.plan(ctx, pf)
 	}
-	var pe *problemsError
+	var pe *runner.ProblemsError
 	if !errors.As(err, &pe) {
 		return fmt.Errorf("demo: the vps typo should be reported, got %v", err)
 	}
-	for _, p := range pe.problems {
+	for _, p := range pe.Problems {
 		fmt.Fprintf(d.out, "  - %s\n", p.Error())
 	}
 	fmt.Fprintf(d.out, "drorch: %v\n", err)
@@ -234,23 +235,23 @@ func (d *demo) story(ctx context.Context) error {
 	return err
 }
 
-func (d *demo) parse(name string, data []byte) (*payloadFile, error) {
+func (d *demo) parse(name string, data []byte) (*runner.Payload, error) {
 	if data == nil {
 		var err error
 		if data, err = payload(name); err != nil {
 			return nil, err
 		}
 	}
-	return parsePayload("examples/seed/"+name, data, all.Registry())
+	return runner.ParsePayload("examples/seed/"+name, data, all.Registry())
 }
 
 // plan shows a plan as `drorch plan` would and returns why it cannot run.
-func (d *demo) plan(ctx context.Context, pf *payloadFile) error {
+func (d *demo) plan(ctx context.Context, pf *runner.Payload) error {
 	cl, err := d.a.connect(ctx)
 	if err != nil {
 		return err
 	}
-	p, err := buildPlan(ctx, pf, all.Registry(), cl, planOptions{})
+	p, err := runner.Prepare(ctx, cl, all.Registry(), pf, runner.Options{})
 	if err != nil {
 		return err
 	}
@@ -258,7 +259,7 @@ func (d *demo) plan(ctx context.Context, pf *payloadFile) error {
 	if err != nil {
 		return err
 	}
-	renderPreview(d.out, fmt.Sprintf("Plan for %s in %s", pf.path, cl.Region()), pv)
+	renderPreview(d.out, fmt.Sprintf("Plan for %s in %s", pf.Name, cl.Region), pv)
 	if pv.Blocked {
 		return errors.New("blocked")
 	}

@@ -2,22 +2,12 @@ package main
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"drorch/resource"
 	"drorch/resource/all"
+	"drorch/runner"
 )
-
-// policyStatement is one statement of an IAM policy document.
-type policyStatement struct {
-	Sid      string   `json:"Sid"`
-	Effect   string   `json:"Effect"`
-	Action   []string `json:"Action"`
-	Resource []string `json:"Resource"`
-}
 
 func newIAMPolicyCmd(a *app) *cobra.Command {
 	var allowDataLoss bool
@@ -34,7 +24,7 @@ the role drorch runs as, in both regions.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			reg := all.Registry()
-			pf, err := readPayload(args[0], a.stdin, reg)
+			pf, err := a.readPayload(args[0], reg)
 			if err != nil {
 				return err
 			}
@@ -42,81 +32,24 @@ the role drorch runs as, in both regions.`,
 			if err != nil {
 				return err
 			}
-			p, err := buildPlan(ctx, pf, reg, cl, planOptions{allowDataLoss: allowDataLoss})
+			p, err := runner.Prepare(ctx, cl, reg, pf, runner.Options{AllowDataLoss: allowDataLoss})
 			if err != nil {
 				return err
 			}
-			var perms []resource.Permission
-			imports, ssm := false, false
-			for _, l := range p.Layers {
-				for _, r := range l.Resources {
-					perms = append(perms, r.Resource.Permissions()...)
-					for _, ref := range r.Spec.Refs {
-						imports = imports || strings.HasPrefix(ref, "!Import")
-						ssm = ssm || strings.HasPrefix(ref, "resolve:ssm:")
-					}
-				}
-			}
-			perms = append(perms, resource.Permission{Actions: []string{"sts:GetCallerIdentity"}, Resources: []string{"*"}})
-			if imports {
-				perms = append(perms, resource.Permission{Actions: []string{"cloudformation:ListExports"}, Resources: []string{"*"}})
-			}
-			if ssm {
-				perms = append(perms, resource.Permission{Actions: []string{"ssm:GetParameter", "kms:Decrypt"}, Resources: []string{"*"}})
-			}
-			stmts := mergePermissions(perms)
-			if red := redactor(p.Secrets); len(red) > 0 {
+			policy, redacted := runner.Policy(p)
+			if redacted > 0 {
 				// A resource named by a secret value is an operator's
 				// mistake; the policy says where, without the value.
-				for i := range stmts {
-					for j, r := range stmts[i].Resource {
-						if hidden := red.str(r); hidden != r {
-							stmts[i].Resource[j] = hidden
-							fmt.Fprintf(a.stderr, "warning: a resource of statement %s is named by a SecureString value; check the payload's resolve:ssm references\n", stmts[i].Sid)
-						}
-					}
-				}
+				fmt.Fprintf(a.stderr, "warning: %d resource(s) of the policy are named by a SecureString value; check the payload's resolve:ssm references\n", redacted)
 			}
-			return writeJSON(a.stdout, map[string]any{"Version": "2012-10-17", "Statement": stmts})
+			return writeJSON(a.stdout, policy)
 		},
 	}, &allowDataLoss)
 }
 
+// withDataLossFlag adds --allow-data-loss, the operator's acknowledgement,
+// to cmd.
 func withDataLossFlag(cmd *cobra.Command, v *bool) *cobra.Command {
 	cmd.Flags().BoolVar(v, "allow-data-loss", false, "acknowledge that data-loss failovers (ManagedFailoverAurora) may run")
 	return cmd
-}
-
-// mergePermissions folds permissions into statements: one statement per set
-// of resources, with every action needed on exactly that set.
-func mergePermissions(perms []resource.Permission) []policyStatement {
-	byRes := map[string]map[string]bool{}
-	resOf := map[string][]string{}
-	for _, p := range perms {
-		rs := append([]string(nil), p.Resources...)
-		sort.Strings(rs)
-		key := strings.Join(rs, "\n")
-		if byRes[key] == nil {
-			byRes[key] = map[string]bool{}
-			resOf[key] = rs
-		}
-		for _, act := range p.Actions {
-			byRes[key][act] = true
-		}
-	}
-	keys := make([]string, 0, len(byRes))
-	for k := range byRes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]policyStatement, 0, len(keys))
-	for i, k := range keys {
-		acts := make([]string, 0, len(byRes[k]))
-		for act := range byRes[k] {
-			acts = append(acts, act)
-		}
-		sort.Strings(acts)
-		out = append(out, policyStatement{Sid: fmt.Sprintf("Drorch%d", i+1), Effect: "Allow", Action: acts, Resource: resOf[k]})
-	}
-	return out
 }

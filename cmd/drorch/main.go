@@ -19,17 +19,21 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
+	"drorch/engine"
 	"drorch/internal/clock"
+	"drorch/runner"
 )
 
 // version is set at build time (-ldflags "-X main.version=...").
 var version = "dev"
 
-// Exit codes: 0 ok, 1 the run failed, 2 bad input or usage.
+// Exit codes: 0 ok, 1 the run failed (or was interrupted), 2 bad input or
+// usage; 130 when a second Ctrl-C ends drorch at once, as shells report.
 const (
-	exitOK       = 0
-	exitFailed   = 1
-	exitBadInput = 2
+	exitOK          = 0
+	exitFailed      = 1
+	exitBadInput    = 2
+	exitInterrupted = 130
 )
 
 // exitError carries an exit code through cobra.
@@ -82,13 +86,21 @@ func newID() string {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, interrupt := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first Ctrl-C drorch stops gracefully; a second one
-		// kills it as usual.
-		<-ctx.Done()
-		stop()
+		// The first Ctrl-C or SIGTERM interrupts: drorch makes no further
+		// call, lets the calls in flight return and leaves a run that
+		// `drorch resume` continues. A second one exits at once; the run
+		// is resumable all the same (its journal is written before and
+		// after every call).
+		<-sigs
+		fmt.Fprintln(os.Stderr, "\ndrorch: interrupting after the calls in flight return (press Ctrl-C again to exit at once)")
+		interrupt(engine.ErrInterrupted)
+		<-sigs
+		fmt.Fprintln(os.Stderr, "drorch: exiting now; the run can be resumed with drorch resume")
+		os.Exit(exitInterrupted)
 	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
@@ -105,9 +117,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	var pe *problemsError
+	var pe *runner.ProblemsError
 	if errors.As(err, &pe) {
-		for _, p := range pe.problems {
+		for _, p := range pe.Problems {
 			fmt.Fprintln(stderr, "  -", p.Error())
 		}
 		fmt.Fprintln(stderr, "drorch:", err)

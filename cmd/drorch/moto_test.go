@@ -276,7 +276,10 @@ func runUnplannedOnMoto(t *testing.T, wire *wireLog, d *cli, payload, endpoint s
 func runPromoteOnMoto(t *testing.T, wire *wireLog, d *cli, payload string) {
 	before := wire.count()
 	r := d.run(append(append([]string{"run", "--yes"}, fastPoll...), payload)...)
-	wantDeadline(t, d, r, "call accepted, waiting for AWS to show the operation: rds-mysql-instance (us-east-1) is an available read replica of "+motoSourceARN)
+	// TargetClusterIdentifier is a SecureString holding the replica's ARN:
+	// its resource id is hidden wherever drorch shows it.
+	wantDeadline(t, d, r, "call accepted, waiting for AWS to show the operation: (secret) (us-east-1) is an available read replica of "+
+		strings.ReplaceAll(motoSourceARN, "rds-mysql-instance", "(secret)"))
 
 	var promotes []url.Values
 	for _, f := range wire.since(before) {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"drorch/resource/all"
+	"drorch/runner"
 )
 
 func newPlanCmd(a *app) *cobra.Command {
@@ -26,7 +27,7 @@ something blocks it, 2 for bad input.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			reg := all.Registry()
-			pf, err := readPayload(args[0], a.stdin, reg)
+			pf, err := a.readPayload(args[0], reg)
 			if err != nil {
 				return err
 			}
@@ -34,7 +35,7 @@ something blocks it, 2 for bad input.`,
 			if err != nil {
 				return err
 			}
-			p, err := buildPlan(ctx, pf, reg, cl, planOptions{allowDataLoss: allowDataLoss})
+			p, err := runner.Prepare(ctx, cl, reg, pf, runner.Options{AllowDataLoss: allowDataLoss})
 			if err != nil {
 				return err
 			}
@@ -47,7 +48,7 @@ something blocks it, 2 for bad input.`,
 					return err
 				}
 			} else {
-				renderPreview(a.stdout, fmt.Sprintf("Plan for %s in %s", args[0], cl.Region()), pv)
+				renderPreview(a.stdout, fmt.Sprintf("Plan for %s in %s", args[0], cl.Region), pv)
 			}
 			if pv.Blocked {
 				return runFailed(errors.New("the plan is blocked (see BLOCKED above); nothing was changed"))
@@ -55,6 +56,5 @@ something blocks it, 2 for bad input.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&allowDataLoss, "allow-data-loss", false, "acknowledge that data-loss failovers (ManagedFailoverAurora) may run")
-	return cmd
+	return withDataLossFlag(cmd, &allowDataLoss)
 }

@@ -10,7 +10,6 @@ import (
 
 	"drorch/engine"
 	"drorch/journal"
-	"drorch/resource"
 )
 
 // fmtDuration prints durations the way an operator reads them: 850ms, 42s,
@@ -28,19 +27,6 @@ func fmtDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
-}
-
-func fmtCall(c resource.Call) string {
-	keys := make([]string, 0, len(c.Args))
-	for k := range c.Args {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	args := make([]string, 0, len(keys))
-	for _, k := range keys {
-		args = append(args, k+"="+c.Args[k])
-	}
-	return fmt.Sprintf("%s %s in %s (%s)", c.Service, c.Action, c.Region, strings.Join(args, ", "))
 }
 
 // renderPreview prints a plan for an operator: per resource its resolved
@@ -76,7 +62,7 @@ func renderPreview(w io.Writer, title string, pv *engine.Preview) {
 				}
 				calls := make([]string, 0, len(st.Calls))
 				for _, c := range st.Calls {
-					calls = append(calls, fmtCall(c))
+					calls = append(calls, c.String())
 					if st.Status != "done" {
 						callsByRegion[c.Region]++
 					}

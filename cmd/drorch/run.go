@@ -16,6 +16,7 @@ import (
 	"drorch/engine"
 	"drorch/journal"
 	"drorch/resource/all"
+	"drorch/runner"
 )
 
 // runSettings are the tuning flags shared by run and resume.
@@ -59,7 +60,7 @@ succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			reg := all.Registry()
-			pf, err := readPayload(args[0], a.stdin, reg)
+			pf, err := a.readPayload(args[0], reg)
 			if err != nil {
 				return err
 			}
@@ -68,13 +69,13 @@ succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
 				return err
 			}
 			defer store.Close()
-			_, err = a.planAndRun(ctx, store, runRequest{payload: pf, opts: planOptions{allowDataLoss: allowDataLoss},
+			_, err = a.planAndRun(ctx, store, runRequest{payload: pf, opts: runner.Options{AllowDataLoss: allowDataLoss},
 				settings: rs, confirm: !yes, runID: runID})
 			return err
 		},
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "run without asking for confirmation")
-	cmd.Flags().BoolVar(&allowDataLoss, "allow-data-loss", false, "acknowledge that data-loss failovers (ManagedFailoverAurora) may run")
+	withDataLossFlag(cmd, &allowDataLoss)
 	cmd.Flags().StringVar(&runID, "run-id", "", "id for the new run (default: random)")
 	rs.flags(cmd)
 	return cmd
@@ -82,8 +83,8 @@ succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
 
 // runRequest is one payload to plan and run.
 type runRequest struct {
-	payload  *payloadFile
-	opts     planOptions
+	payload  *runner.Payload
+	opts     runner.Options
 	settings runSettings
 	confirm  bool   // ask the operator before changing anything
 	runID    string // "" for a new random id
@@ -98,7 +99,7 @@ func (a *app) planAndRun(ctx context.Context, store *journal.SQLite, req runRequ
 	if err != nil {
 		return nil, err
 	}
-	p, err := buildPlan(ctx, req.payload, reg, cl, req.opts)
+	p, err := runner.Prepare(ctx, cl, reg, req.payload, req.opts)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func (a *app) planAndRun(ctx context.Context, store *journal.SQLite, req runRequ
 		return nil, fmt.Errorf("read current state: %w", err)
 	}
 	if a.output != "json" {
-		renderPreview(a.stdout, fmt.Sprintf("Plan for %s in %s", req.payload.path, cl.Region()), pv)
+		renderPreview(a.stdout, fmt.Sprintf("Plan for %s in %s", req.payload.Name, cl.Region), pv)
 	}
 	if pv.Blocked {
 		return nil, runFailed(errors.New("the plan is blocked (see BLOCKED above); nothing was changed"))
@@ -162,6 +163,9 @@ func (a *app) execute(ctx context.Context, e *engine.Engine, do func(context.Con
 	st, err := do(ctx)
 	if prog != nil {
 		prog.close()
+	}
+	if errors.Is(err, engine.ErrInterrupted) && st != nil {
+		return st, runFailed(interrupted(a, st))
 	}
 	if st == nil {
 		if err == nil {
@@ -223,9 +227,9 @@ with the references it resolved when it started (secret values are read again).`
 				return err
 			}
 			defer store.Close()
-			rec, st, err := loadRun(ctx, store, "resume", args[0])
+			rec, st, err := runner.Load(ctx, store, args[0])
 			if err != nil {
-				return err
+				return badInput(fmt.Errorf("resume %s: %w", args[0], err))
 			}
 			if st.Status.Terminal() {
 				fmt.Fprintf(a.stdout, "run %s already %s; nothing to resume\n", st.ID, st.Status)
@@ -239,7 +243,7 @@ with the references it resolved when it started (secret values are read again).`
 			if err != nil {
 				return err
 			}
-			p, err := rebuildPlan(ctx, st.Spec, all.Registry(), cl)
+			p, err := runner.Rebind(ctx, cl, all.Registry(), st.Spec)
 			if err != nil {
 				return err
 			}
@@ -254,25 +258,20 @@ with the references it resolved when it started (secret values are read again).`
 	return cmd
 }
 
-// loadRun finds a run by id or unique prefix and folds its journal; an
-// unknown id is the operator's mistake.
-func loadRun(ctx context.Context, store journal.Store, verb, id string) (journal.RunRecord, *journal.RunState, error) {
-	rec, err := store.Run(ctx, id)
-	if err != nil {
-		return rec, nil, badInput(fmt.Errorf("%s %s: %w", verb, id, err))
+// interrupted tells the operator what an interruption left: the run, the
+// AWS operations that go on without drorch, and the command that resumes it.
+func interrupted(a *app, st *journal.RunState) error {
+	fmt.Fprintf(a.stderr, "\nrun %s interrupted: no further call was made after the ones in flight returned.\n", st.ID)
+	if ongoing := engine.Ongoing(st); len(ongoing) > 0 {
+		fmt.Fprintln(a.stderr, "These AWS operations go on without drorch:")
+		for _, o := range ongoing {
+			fmt.Fprintf(a.stderr, "  %s\n", o)
+		}
 	}
-	st, err := foldRun(ctx, store, rec.ID)
-	return rec, st, err
-}
-
-func foldRun(ctx context.Context, store journal.Store, id string) (*journal.RunState, error) {
-	evs, err := store.Events(ctx, id, 0)
-	if err != nil {
-		return nil, fmt.Errorf("read run %s: %w", id, err)
+	resume := "drorch resume " + st.ID
+	if a.statePath != "" {
+		resume += " --state " + a.statePath
 	}
-	st, err := journal.Fold(evs)
-	if err != nil {
-		return nil, fmt.Errorf("read run %s: %w", id, err)
-	}
-	return st, nil
+	fmt.Fprintf(a.stderr, "Continue it with: %s\n", resume)
+	return fmt.Errorf("run %s interrupted; resume it with %s", st.ID, resume)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/user"
@@ -10,22 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"drorch/engine"
 	"drorch/journal"
+	"drorch/runner"
 )
-
-// staleAfter is how old a run's heartbeat may be before it counts as
-// interrupted (the engine heartbeats every 2 s).
-var staleAfter = engine.Settings{}.WithDefaults().Stale
-
-// runStatus is what an operator should read: a running run whose process
-// stopped heartbeating, or is gone, is interrupted.
-func runStatus(rec journal.RunRecord, st *journal.RunState, now time.Time) journal.Status {
-	if !st.Status.Terminal() && !leaseLive(rec, now) {
-		return journal.StatusInterrupted
-	}
-	return st.Status
-}
 
 func newRunsCmd(a *app) *cobra.Command {
 	var limit int
@@ -58,10 +44,10 @@ func newRunsCmd(a *app) *cobra.Command {
 				Resources int            `json:"resources"`
 				Duration  string         `json:"duration"`
 			}
-			now := time.Now()
+			now := a.clock.Now()
 			rows := make([]row, 0, len(recs))
 			for _, rec := range recs {
-				st, err := foldRun(ctx, store, rec.ID)
+				st, err := runner.Fold(ctx, store, rec.ID)
 				if err != nil {
 					return err
 				}
@@ -69,7 +55,7 @@ func newRunsCmd(a *app) *cobra.Command {
 				for _, l := range st.Layers {
 					n += len(l.Resources)
 				}
-				rows = append(rows, row{ID: rec.ID, Created: rec.Created, Status: runStatus(rec, st, now), Region: st.Spec.Region,
+				rows = append(rows, row{ID: rec.ID, Created: rec.Created, Status: runner.Status(rec, st, now), Region: st.Spec.Region,
 					Payload: st.Spec.PayloadFile, Resources: n, Duration: fmtDuration(st.Elapsed())})
 			}
 			if a.output == "json" {
@@ -129,11 +115,11 @@ at least 4 characters. --events prints the raw journal instead.`,
 				}
 				return nil
 			}
-			st, err := foldRun(ctx, store, rec.ID)
+			st, err := runner.Fold(ctx, store, rec.ID)
 			if err != nil {
 				return err
 			}
-			status := runStatus(rec, st, time.Now())
+			status := runner.Status(rec, st, a.clock.Now())
 			if a.output == "json" {
 				return writeJSON(a.stdout, struct {
 					*journal.RunState
@@ -166,59 +152,34 @@ under way in AWS, so look with "drorch plan" before going on.`,
 				return err
 			}
 			defer store.Close()
-			rec, st, err := loadRun(ctx, store, "cancel", args[0])
+			rec, st, err := runner.Load(ctx, store, args[0])
 			if err != nil {
-				return err
+				return badInput(fmt.Errorf("cancel %s: %w", args[0], err))
 			}
 			if st.Status.Terminal() {
 				fmt.Fprintf(a.stdout, "run %s already %s\n", rec.ID, st.Status)
 				return nil
 			}
-			return cancelRun(ctx, a, store, rec, st)
+			who := "drorch cancel"
+			if u, err := user.Current(); err == nil {
+				host, _ := os.Hostname()
+				who = fmt.Sprintf("%s@%s", u.Username, host)
+			}
+			owner := fmt.Sprintf("cancel:%d:%s", os.Getpid(), newID()[:6])
+			done, err := runner.Cancel(ctx, store, a.clock.Now(), rec, st, who, owner)
+			if err != nil {
+				return err
+			}
+			if done.Requested {
+				fmt.Fprintf(a.stdout, "cancel requested: run %s stops after the calls in flight return (watch it with drorch show %s)\n", rec.ID, rec.ID)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "run %s was interrupted; it is now cancelled and its resources are free.\n", rec.ID)
+			for _, o := range done.Ongoing {
+				fmt.Fprintf(a.stdout, "  %s may still be under way in AWS; check with drorch plan before going on\n", o)
+			}
+			return nil
 		},
 	}
 	return cmd
-}
-
-func cancelRun(ctx context.Context, a *app, store journal.Store, rec journal.RunRecord, st *journal.RunState) error {
-	who := "drorch cancel"
-	if u, err := user.Current(); err == nil {
-		host, _ := os.Hostname()
-		who = fmt.Sprintf("%s@%s", u.Username, host)
-	}
-	now := time.Now()
-	req := journal.Event{RunID: rec.ID, Time: now, Kind: journal.RunCancelRequested, Layer: -1, Resource: -1, Message: who}
-	if leaseLive(rec, now) {
-		if _, err := store.Append(ctx, rec.ID, req); err != nil {
-			return fmt.Errorf("cancel %s: %w", rec.ID, err)
-		}
-		fmt.Fprintf(a.stdout, "cancel requested: run %s stops after the calls in flight return (watch it with drorch show %s)\n", rec.ID, rec.ID)
-		return nil
-	}
-	// Nobody runs it: take it over so that no resume starts meanwhile, then
-	// end it.
-	owner := fmt.Sprintf("cancel:%d:%s", os.Getpid(), newID()[:6])
-	if err := store.Claim(ctx, rec.ID, owner, now, rec.ClaimStale(now, staleAfter, ownerGone(rec.Owner))); err != nil {
-		return fmt.Errorf("cancel %s: %w", rec.ID, err)
-	}
-	fin := journal.Event{RunID: rec.ID, Time: now, Kind: journal.RunFinished, Layer: -1, Resource: -1,
-		Data: mustJSONRaw(journal.Outcome{Status: journal.StatusCancelled}), Error: "cancelled by " + who + " while interrupted"}
-	if _, err := store.Append(ctx, rec.ID, req, fin); err != nil {
-		return fmt.Errorf("cancel %s: %w", rec.ID, err)
-	}
-	if err := store.Release(ctx, rec.ID); err != nil {
-		return fmt.Errorf("cancel %s: %w", rec.ID, err)
-	}
-	fmt.Fprintf(a.stdout, "run %s was interrupted; it is now cancelled and its resources are free.\n", rec.ID)
-	for _, l := range st.Layers {
-		for _, r := range l.Resources {
-			if c, ok := r.PendingCall(); ok {
-				fmt.Fprintf(a.stdout, "  %s: %s %s in %s may have reached AWS; check with drorch plan before going on\n",
-					r.Name, c.Call.Service, c.Call.Action, c.Call.Region)
-			} else if r.Status == journal.StatusRunning {
-				fmt.Fprintf(a.stdout, "  %s: was running; an operation it started may still be under way in AWS\n", r.Name)
-			}
-		}
-	}
-	return nil
 }

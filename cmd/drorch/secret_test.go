@@ -3,8 +3,6 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"drorch/manifest"
 )
 
 // An operator who references the wrong SSM parameter, here the database
@@ -41,18 +39,4 @@ func TestSecureStringNeverPrintedByPlan(t *testing.T) {
 		}
 	}
 	noMutations(t, s, "a blocked plan")
-}
-
-// The redactor hides every secret value in problems (plans and journals
-// are the engine's: see engine's TestSecretsNeverLeave).
-func TestRedactor(t *testing.T) {
-	t.Parallel()
-	r := redactor{"hunter2"}
-	ps := r.problems(manifest.Problems{{Message: "ClusterRegion hunter2 is wrong", Fix: "not hunter2"}})
-	if ps[0].Message != "ClusterRegion (secret) is wrong" || ps[0].Fix != "not (secret)" {
-		t.Errorf("redacted problem = %+v", ps[0])
-	}
-	if redactor(nil).str("hunter2") != "hunter2" {
-		t.Errorf("no secrets, yet something was hidden")
-	}
 }

@@ -15,12 +15,3 @@ func writeJSON(w io.Writer, v any) error {
 	}
 	return nil
 }
-
-// mustJSONRaw marshals plain structs for journal events.
-func mustJSONRaw(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("marshal %T: %v", v, err))
-	}
-	return b
-}

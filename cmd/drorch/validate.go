@@ -9,6 +9,7 @@ import (
 	"drorch/manifest"
 	"drorch/resource"
 	"drorch/resource/all"
+	"drorch/runner"
 )
 
 func newValidateCmd(a *app) *cobra.Command {
@@ -27,20 +28,20 @@ code is 2 when there is any.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			reg := all.Registry()
-			pf, err := readPayload(args[0], a.stdin, reg)
+			pf, err := a.readPayload(args[0], reg)
 			var problems manifest.Problems
-			var pe *problemsError
+			var pe *runner.ProblemsError
 			switch {
 			case errors.As(err, &pe):
-				problems = pe.problems
+				problems = pe.Problems
 			case err != nil:
 				return err
 			default:
-				problems = bindLiterals(pf.payload, reg, resource.Context{HomeRegion: a.region, AllowDataLoss: allowDataLoss})
+				problems = runner.ValidateLiterals(pf, reg, resource.Context{HomeRegion: a.region, AllowDataLoss: allowDataLoss})
 			}
 			layers, resources, refs := 0, 0, 0
 			if pf != nil {
-				layers, resources, refs = countPayload(pf.payload)
+				layers, resources, refs = countPayload(pf.Payload)
 			}
 			if a.output == "json" {
 				if err := writeJSON(a.stdout, validateReport{File: args[0], Valid: len(problems) == 0, Layers: layers,
@@ -53,7 +54,7 @@ code is 2 when there is any.`,
 				return nil
 			}
 			if len(problems) > 0 {
-				return &problemsError{file: args[0], problems: problems}
+				return &runner.ProblemsError{File: args[0], Problems: problems}
 			}
 			fmt.Fprintf(a.stdout, "%s: valid: %d layers, %d resources", args[0], layers, resources)
 			if refs > 0 {
@@ -63,8 +64,7 @@ code is 2 when there is any.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&allowDataLoss, "allow-data-loss", false, "acknowledge that data-loss failovers (ManagedFailoverAurora) may run")
-	return cmd
+	return withDataLossFlag(cmd, &allowDataLoss)
 }
 
 type validateReport struct {
@@ -114,41 +114,4 @@ func countPayload(p *manifest.Payload) (layers, resources, refs int) {
 		}
 	}
 	return layers, resources, refs
-}
-
-// bindLiterals runs the cross-field checks of every resource whose values
-// are all literal (the others are checked by plan, once resolved).
-func bindLiterals(p *manifest.Payload, reg *resource.Registry, rctx resource.Context) manifest.Problems {
-	var problems manifest.Problems
-	order := p.Order()
-	for _, li := range order {
-		l := p.Layers[li]
-	resources:
-		for ri, r := range l.Resources {
-			typ, ok := reg.Type(r.Type)
-			if !ok {
-				continue
-			}
-			params := resource.Params{}
-			for _, ps := range typ.Spec().Params {
-				if ps.Default != "" {
-					params[ps.Name] = ps.Default
-				}
-			}
-			for k, v := range r.Parameters {
-				if ref, err := manifest.ParseRef(v); err != nil || ref.Kind != manifest.RefNone {
-					continue resources
-				}
-				if v != "" {
-					params[k] = v
-				}
-			}
-			_, probs := typ.Bind(params, rctx)
-			for _, pr := range probs {
-				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = li, l.Number, ri, r.Name
-				problems = append(problems, pr)
-			}
-		}
-	}
-	return problems
 }

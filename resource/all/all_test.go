@@ -1,13 +1,15 @@
 package all_test
 
 import (
-	"reflect"
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	"drorch/resource/all"
+	rt "drorch/resource/resourcetest"
 )
 
 // The payloads of the original framework name these types; drorch adds
@@ -15,23 +17,6 @@ import (
 var wantTypes = []string{
 	"CreateAuroraSecondaryDBCluster", "CreateRDSReadReplica", "FailoverElastiCacheCluster",
 	"ManagedFailoverAurora", "PlannedFailoverAurora", "PromoteRDSReadReplica", "UnPlannedFailoverAurora",
-}
-
-// realActions are the AWS actions the handlers may call: the methods of
-// resource's cloud interfaces are named after them.
-func realActions() map[string]string {
-	out := map[string]string{}
-	for iface, service := range map[reflect.Type]string{
-		reflect.TypeFor[resource.GlobalClusterAPI](): "rds",
-		reflect.TypeFor[resource.ClusterAPI]():       "rds",
-		reflect.TypeFor[resource.InstanceAPI]():      "rds",
-		reflect.TypeFor[resource.DatastoreAPI]():     "elasticache",
-	} {
-		for i := range iface.NumMethod() {
-			out[iface.Method(i).Name] = service
-		}
-	}
-	return out
 }
 
 // exampleParams fills every parameter with its spec's example (or default),
@@ -57,7 +42,6 @@ func TestRegistry(t *testing.T) {
 func TestSpecsConsistent(t *testing.T) {
 	t.Parallel()
 	reg := all.Registry()
-	actions := realActions()
 	for _, name := range reg.Names() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -102,18 +86,24 @@ func TestSpecsConsistent(t *testing.T) {
 					t.Errorf("step name %q empty or not unique", s.Name())
 				}
 				names[s.Name()] = true
-				if len(s.Calls()) == 0 {
-					t.Errorf("step %s declares no call", s.Name())
+				// On the seed topology every step can say what it would
+				// call (some steps have nothing to do there and say so
+				// with no call): each call must be one the fake cloud,
+				// like AWS, knows, made in a region, and allowed by the
+				// type's permissions.
+				calls, err := s.Calls(context.Background(), rt.NewSeed().View())
+				if err != nil {
+					t.Errorf("step %s: calls on the seed topology: %v", s.Name(), err)
 				}
-				for _, c := range s.Calls() {
-					if service, ok := actions[c.Action]; !ok || service != c.Service {
-						t.Errorf("step %s calls %s:%s, not a real action", s.Name(), c.Service, c.Action)
-					}
+				for _, c := range calls {
 					if c.Region == "" {
 						t.Errorf("step %s: call %s has no region", s.Name(), c.Action)
 					}
 					if !allowed[c.Service+":"+c.Action] {
 						t.Errorf("step %s calls %s but Permissions do not allow %s:%s", s.Name(), c.Action, c.Service, c.Action)
+					}
+					if _, err := rt.NewSeed().Execute(context.Background(), c); cloud.IsKind(err, cloud.KindInvalidInput) && strings.Contains(err.Error(), "does not implement") {
+						t.Errorf("step %s: %v", s.Name(), err)
 					}
 				}
 			}
@@ -123,5 +113,21 @@ func TestSpecsConsistent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Failovers are recoveries (their duration is an RTO); rebuilds are not.
+func TestRecoveries(t *testing.T) {
+	t.Parallel()
+	reg := all.Registry()
+	for name, want := range map[string]bool{
+		"PlannedFailoverAurora": true, "UnPlannedFailoverAurora": true, "ManagedFailoverAurora": true,
+		"PromoteRDSReadReplica": true, "FailoverElastiCacheCluster": true,
+		"CreateAuroraSecondaryDBCluster": false, "CreateRDSReadReplica": false,
+	} {
+		typ, ok := reg.Type(name)
+		if !ok || resource.IsRecovery(typ) != want {
+			t.Errorf("%s: recovery = %v, want %v", name, ok && resource.IsRecovery(typ), want)
+		}
 	}
 }

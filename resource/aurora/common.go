@@ -1,15 +1,18 @@
 package aurora
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
 
-// cluster is a cluster named by ARN: its calls go to the ARN's region.
+// cluster is a cluster named by ARN: its calls go to the ARN's region. Its
+// ARN and ID are in canonical form (cloud.ID).
 type cluster struct {
 	ARN       string
 	Partition string
@@ -21,12 +24,12 @@ type cluster struct {
 // parseCluster reads a cluster ARN parameter; a value that is not one is a
 // problem on that parameter.
 func parseCluster(p resource.Params, name string) (cluster, []manifest.Problem) {
-	v := p.String(name)
+	v := cloud.ID(p.String(name))
 	a, err := manifest.ParseARN(v)
 	if err != nil || a.Service != "rds" || a.Region == "" || a.ResourceType != "cluster" {
 		return cluster{}, []manifest.Problem{{
 			Field:   name,
-			Message: fmt.Sprintf("%q is not an Aurora cluster ARN", v),
+			Message: fmt.Sprintf("%q is not an Aurora cluster ARN", p.String(name)),
 			Fix:     "give the cluster's ARN, e.g. arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02",
 		}}
 	}
@@ -54,7 +57,7 @@ func nameOf(arn string) string {
 }
 
 // names shortens the member clusters of a global cluster for messages.
-func names(ms []resource.GlobalClusterMember) string {
+func names(ms []cloud.GlobalClusterMember) string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = nameOf(m.ClusterARN)
@@ -69,7 +72,7 @@ func names(ms []resource.GlobalClusterMember) string {
 }
 
 // describeMember says what a global cluster member is, for plans.
-func describeMember(m resource.GlobalClusterMember) string {
+func describeMember(m cloud.GlobalClusterMember) string {
 	role := "secondary"
 	if m.IsWriter {
 		role = "writer"
@@ -81,7 +84,7 @@ func describeMember(m resource.GlobalClusterMember) string {
 }
 
 // notFound reports whether err says the resource does not exist.
-func notFound(err error) bool { return errors.Is(err, resource.ErrNotFound) }
+func notFound(err error) bool { return errors.Is(err, cloud.ErrNotFound) }
 
 // IAM resource ARNs.
 
@@ -93,14 +96,21 @@ func rdsARN(partition, region, account, kind, id string) string {
 	return manifest.ARN{Partition: partition, Service: "rds", Region: region, Account: account, ResourceType: kind, ResourceID: id}.String()
 }
 
-// Lock keys.
+// Reads, each in the region named.
 
-func globalLock(id string) string           { return "aurora-global-cluster:" + id }
-func clusterLock(region, id string) string  { return "rds-cluster:" + region + ":" + id }
-func instanceLock(region, id string) string { return "rds-instance:" + region + ":" + id }
-func clusterKey(region, arn string) resource.Key {
-	return resource.Key{Kind: resource.KeyDBCluster, Region: region, ID: arn}
+func getGlobal(ctx context.Context, v *resource.View, region, id string) (*cloud.GlobalCluster, error) {
+	return cloud.GlobalClusters.Get(ctx, v.Read, region, id)
 }
-func globalKey(region, id string) resource.Key {
-	return resource.Key{Kind: resource.KeyGlobalCluster, Region: region, ID: id}
+
+func getCluster(ctx context.Context, v *resource.View, region, idOrARN string) (*cloud.DBCluster, error) {
+	return cloud.DBClusters.Get(ctx, v.Read, region, idOrARN)
+}
+
+func getInstance(ctx context.Context, v *resource.View, region, id string) (*cloud.DBInstance, error) {
+	return cloud.DBInstances.Get(ctx, v.Read, region, id)
+}
+
+// rdsCall is a mutating RDS call made in region.
+func rdsCall(action, region string, kv ...string) cloud.Call {
+	return cloud.NewCall("rds", action, region, kv...)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	rt "drorch/resource/resourcetest"
 )
@@ -54,4 +55,4 @@ func actions(calls []rt.Call) []string {
 
 var ctx = context.Background()
 
-var throttled = &resource.APIError{Service: "rds", Kind: resource.KindThrottled, Code: "Throttling", Message: "Rate exceeded"}
+var throttled = &cloud.APIError{Service: "rds", Kind: cloud.KindThrottled, Code: "Throttling", Message: "Rate exceeded"}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
@@ -20,6 +23,9 @@ type SecondaryCluster struct{}
 // Spec returns SecondarySpec.
 func (SecondaryCluster) Spec() manifest.TypeSpec { return SecondarySpec() }
 
+// Recovery is false: the type rebuilds for a failback, whose duration is not an RTO.
+func (SecondaryCluster) Recovery() bool { return false }
+
 // Bind checks that the ARNs lie in the regions named beside them, that the
 // two regions differ, and what monitoring and encryption need.
 func (SecondaryCluster) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
@@ -29,7 +35,7 @@ func (SecondaryCluster) Bind(p resource.Params, c resource.Context) (resource.Re
 	if probs != nil {
 		return nil, probs
 	}
-	region, sourceRegion := p.String("ClusterRegion"), p.String("SourceRegion")
+	region, sourceRegion := cloud.ID(p.String("ClusterRegion")), cloud.ID(p.String("SourceRegion"))
 	if old.Region != region {
 		probs = append(probs, manifest.Problem{Field: "ClusterRegion",
 			Message: fmt.Sprintf("ClusterRegion %s is not the region of DBClusterIdentifier %s (%s)", region, old.ARN, old.Region),
@@ -64,71 +70,82 @@ func (SecondaryCluster) Bind(p resource.Params, c resource.Context) (resource.Re
 	if probs != nil {
 		return nil, probs
 	}
-	name, instance := p.String("DBClusterName"), p.String("DBInstanceIdentifier")
+	name, instance := cloud.ID(p.String("DBClusterName")), cloud.ID(p.String("DBInstanceIdentifier"))
+	global := cloud.ID(p.String("GlobalClusterIdentifier"))
 	s := &secondary{
-		global: p.String("GlobalClusterIdentifier"), old: old, source: source, name: name, instance: instance,
+		global: global, old: old, source: source, name: name, instance: instance,
 		region: region, account: resource.OrAny(source.Account, c.Account),
 		newARN: rdsARN(source.Partition, region, source.Account, "cluster", name),
-		cluster: resource.CreateDBClusterInput{
-			ClusterID: name, GlobalClusterID: p.String("GlobalClusterIdentifier"),
-			Engine: p.String("Engine"), EngineVersion: p.String("EngineVersion"), Port: p.Int("Port"),
-			DBSubnetGroupName: p.String("DBSubnetGroupName"), VpcSecurityGroupIDs: p.List("VpcSecurityGroupIds"),
-			KmsKeyID: key, SourceRegion: sourceRegion, BackupRetentionPeriod: p.Int("BackupRetentionPeriod"),
-			StorageEncrypted: p.Bool("StorageEncrypted"), IAMDatabaseAuthentication: p.Bool("EnableIAMDatabaseAuthentication"),
-			DeletionProtection: p.Bool("DeletionProtection"), CopyTagsToSnapshot: p.Bool("CopyTagsToSnapshot"),
-		},
-		inst: resource.CreateDBInstanceInput{
-			InstanceID: instance, ClusterID: name, Class: p.String("DBInstanceClass"), Engine: p.String("Engine"),
-			MonitoringInterval: interval, AutoMinorVersionUpgrade: p.Bool("AutoMinorVersionUpgrade"),
-		},
+		engine: p.String("Engine"), engineVersion: p.String("EngineVersion"), class: p.String("DBInstanceClass"),
+		kmsKey: key, subnetGroup: cloud.ID(p.String("DBSubnetGroupName")),
+		createCluster: rdsCall("CreateDBCluster", region,
+			"DBClusterIdentifier", name, "GlobalClusterIdentifier", global,
+			"Engine", p.String("Engine"), "EngineVersion", p.String("EngineVersion"), "Port", p.String("Port"),
+			"DBSubnetGroupName", cloud.ID(p.String("DBSubnetGroupName")), "VpcSecurityGroupIds", strings.Join(p.List("VpcSecurityGroupIds"), ","),
+			"KmsKeyId", key, "SourceRegion", sourceRegion, "BackupRetentionPeriod", p.String("BackupRetentionPeriod"),
+			"StorageEncrypted", boolArg(p, "StorageEncrypted"), "EnableIAMDatabaseAuthentication", boolArg(p, "EnableIAMDatabaseAuthentication"),
+			"DeletionProtection", boolArg(p, "DeletionProtection"), "CopyTagsToSnapshot", boolArg(p, "CopyTagsToSnapshot")),
 	}
 	if interval > 0 {
 		// The role matters only with monitoring on; passing it otherwise
 		// would need iam:PassRole for nothing.
-		s.inst.MonitoringRoleARN = role
+		s.monitoringRole = role
 	}
+	s.createInstance = rdsCall("CreateDBInstance", region,
+		"DBInstanceIdentifier", instance, "DBClusterIdentifier", name, "DBInstanceClass", s.class, "Engine", s.engine,
+		"MonitoringInterval", strconv.Itoa(interval), "MonitoringRoleArn", s.monitoringRole,
+		"AutoMinorVersionUpgrade", boolArg(p, "AutoMinorVersionUpgrade"))
 	return s, nil
 }
 
+// boolArg is a boolean parameter as an API argument ("true"/"false").
+func boolArg(p resource.Params, name string) string { return strconv.FormatBool(p.Bool(name)) }
+
 // secondary is a bound CreateAuroraSecondaryDBCluster.
 type secondary struct {
-	global   string
-	old      cluster // the stale cluster to remove, in region
-	source   cluster // the current primary, in its own region
-	name     string  // DBClusterName, the new secondary
-	newARN   string
-	instance string
-	region   string // ClusterRegion
-	account  string
-	cluster  resource.CreateDBClusterInput
-	inst     resource.CreateDBInstanceInput
+	global         string
+	old            cluster // the stale cluster to remove, in region
+	source         cluster // the current primary, in its own region
+	name           string  // DBClusterName, the new secondary
+	newARN         string
+	instance       string
+	region         string // ClusterRegion
+	account        string
+	engine         string
+	engineVersion  string
+	class          string
+	kmsKey         string
+	subnetGroup    string
+	monitoringRole string
+	createCluster  cloud.Call
+	createInstance cloud.Call
 }
 
 func (s *secondary) Region() string         { return s.region }
 func (s *secondary) Timeout() time.Duration { return 3 * time.Hour }
 
-func (s *secondary) Watch() []resource.Key {
-	keys := []resource.Key{
-		globalKey(s.region, s.global),
-		clusterKey(s.region, s.old.ARN),
-		clusterKey(s.source.Region, s.source.ARN),
-		{Kind: resource.KeyDBInstance, Region: s.region, ID: s.instance},
+func (s *secondary) Watch() []cloud.Key {
+	keys := []cloud.Key{
+		cloud.GlobalClusters.Key(s.region, s.global),
+		cloud.DBClusters.Key(s.region, s.old.ARN),
+		cloud.DBClusters.Key(s.source.Region, s.source.ARN),
+		cloud.DBInstances.Key(s.region, s.instance),
 	}
 	if s.newARN != s.old.ARN {
-		keys = append(keys, clusterKey(s.region, s.newARN))
+		keys = append(keys, cloud.DBClusters.Key(s.region, s.newARN))
 	}
 	return keys
 }
 
 func (s *secondary) Locks() []string {
 	locks := []string{
-		globalLock(s.global),
-		clusterLock(s.region, s.old.ID),
-		clusterLock(s.source.Region, s.source.ID),
-		instanceLock(s.region, s.instance),
+		resource.GlobalClusterLock(s.global),
+		resource.ClusterLock(s.region, s.old.ID),
+		resource.ClusterLock(s.source.Region, s.source.ID),
+		resource.InstanceLock(s.region, s.instance),
 	}
 	if s.name != s.old.ID {
-		locks = append(locks, clusterLock(s.region, s.name))
+		locks = append(locks, resource.ClusterLock(s.region, s.name))
 	}
 	return locks
 }
@@ -146,17 +163,17 @@ func (s *secondary) Permissions() []resource.Permission {
 		{Actions: []string{"rds:DeleteDBCluster"}, Resources: []string{oldARN}},
 		{Actions: []string{"rds:DeleteGlobalCluster"}, Resources: []string{g}},
 		{Actions: []string{"rds:CreateGlobalCluster"}, Resources: []string{g, s.source.ARN}},
-		{Actions: []string{"rds:CreateDBCluster"}, Resources: []string{newARN, g, rdsARN(part, s.region, acct, "subgrp", s.cluster.DBSubnetGroupName)}},
+		{Actions: []string{"rds:CreateDBCluster"}, Resources: []string{newARN, g, rdsARN(part, s.region, acct, "subgrp", s.subnetGroup)}},
 		{Actions: []string{"rds:CreateDBInstance"}, Resources: []string{rdsARN(part, s.region, acct, "db", s.instance), newARN}},
 		{Actions: []string{"rds:DescribeGlobalClusters"}, Resources: []string{g}},
 		{Actions: []string{"rds:DescribeDBClusters"}, Resources: dedupe(oldARN, newARN, s.source.ARN)},
 		{Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{instances}},
 	}
-	if k := s.cluster.KmsKeyID; k != "" {
+	if k := s.kmsKey; k != "" {
 		perms = append(perms, resource.Permission{Actions: []string{"kms:CreateGrant", "kms:DescribeKey"},
 			Resources: []string{resource.KMSKeyARN(part, s.region, acct, k)}})
 	}
-	if r := s.inst.MonitoringRoleARN; r != "" {
+	if r := s.monitoringRole; r != "" {
 		perms = append(perms, resource.Permission{Actions: []string{"iam:PassRole"}, Resources: []string{r}})
 	}
 	return perms
@@ -172,8 +189,8 @@ func dedupe(ss ...string) []string {
 	return out
 }
 
-func (s *secondary) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	g, err := env.Read.GlobalCluster(ctx, s.region, s.global)
+func (s *secondary) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	g, err := getGlobal(ctx, v, s.region, s.global)
 	if notFound(err) {
 		return resource.Verdictf(resource.Ready, "global cluster %s does not exist", s.global), nil
 	}
@@ -182,13 +199,13 @@ func (s *secondary) Goal(ctx context.Context, env *resource.Env) (resource.Verdi
 	}
 	w, _ := g.Writer()
 	switch m, member := g.Member(s.newARN); {
-	case w.ClusterARN != s.source.ARN:
+	case !cloud.SameID(w.ClusterARN, s.source.ARN):
 		return resource.Verdictf(resource.Ready, "the writer of global cluster %s is %s, not the source %s", s.global, nameOf(w.ClusterARN), s.source), nil
 	case g.Status != "available":
 		return resource.Verdictf(resource.Ready, "global cluster %s is %s", s.global, g.Status), nil
 	case !member || m.IsWriter:
 		return resource.Verdictf(resource.Ready, "%s (%s) is not a secondary of global cluster %s", s.name, s.region, s.global), nil
 	}
-	v, err := s.instanceState(ctx, env)
-	return resource.GoalOf(v), err
+	verdict, err := s.instanceState(ctx, v)
+	return resource.GoalOf(verdict), err
 }

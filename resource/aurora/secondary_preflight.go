@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"drorch/cloud"
 	"drorch/resource"
 )
 
@@ -12,26 +13,26 @@ import (
 // cluster (the run would detach it and delete its instances, then fail),
 // an unreachable region, a source that cannot seed a global cluster, or a
 // name already taken.
-func (s *secondary) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+func (s *secondary) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
 	var pf resource.Preflight
-	if v, err := s.Goal(ctx, env); err == nil && v.State == resource.Done {
+	if g, err := s.Goal(ctx, v); err == nil && g.State == resource.Done {
 		pf.AlreadyDone = true
-		pf.State = append(pf.State, "already done: "+v.Reason)
+		pf.State = append(pf.State, "already done: "+g.Reason)
 		return pf, nil
 	}
-	if !s.preflightOld(ctx, env, &pf) {
+	if !s.preflightOld(ctx, v, &pf) {
 		return pf, nil
 	}
-	s.preflightSource(ctx, env, &pf)
-	s.preflightGlobal(ctx, env, &pf)
-	s.preflightNew(ctx, env, &pf)
+	s.preflightSource(ctx, v, &pf)
+	s.preflightGlobal(ctx, v, &pf)
+	s.preflightNew(ctx, v, &pf)
 	return pf, nil
 }
 
 // preflightOld reports on the old cluster; false when ClusterRegion cannot
 // be read at all (nothing else there can be judged).
-func (s *secondary) preflightOld(ctx context.Context, env *resource.Env, pf *resource.Preflight) bool {
-	cl, gone, err := s.oldCluster(ctx, env)
+func (s *secondary) preflightOld(ctx context.Context, v *resource.View, pf *resource.Preflight) bool {
+	cl, gone, err := s.oldCluster(ctx, v)
 	if err != nil {
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot read ClusterRegion %s, where the secondary is rebuilt: %v", s.region, err))
 		return false
@@ -44,15 +45,15 @@ func (s *secondary) preflightOld(ctx context.Context, env *resource.Env, pf *res
 	if cl.GlobalClusterID != "" {
 		membership = "member of global cluster " + cl.GlobalClusterID
 	}
-	todo, deleting, err := s.oldInstances(ctx, env, cl)
+	todo, deleting, err := s.oldInstances(ctx, v, cl)
 	if err != nil {
 		pf.Blockers = append(pf.Blockers, err.Error())
 		return true
 	}
 	all := append(todo, deleting...)
 	pf.State = append(pf.State, fmt.Sprintf("old cluster %s: %s, %s, instances: %s", s.old, cl.Status, membership, orNone(ids(all))))
-	if v, err := s.checkDetachOld(ctx, env); err == nil && v.State == resource.Blocked {
-		pf.Blockers = append(pf.Blockers, v.Reason)
+	if d, err := s.checkDetachOld(ctx, v); err == nil && d.State == resource.Blocked {
+		pf.Blockers = append(pf.Blockers, d.Reason)
 	}
 	if cl.DeletionProtection {
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("old cluster %s has deletion protection on: the run would detach it and delete its instances, then stop; turn it off first with `aws rds modify-db-cluster --region %s --db-cluster-identifier %s --no-deletion-protection --apply-immediately`",
@@ -79,8 +80,8 @@ func orNone(s string) string {
 	return s
 }
 
-func (s *secondary) preflightSource(ctx context.Context, env *resource.Env, pf *resource.Preflight) {
-	src, err := env.Read.DBCluster(ctx, s.source.Region, s.source.ARN)
+func (s *secondary) preflightSource(ctx context.Context, v *resource.View, pf *resource.Preflight) {
+	src, err := getCluster(ctx, v, s.source.Region, s.source.ARN)
 	switch {
 	case notFound(err):
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("source cluster %s not found: check SourceDBClusterIdentifier", s.source))
@@ -90,10 +91,10 @@ func (s *secondary) preflightSource(ctx context.Context, env *resource.Env, pf *
 		return
 	}
 	pf.State = append(pf.State, fmt.Sprintf("source cluster %s: %s, %s %s, global cluster %q", s.source, src.Status, src.Engine, src.EngineVersion, src.GlobalClusterID))
-	if src.Engine != s.cluster.Engine {
-		pf.Blockers = append(pf.Blockers, fmt.Sprintf("Engine is %s but the source cluster %s runs %s: a secondary has its global cluster's engine; fix Engine", s.cluster.Engine, s.source, src.Engine))
-	} else if src.EngineVersion != s.cluster.EngineVersion {
-		pf.Warnings = append(pf.Warnings, fmt.Sprintf("EngineVersion %s differs from the source's %s: AWS refuses a secondary of another major version", s.cluster.EngineVersion, src.EngineVersion))
+	if src.Engine != s.engine {
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("Engine is %s but the source cluster %s runs %s: a secondary has its global cluster's engine; fix Engine", s.engine, s.source, src.Engine))
+	} else if src.EngineVersion != s.engineVersion {
+		pf.Warnings = append(pf.Warnings, fmt.Sprintf("EngineVersion %s differs from the source's %s: AWS refuses a secondary of another major version", s.engineVersion, src.EngineVersion))
 	}
 	if src.GlobalClusterID != "" && src.GlobalClusterID != s.global {
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("source cluster %s is a member of global cluster %s, not %s: check GlobalClusterIdentifier", s.source, src.GlobalClusterID, s.global))
@@ -106,8 +107,8 @@ func (s *secondary) preflightSource(ctx context.Context, env *resource.Env, pf *
 	}
 }
 
-func (s *secondary) preflightGlobal(ctx context.Context, env *resource.Env, pf *resource.Preflight) {
-	g, err := s.readGlobal(ctx, env)
+func (s *secondary) preflightGlobal(ctx context.Context, v *resource.View, pf *resource.Preflight) {
+	g, err := s.readGlobal(ctx, v)
 	switch {
 	case err != nil:
 		pf.Blockers = append(pf.Blockers, err.Error())
@@ -120,9 +121,9 @@ func (s *secondary) preflightGlobal(ctx context.Context, env *resource.Env, pf *
 		return
 	}
 	pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s, members %s: it will be deleted and created again from %s", s.global, g.Status, names(g.Members), s.source))
-	var others []resource.GlobalClusterMember
+	var others []cloud.GlobalClusterMember
 	for _, m := range g.Members {
-		if m.ClusterARN != s.old.ARN {
+		if !cloud.SameID(m.ClusterARN, s.old.ARN) {
 			others = append(others, m)
 		}
 	}
@@ -132,16 +133,16 @@ func (s *secondary) preflightGlobal(ctx context.Context, env *resource.Env, pf *
 	}
 }
 
-func (s *secondary) preflightNew(ctx context.Context, env *resource.Env, pf *resource.Preflight) {
+func (s *secondary) preflightNew(ctx context.Context, v *resource.View, pf *resource.Preflight) {
 	if s.newARN != s.old.ARN {
-		cl, err := env.Read.DBCluster(ctx, s.region, s.newARN)
-		if err == nil && cl.GlobalClusterID != s.global {
+		cl, err := getCluster(ctx, v, s.region, s.newARN)
+		if err == nil && !cloud.SameID(cl.GlobalClusterID, s.global) {
 			pf.Blockers = append(pf.Blockers, fmt.Sprintf("a cluster named %s already exists in %s outside global cluster %s (%s): choose another DBClusterName, or remove it", s.name, s.region, s.global, cl.Status))
 		}
 	}
-	in, err := env.Read.DBInstance(ctx, s.region, s.instance)
-	if err == nil && in.ClusterID != s.name && in.ClusterID != s.old.ID {
+	in, err := getInstance(ctx, v, s.region, s.instance)
+	if err == nil && !cloud.SameID(in.ClusterID, s.name) && !cloud.SameID(in.ClusterID, s.old.ID) {
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("an instance named %s already exists in %s in cluster %q: choose another DBInstanceIdentifier, or remove it", s.instance, s.region, in.ClusterID))
 	}
-	pf.State = append(pf.State, fmt.Sprintf("to create: cluster %s and instance %s (%s) in %s, secondary of %s", s.name, s.instance, s.inst.Class, s.region, s.global))
+	pf.State = append(pf.State, fmt.Sprintf("to create: cluster %s and instance %s (%s) in %s, secondary of %s", s.name, s.instance, s.class, s.region, s.global))
 }

@@ -3,9 +3,9 @@ package aurora
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"drorch/cloud"
 	"drorch/resource"
 )
 
@@ -16,64 +16,49 @@ import (
 // leave it alone, so that running the payload again never destroys it.
 
 func (s *secondary) Steps() []resource.Step {
-	call := func(action, region string, args ...string) []resource.Call {
-		m := map[string]string{}
-		for i := 0; i+1 < len(args); i += 2 {
-			m[args[i]] = args[i+1]
-		}
-		return []resource.Call{{Service: "rds", Action: action, Region: region, Args: m}}
-	}
-	c := s.cluster
 	return []resource.Step{
-		resource.FuncStep{StepName: "detach-old", CheckFunc: s.checkDetachOld, DoFunc: s.detachOld,
-			StepCalls: call("RemoveFromGlobalCluster", s.region, "GlobalClusterIdentifier", "(the global cluster of "+s.old.ID+")", "DbClusterIdentifier", s.old.ARN)},
-		resource.FuncStep{StepName: "delete-old-instances", CheckFunc: s.checkDeleteInstances, DoFunc: s.deleteInstances,
-			StepCalls: call("DeleteDBInstance", s.region, "DBInstanceIdentifier", "each instance of "+s.old.ID+" not already deleting", "SkipFinalSnapshot", "true")},
-		resource.FuncStep{StepName: "delete-old-cluster", CheckFunc: s.checkDeleteCluster, DoFunc: s.deleteCluster,
-			StepCalls: call("DeleteDBCluster", s.region, "DBClusterIdentifier", s.old.ID, "SkipFinalSnapshot", "true")},
-		resource.FuncStep{StepName: "delete-old-global-cluster", CheckFunc: s.checkDeleteGlobal, DoFunc: s.deleteGlobal,
-			StepCalls: call("DeleteGlobalCluster", s.region, "GlobalClusterIdentifier", s.global)},
-		resource.FuncStep{StepName: "create-global-cluster", CheckFunc: s.checkCreateGlobal, DoFunc: s.createGlobal,
-			StepCalls: call("CreateGlobalCluster", s.source.Region, "GlobalClusterIdentifier", s.global, "SourceDBClusterIdentifier", s.source.ARN)},
-		resource.FuncStep{StepName: "create-cluster", CheckFunc: s.checkCreateCluster, DoFunc: s.createCluster,
-			StepCalls: call("CreateDBCluster", s.region, "DBClusterIdentifier", c.ClusterID, "GlobalClusterIdentifier", c.GlobalClusterID,
-				"Engine", c.Engine, "EngineVersion", c.EngineVersion, "Port", strconv.Itoa(c.Port), "DBSubnetGroupName", c.DBSubnetGroupName,
-				"VpcSecurityGroupIds", strings.Join(c.VpcSecurityGroupIDs, ","), "KmsKeyId", c.KmsKeyID, "SourceRegion", c.SourceRegion,
-				"StorageEncrypted", strconv.FormatBool(c.StorageEncrypted), "DeletionProtection", strconv.FormatBool(c.DeletionProtection))},
-		resource.FuncStep{StepName: "create-instance", CheckFunc: s.instanceState, DoFunc: s.createInstance,
-			StepCalls: call("CreateDBInstance", s.region, "DBInstanceIdentifier", s.inst.InstanceID, "DBClusterIdentifier", s.inst.ClusterID,
-				"DBInstanceClass", s.inst.Class, "Engine", s.inst.Engine, "MonitoringInterval", strconv.Itoa(s.inst.MonitoringInterval))},
+		resource.FuncStep{StepName: "detach-old", CheckFunc: s.checkDetachOld, CallsFunc: s.detachOld},
+		resource.FuncStep{StepName: "delete-old-instances", CheckFunc: s.checkDeleteInstances, CallsFunc: s.deleteInstances},
+		resource.FuncStep{StepName: "delete-old-cluster", CheckFunc: s.checkDeleteCluster, CallsFunc: resource.Fixed(
+			rdsCall("DeleteDBCluster", s.region, "DBClusterIdentifier", s.old.ID, "SkipFinalSnapshot", "true"))},
+		resource.FuncStep{StepName: "delete-old-global-cluster", CheckFunc: s.checkDeleteGlobal, CallsFunc: resource.Fixed(
+			rdsCall("DeleteGlobalCluster", s.region, "GlobalClusterIdentifier", s.global))},
+		// AWS creates a global cluster in its source's region.
+		resource.FuncStep{StepName: "create-global-cluster", CheckFunc: s.checkCreateGlobal, CallsFunc: resource.Fixed(
+			rdsCall("CreateGlobalCluster", s.source.Region, "GlobalClusterIdentifier", s.global, "SourceDBClusterIdentifier", s.source.ARN))},
+		resource.FuncStep{StepName: "create-cluster", CheckFunc: s.checkCreateCluster, CallsFunc: resource.Fixed(s.createCluster)},
+		resource.FuncStep{StepName: "create-instance", CheckFunc: s.instanceState, CallsFunc: resource.Fixed(s.createInstance)},
 	}
 }
 
 // oldCluster reads the old cluster. gone is true when it does not exist or
 // when it is in fact the new secondary already in place (same name).
-func (s *secondary) oldCluster(ctx context.Context, env *resource.Env) (cl *resource.DBCluster, gone string, err error) {
-	cl, err = env.Read.DBCluster(ctx, s.region, s.old.ARN)
+func (s *secondary) oldCluster(ctx context.Context, v *resource.View) (cl *cloud.DBCluster, gone string, err error) {
+	cl, err = getCluster(ctx, v, s.region, s.old.ARN)
 	if notFound(err) {
 		return nil, fmt.Sprintf("the old cluster %s does not exist in %s", s.old.ID, s.region), nil
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("describe old cluster %s: %w", s.old, err)
 	}
-	if cl.ID != s.name || cl.GlobalClusterID != s.global {
+	if cl.ID != s.name || !cloud.SameID(cl.GlobalClusterID, s.global) {
 		return cl, "", nil
 	}
-	g, err := env.Read.GlobalCluster(ctx, s.region, s.global)
+	g, err := getGlobal(ctx, v, s.region, s.global)
 	if notFound(err) {
 		return cl, "", nil
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("describe global cluster %s in %s: %w", s.global, s.region, err)
 	}
-	if w, ok := g.Writer(); ok && w.ClusterARN == s.source.ARN && w.ClusterARN != cl.ARN {
+	if w, ok := g.Writer(); ok && cloud.SameID(w.ClusterARN, s.source.ARN) && !cloud.SameID(w.ClusterARN, cl.ARN) {
 		return cl, fmt.Sprintf("%s is already the new secondary of global cluster %s (writer %s): nothing old to remove", s.old, s.global, s.source), nil
 	}
 	return cl, "", nil
 }
 
-func (s *secondary) checkDetachOld(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	cl, gone, err := s.oldCluster(ctx, env)
+func (s *secondary) checkDetachOld(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	cl, gone, err := s.oldCluster(ctx, v)
 	if err != nil {
 		return resource.Verdict{}, err
 	}
@@ -86,7 +71,7 @@ func (s *secondary) checkDetachOld(ctx context.Context, env *resource.Env) (reso
 		}
 		return resource.Verdictf(resource.Done, "old cluster %s is in no global cluster (%s)", s.old, cl.Status), nil
 	}
-	g, err := env.Read.GlobalCluster(ctx, s.region, cl.GlobalClusterID)
+	g, err := getGlobal(ctx, v, s.region, cl.GlobalClusterID)
 	if notFound(err) {
 		return resource.Verdictf(resource.Blocked, "old cluster %s says it belongs to global cluster %s, which %s cannot find", s.old, cl.GlobalClusterID, s.region), nil
 	}
@@ -104,22 +89,19 @@ func (s *secondary) checkDetachOld(ctx context.Context, env *resource.Env) (reso
 	return resource.Verdictf(resource.Ready, "old cluster %s is in global cluster %s (%s): it will be removed from it", s.old, g.ID, describeMember(m)), nil
 }
 
-func (s *secondary) detachOld(ctx context.Context, env *resource.Env) error {
-	cl, gone, err := s.oldCluster(ctx, env)
+func (s *secondary) detachOld(ctx context.Context, v *resource.View) ([]cloud.Call, error) {
+	cl, gone, err := s.oldCluster(ctx, v)
 	if err != nil || gone != "" || cl.GlobalClusterID == "" {
-		return err
+		return nil, err
 	}
-	if err := env.GlobalClusters.RemoveFromGlobalCluster(ctx, s.region, cl.GlobalClusterID, cl.ARN); err != nil {
-		return fmt.Errorf("remove old cluster %s from global cluster %s: %w", s.old, cl.GlobalClusterID, err)
-	}
-	return nil
+	return []cloud.Call{rdsCall("RemoveFromGlobalCluster", s.region, "GlobalClusterIdentifier", cl.GlobalClusterID, "DbClusterIdentifier", cl.ARN)}, nil
 }
 
 // oldInstances lists the old cluster's instances still to delete (not yet
 // deleting) and those being deleted.
-func (s *secondary) oldInstances(ctx context.Context, env *resource.Env, cl *resource.DBCluster) (todo, deleting []*resource.DBInstance, err error) {
+func (s *secondary) oldInstances(ctx context.Context, v *resource.View, cl *cloud.DBCluster) (todo, deleting []*cloud.DBInstance, err error) {
 	for _, m := range cl.Members {
-		in, err := env.Read.DBInstance(ctx, s.region, m.InstanceID)
+		in, err := getInstance(ctx, v, s.region, m.InstanceID)
 		if notFound(err) {
 			continue
 		}
@@ -135,7 +117,7 @@ func (s *secondary) oldInstances(ctx context.Context, env *resource.Env, cl *res
 	return todo, deleting, nil
 }
 
-func ids(ins []*resource.DBInstance) string {
+func ids(ins []*cloud.DBInstance) string {
 	out := make([]string, len(ins))
 	for i, in := range ins {
 		out[i] = in.ID
@@ -143,8 +125,8 @@ func ids(ins []*resource.DBInstance) string {
 	return strings.Join(out, ", ")
 }
 
-func (s *secondary) checkDeleteInstances(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	cl, gone, err := s.oldCluster(ctx, env)
+func (s *secondary) checkDeleteInstances(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	cl, gone, err := s.oldCluster(ctx, v)
 	if err != nil {
 		return resource.Verdict{}, err
 	}
@@ -154,7 +136,7 @@ func (s *secondary) checkDeleteInstances(ctx context.Context, env *resource.Env)
 	if len(cl.Members) == 0 {
 		return resource.Verdictf(resource.Done, "old cluster %s has no instances left", s.old), nil
 	}
-	todo, deleting, err := s.oldInstances(ctx, env, cl)
+	todo, deleting, err := s.oldInstances(ctx, v, cl)
 	if err != nil {
 		return resource.Verdict{}, err
 	}
@@ -175,27 +157,26 @@ func (s *secondary) checkDeleteInstances(ctx context.Context, env *resource.Env)
 	return resource.Verdictf(resource.Done, "old cluster %s lists only instances that are gone", s.old), nil
 }
 
-func (s *secondary) deleteInstances(ctx context.Context, env *resource.Env) error {
-	cl, gone, err := s.oldCluster(ctx, env)
+func (s *secondary) deleteInstances(ctx context.Context, v *resource.View) ([]cloud.Call, error) {
+	cl, gone, err := s.oldCluster(ctx, v)
 	if err != nil || gone != "" {
-		return err
+		return nil, err
 	}
-	todo, _, err := s.oldInstances(ctx, env, cl)
+	todo, _, err := s.oldInstances(ctx, v, cl)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var calls []cloud.Call
 	for _, in := range todo {
 		// Aurora instances take no final snapshot: the data is in the
 		// cluster volume.
-		if err := env.Instances.DeleteDBInstance(ctx, s.region, in.ID, ""); err != nil {
-			return fmt.Errorf("delete instance %s of old cluster %s: %w", in.ID, s.old, err)
-		}
+		calls = append(calls, rdsCall("DeleteDBInstance", s.region, "DBInstanceIdentifier", in.ID, "SkipFinalSnapshot", "true"))
 	}
-	return nil
+	return calls, nil
 }
 
-func (s *secondary) checkDeleteCluster(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	cl, gone, err := s.oldCluster(ctx, env)
+func (s *secondary) checkDeleteCluster(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	cl, gone, err := s.oldCluster(ctx, v)
 	if err != nil {
 		return resource.Verdict{}, err
 	}
@@ -214,17 +195,10 @@ func (s *secondary) checkDeleteCluster(ctx context.Context, env *resource.Env) (
 	return resource.Verdictf(resource.Ready, "old cluster %s (%s) will be deleted without a final snapshot", s.old, cl.Status), nil
 }
 
-func (s *secondary) deleteCluster(ctx context.Context, env *resource.Env) error {
-	if err := env.Clusters.DeleteDBCluster(ctx, s.region, s.old.ID); err != nil {
-		return fmt.Errorf("delete old cluster %s: %w", s.old, err)
-	}
-	return nil
-}
-
 // readGlobal describes the global cluster from ClusterRegion (it is visible
 // from every region); nil when it does not exist.
-func (s *secondary) readGlobal(ctx context.Context, env *resource.Env) (*resource.GlobalCluster, error) {
-	g, err := env.Read.GlobalCluster(ctx, s.region, s.global)
+func (s *secondary) readGlobal(ctx context.Context, v *resource.View) (*cloud.GlobalCluster, error) {
+	g, err := getGlobal(ctx, v, s.region, s.global)
 	if notFound(err) {
 		return nil, nil
 	}
@@ -236,13 +210,13 @@ func (s *secondary) readGlobal(ctx context.Context, env *resource.Env) (*resourc
 
 // sourceWrites reports whether g has the source as its writer: then it is
 // the global cluster wanted, and is reused rather than deleted and created.
-func (s *secondary) sourceWrites(g *resource.GlobalCluster) bool {
+func (s *secondary) sourceWrites(g *cloud.GlobalCluster) bool {
 	w, ok := g.Writer()
-	return ok && w.ClusterARN == s.source.ARN
+	return ok && cloud.SameID(w.ClusterARN, s.source.ARN)
 }
 
-func (s *secondary) checkDeleteGlobal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	g, err := s.readGlobal(ctx, env)
+func (s *secondary) checkDeleteGlobal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	g, err := s.readGlobal(ctx, v)
 	switch {
 	case err != nil:
 		return resource.Verdict{}, err
@@ -261,15 +235,8 @@ func (s *secondary) checkDeleteGlobal(ctx context.Context, env *resource.Env) (r
 	return resource.Verdictf(resource.Ready, "global cluster %s is empty: it will be deleted and created again from %s", s.global, s.source), nil
 }
 
-func (s *secondary) deleteGlobal(ctx context.Context, env *resource.Env) error {
-	if err := env.GlobalClusters.DeleteGlobalCluster(ctx, s.region, s.global); err != nil {
-		return fmt.Errorf("delete global cluster %s: %w", s.global, err)
-	}
-	return nil
-}
-
-func (s *secondary) checkCreateGlobal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	g, err := s.readGlobal(ctx, env)
+func (s *secondary) checkCreateGlobal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	g, err := s.readGlobal(ctx, v)
 	switch {
 	case err != nil:
 		return resource.Verdict{}, err
@@ -283,7 +250,7 @@ func (s *secondary) checkCreateGlobal(ctx context.Context, env *resource.Env) (r
 		return resource.Verdictf(resource.Blocked, "global cluster %s exists with members %s, not with the source %s as writer: choose another GlobalClusterIdentifier, or remove it",
 			s.global, names(g.Members), s.source), nil
 	}
-	src, err := env.Read.DBCluster(ctx, s.source.Region, s.source.ARN)
+	src, err := getCluster(ctx, v, s.source.Region, s.source.ARN)
 	switch {
 	case notFound(err):
 		return resource.Verdictf(resource.Blocked, "source cluster %s not found: check SourceDBClusterIdentifier", s.source), nil
@@ -299,19 +266,10 @@ func (s *secondary) checkCreateGlobal(ctx context.Context, env *resource.Env) (r
 	return resource.Verdictf(resource.Ready, "global cluster %s will be created from %s", s.global, s.source), nil
 }
 
-func (s *secondary) createGlobal(ctx context.Context, env *resource.Env) error {
-	// AWS creates a global cluster in its source's region.
-	in := resource.CreateGlobalClusterInput{GlobalClusterID: s.global, SourceClusterARN: s.source.ARN}
-	if err := env.GlobalClusters.CreateGlobalCluster(ctx, s.source.Region, in); err != nil {
-		return fmt.Errorf("create global cluster %s from %s: %w", s.global, s.source, err)
-	}
-	return nil
-}
-
-func (s *secondary) checkCreateCluster(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	cl, err := env.Read.DBCluster(ctx, s.region, s.newARN)
+func (s *secondary) checkCreateCluster(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	cl, err := getCluster(ctx, v, s.region, s.newARN)
 	switch {
-	case err == nil && cl.GlobalClusterID == s.global:
+	case err == nil && cloud.SameID(cl.GlobalClusterID, s.global):
 		// Done even while creating: the instance is created while the
 		// cluster builds, as the original does.
 		return resource.Verdictf(resource.Done, "cluster %s (%s) is a member of global cluster %s (%s)", s.name, s.region, s.global, cl.Status), nil
@@ -323,7 +281,7 @@ func (s *secondary) checkCreateCluster(ctx context.Context, env *resource.Env) (
 	case !notFound(err):
 		return resource.Verdict{}, fmt.Errorf("describe cluster %s in %s: %w", s.name, s.region, err)
 	}
-	g, err := s.readGlobal(ctx, env)
+	g, err := s.readGlobal(ctx, v)
 	switch {
 	case err != nil:
 		return resource.Verdict{}, err
@@ -335,32 +293,25 @@ func (s *secondary) checkCreateCluster(ctx context.Context, env *resource.Env) (
 	return resource.Verdictf(resource.Ready, "cluster %s will be created in %s as a secondary of global cluster %s", s.name, s.region, s.global), nil
 }
 
-func (s *secondary) createCluster(ctx context.Context, env *resource.Env) error {
-	if err := env.Clusters.CreateDBCluster(ctx, s.region, s.cluster); err != nil {
-		return fmt.Errorf("create cluster %s in %s: %w", s.name, s.region, err)
-	}
-	return nil
-}
-
 // instanceState is the check of create-instance and the end of the goal:
 // the instance and its cluster both available.
-func (s *secondary) instanceState(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	cl, err := env.Read.DBCluster(ctx, s.region, s.newARN)
+func (s *secondary) instanceState(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	cl, err := getCluster(ctx, v, s.region, s.newARN)
 	if notFound(err) {
 		return resource.Verdictf(resource.Blocked, "cluster %s does not exist in %s, so instance %s cannot be created in it", s.name, s.region, s.instance), nil
 	}
 	if err != nil {
 		return resource.Verdict{}, fmt.Errorf("describe cluster %s in %s: %w", s.name, s.region, err)
 	}
-	in, err := env.Read.DBInstance(ctx, s.region, s.instance)
+	in, err := getInstance(ctx, v, s.region, s.instance)
 	switch {
 	case notFound(err) && resource.Stuck(cl.Status):
 		return resource.Verdictf(resource.Blocked, "cluster %s (%s) is %s: no instance can be added", s.name, s.region, cl.Status), nil
 	case notFound(err):
-		return resource.Verdictf(resource.Ready, "instance %s (%s) will be created in cluster %s (%s)", s.instance, s.inst.Class, s.name, cl.Status), nil
+		return resource.Verdictf(resource.Ready, "instance %s (%s) will be created in cluster %s (%s)", s.instance, s.class, s.name, cl.Status), nil
 	case err != nil:
 		return resource.Verdict{}, fmt.Errorf("describe instance %s in %s: %w", s.instance, s.region, err)
-	case in.ClusterID != s.name:
+	case !cloud.SameID(in.ClusterID, s.name):
 		return resource.Verdictf(resource.Blocked, "an instance named %s already exists in %s outside cluster %s (cluster %q, %s): choose another DBInstanceIdentifier, or remove it",
 			s.instance, s.region, s.name, in.ClusterID, in.Status), nil
 	case in.Status == "failed" || resource.Stuck(in.Status):
@@ -371,11 +322,4 @@ func (s *secondary) instanceState(ctx context.Context, env *resource.Env) (resou
 		return resource.Verdictf(resource.InProgress, "instance %s is available; cluster %s is %s", s.instance, s.name, cl.Status), nil
 	}
 	return resource.Verdictf(resource.Done, "instance %s and cluster %s are available in %s", s.instance, s.name, s.region), nil
-}
-
-func (s *secondary) createInstance(ctx context.Context, env *resource.Env) error {
-	if err := env.Clusters.CreateDBInstance(ctx, s.region, s.inst); err != nil {
-		return fmt.Errorf("create instance %s in cluster %s (%s): %w", s.instance, s.name, s.region, err)
-	}
-	return nil
 }

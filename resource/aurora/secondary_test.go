@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	"drorch/resource/aurora"
 	rt "drorch/resource/resourcetest"
@@ -44,11 +45,11 @@ func with(p resource.Params, kv ...string) resource.Params {
 // the return of us-east-1: dbcluster-02 is a stand-alone writer, the stale
 // dbcluster-01 is still the writer of the global cluster, alone in it.
 func afterUnplanned(c *rt.Cloud) {
-	withGlobal(func(g *resource.GlobalCluster) {
+	withGlobal(func(g *cloud.GlobalCluster) {
 		g.Members = g.Members[:1]
 		g.Members[0].Readers = []string{}
 	})(c)
-	withCluster2(func(cl *resource.DBCluster) {
+	withCluster2(func(cl *cloud.DBCluster) {
 		cl.GlobalClusterID = ""
 		cl.Members[0].IsWriter = true
 	})(c)
@@ -97,7 +98,7 @@ func TestSecondaryRun(t *testing.T) {
 	c := rt.NewSeed()
 	afterUnplanned(c)
 	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
-	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
+	if _, err := rt.Drive(ctx, r, c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
 	want := []string{
@@ -132,7 +133,7 @@ func TestSecondaryRun(t *testing.T) {
 	if w, _ := g.Writer(); w.ClusterARN != rt.Cluster2ARN || len(g.Members) != 2 {
 		t.Errorf("global cluster after the run: %+v", g)
 	}
-	res, err := rt.Drive(ctx, r, c.Env(), c)
+	res, err := rt.Drive(ctx, r, c)
 	if err != nil || !res.AlreadyDone || len(c.Mutations()) != len(want) {
 		t.Errorf("re-run = %+v, %v; want already done and no call", res, err)
 	}
@@ -145,7 +146,7 @@ func TestSecondaryRerunKeepsNewCluster(t *testing.T) {
 	c := rt.NewSeed()
 	afterUnplanned(c)
 	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
-	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
+	if _, err := rt.Drive(ctx, r, c); err != nil {
 		t.Fatal(err)
 	}
 	c.Delete(rt.Primary, rt.Instance1)
@@ -153,7 +154,7 @@ func TestSecondaryRerunKeepsNewCluster(t *testing.T) {
 	cl.Members = nil
 	c.PutCluster(*cl)
 	before := len(c.Mutations())
-	res, err := rt.Drive(ctx, r, c.Env(), c)
+	res, err := rt.Drive(ctx, r, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestSecondaryAfterManagedFailover(t *testing.T) {
 	c := rt.NewSeed()
 	swapped(c)
 	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
-	res, err := rt.Drive(ctx, r, c.Env(), c)
+	res, err := rt.Drive(ctx, r, c)
 	if err != nil || !res.AlreadyDone {
 		t.Fatalf("Drive = %+v, %v; want already done", res, err)
 	}
@@ -185,24 +186,24 @@ func TestSecondaryDeleteInstancesOnlyWhatRemains(t *testing.T) {
 	afterUnplanned(c)
 	cl := c.ClusterState(rt.Primary, rt.Cluster1)
 	cl.GlobalClusterID = ""
-	cl.Members = append(cl.Members, resource.DBClusterMember{InstanceID: "dbcluster-01-use1-instance-2"})
+	cl.Members = append(cl.Members, cloud.DBClusterMember{InstanceID: "dbcluster-01-use1-instance-2"})
 	c.PutCluster(*cl)
-	c.PutInstance(resource.DBInstance{ID: "dbcluster-01-use1-instance-2", Region: rt.Primary, Status: "deleting", ClusterID: rt.Cluster1})
+	c.PutInstance(cloud.DBInstance{ID: "dbcluster-01-use1-instance-2", Region: rt.Primary, Status: "deleting", ClusterID: rt.Cluster1})
 	r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
 	s := rt.Step(t, r, "delete-old-instances")
-	v, err := s.Check(ctx, c.Env())
+	v, err := s.Check(ctx, c.View())
 	rt.WantVerdict(t, v, err, resource.Ready, rt.Instance1)
-	if err := s.Do(ctx, c.Env()); err != nil {
+	if err := rt.Do(ctx, s, c); err != nil {
 		t.Fatal(err)
 	}
 	if got := actions(c.Mutations()); !slices.Equal(got, []string{"DeleteDBInstance@us-east-1"}) || c.Mutations()[0].Args["DBInstanceIdentifier"] != rt.Instance1 {
 		t.Fatalf("mutations = %v, want one delete of %s", got, rt.Instance1)
 	}
 	// Every instance deleting is enough: the cluster's deletion may start.
-	v, err = s.Check(ctx, c.Env())
+	v, err = s.Check(ctx, c.View())
 	rt.WantVerdict(t, v, err, resource.Done, "deleting")
 	// A second Do (a retry) finds nothing left to delete.
-	if err := s.Do(ctx, c.Env()); err != nil || len(c.Mutations()) != 1 {
+	if err := rt.Do(ctx, s, c); err != nil || len(c.Mutations()) != 1 {
 		t.Fatalf("second Do: %v, %d mutations", err, len(c.Mutations()))
 	}
 	c.Settle()
@@ -210,7 +211,7 @@ func TestSecondaryDeleteInstancesOnlyWhatRemains(t *testing.T) {
 	cl = c.ClusterState(rt.Primary, rt.Cluster1)
 	cl.Members = nil
 	c.PutCluster(*cl)
-	v, err = s.Check(ctx, c.Env())
+	v, err = s.Check(ctx, c.View())
 	rt.WantVerdict(t, v, err, resource.Done, "no instances")
 }
 
@@ -218,7 +219,7 @@ func TestSecondaryStepChecks(t *testing.T) {
 	t.Parallel()
 	oldAlone := func(c *rt.Cloud) { // old cluster detached, instances gone
 		afterUnplanned(c)
-		withGlobal(func(g *resource.GlobalCluster) { g.Members = nil })(c)
+		withGlobal(func(g *cloud.GlobalCluster) { g.Members = nil })(c)
 		cl := c.ClusterState(rt.Primary, rt.Cluster1)
 		cl.GlobalClusterID, cl.Members = "", nil
 		c.PutCluster(*cl)
@@ -259,7 +260,7 @@ func TestSecondaryStepChecks(t *testing.T) {
 		}, resource.InProgress, []string{"deleting"}},
 		{"empty global cluster", "delete-old-global-cluster", oldAlone, resource.Ready, []string{"empty"}},
 		{"global cluster with other members", "delete-old-global-cluster", func(c *rt.Cloud) {
-			withGlobal(func(g *resource.GlobalCluster) { g.Members = g.Members[1:] })(c)
+			withGlobal(func(g *cloud.GlobalCluster) { g.Members = g.Members[1:] })(c)
 		}, resource.Blocked, []string{"still has members", "dbcluster-02 (us-west-2)"}},
 		{"global cluster reused", "delete-old-global-cluster", swapped, resource.Done, []string{"reused"}},
 		{"no global cluster", "delete-old-global-cluster", func(c *rt.Cloud) { c.Delete("", rt.GlobalClusterID) }, resource.Done, []string{"does not exist"}},
@@ -269,15 +270,15 @@ func TestSecondaryStepChecks(t *testing.T) {
 		}, resource.Ready, []string{"from dbcluster-02 (us-west-2)"}},
 		{"old global cluster still deleting", "create-global-cluster", func(c *rt.Cloud) {
 			oldAlone(c)
-			withGlobal(func(g *resource.GlobalCluster) { g.Status = "deleting" })(c)
+			withGlobal(func(g *cloud.GlobalCluster) { g.Status = "deleting" })(c)
 		}, resource.InProgress, []string{"deleted"}},
 		{"source in another global cluster", "create-global-cluster", func(c *rt.Cloud) {
 			c.Delete("", rt.GlobalClusterID)
-			withCluster2(func(cl *resource.DBCluster) { cl.GlobalClusterID = "other-gc" })(c)
+			withCluster2(func(cl *cloud.DBCluster) { cl.GlobalClusterID = "other-gc" })(c)
 		}, resource.Blocked, []string{"other-gc"}},
 		{"global cluster creating", "create-global-cluster", func(c *rt.Cloud) {
 			swapped(c)
-			withGlobal(func(g *resource.GlobalCluster) { g.Status = "creating" })(c)
+			withGlobal(func(g *cloud.GlobalCluster) { g.Status = "creating" })(c)
 		}, resource.InProgress, []string{"creating"}},
 		{"name taken outside the global cluster", "create-cluster", func(c *rt.Cloud) {
 			swapped(c)
@@ -313,7 +314,7 @@ func TestSecondaryStepChecks(t *testing.T) {
 			c := rt.NewSeed()
 			tt.setup(c)
 			r := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{})
-			v, err := rt.Step(t, r, tt.step).Check(ctx, c.Env())
+			v, err := rt.Step(t, r, tt.step).Check(ctx, c.View())
 			rt.WantVerdict(t, v, err, tt.state, tt.want...)
 		})
 	}
@@ -342,7 +343,7 @@ func TestSecondaryPreflight(t *testing.T) {
 		{"ClusterRegion down", func(c *rt.Cloud) { c.SetDown(rt.Primary, true) }, "cannot read ClusterRegion us-east-1", "", false},
 		{"engine differs", func(c *rt.Cloud) {
 			afterUnplanned(c)
-			withCluster2(func(cl *resource.DBCluster) { cl.Engine = "aurora-postgresql" })(c)
+			withCluster2(func(cl *cloud.DBCluster) { cl.Engine = "aurora-postgresql" })(c)
 		}, "runs aurora-postgresql", "", false},
 		{"old cluster is the live primary", func(*rt.Cloud) {}, "live primary", "", false},
 		{"already a secondary", swapped, "", "", true},
@@ -352,7 +353,7 @@ func TestSecondaryPreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, aurora.SecondaryCluster{}, failbackParams(), resource.Context{}).Preflight(ctx, c.View())
 			if err != nil {
 				t.Fatal(err)
 			}

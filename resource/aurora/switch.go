@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
@@ -15,6 +16,9 @@ type PlannedFailover struct{}
 
 // Spec returns PlannedSpec.
 func (PlannedFailover) Spec() manifest.TypeSpec { return PlannedSpec() }
+
+// Recovery is true: the type is a failover, whose duration is a recovery time (RTO).
+func (PlannedFailover) Recovery() bool { return true }
 
 // Bind reads GlobalClusterIdentifier and the target cluster ARN.
 func (PlannedFailover) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
@@ -27,6 +31,9 @@ type ManagedFailover struct{}
 
 // Spec returns ManagedSpec.
 func (ManagedFailover) Spec() manifest.TypeSpec { return ManagedSpec() }
+
+// Recovery is true: the type is a failover, whose duration is a recovery time (RTO).
+func (ManagedFailover) Recovery() bool { return true }
 
 // Bind refuses to bind without Context.AllowDataLoss.
 func (ManagedFailover) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
@@ -61,7 +68,7 @@ func bindSwitch(p resource.Params, c resource.Context, m mode) (resource.Resourc
 	if probs != nil {
 		return nil, probs
 	}
-	return &globalSwitch{mode: m, global: p.String("GlobalClusterIdentifier"), target: target,
+	return &globalSwitch{mode: m, global: cloud.ID(p.String("GlobalClusterIdentifier")), target: target,
 		account: resource.OrAny(target.Account, c.Account)}, nil
 }
 
@@ -79,12 +86,12 @@ func (s *globalSwitch) Timeout() time.Duration { return 30 * time.Minute }
 
 // Watch is what Goal and the step read each round: the global cluster only
 // (Preflight's reads of the members are one-off).
-func (s *globalSwitch) Watch() []resource.Key {
-	return []resource.Key{globalKey(s.target.Region, s.global)}
+func (s *globalSwitch) Watch() []cloud.Key {
+	return []cloud.Key{cloud.GlobalClusters.Key(s.target.Region, s.global)}
 }
 
 func (s *globalSwitch) Locks() []string {
-	return []string{globalLock(s.global), clusterLock(s.target.Region, s.target.ID)}
+	return []string{resource.GlobalClusterLock(s.global), resource.ClusterLock(s.target.Region, s.target.ID)}
 }
 
 func (s *globalSwitch) Permissions() []resource.Permission {
@@ -99,42 +106,26 @@ func (s *globalSwitch) Permissions() []resource.Permission {
 }
 
 func (s *globalSwitch) Steps() []resource.Step {
-	args := map[string]string{"GlobalClusterIdentifier": s.global, "TargetDbClusterIdentifier": s.target.ARN}
+	call := rdsCall(s.mode.action, s.target.Region, "GlobalClusterIdentifier", s.global, "TargetDbClusterIdentifier", s.target.ARN)
 	name := "switchover"
 	if s.mode.dataLoss {
-		args["AllowDataLoss"] = "true"
+		call.Args["AllowDataLoss"] = "true"
 		name = "failover"
 	}
-	return []resource.Step{resource.FuncStep{
-		StepName:  name,
-		StepCalls: []resource.Call{{Service: "rds", Action: s.mode.action, Region: s.target.Region, Args: args}},
-		CheckFunc: s.check,
-		DoFunc: func(ctx context.Context, env *resource.Env) error {
-			var err error
-			if s.mode.dataLoss {
-				err = env.GlobalClusters.FailoverGlobalCluster(ctx, s.target.Region, s.global, s.target.ARN)
-			} else {
-				err = env.GlobalClusters.SwitchoverGlobalCluster(ctx, s.target.Region, s.global, s.target.ARN)
-			}
-			if err != nil {
-				return fmt.Errorf("%s of global cluster %s to %s: %w", name, s.global, s.target, err)
-			}
-			return nil
-		},
-	}}
+	return []resource.Step{resource.FuncStep{StepName: name, CheckFunc: s.check, CallsFunc: resource.Fixed(call)}}
 }
 
-func (s *globalSwitch) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	v, err := s.check(ctx, env)
-	return resource.GoalOf(v), err
+func (s *globalSwitch) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	verdict, err := s.check(ctx, v)
+	return resource.GoalOf(verdict), err
 }
 
 // read describes the global cluster from the target's region.
-func (s *globalSwitch) read(ctx context.Context, env *resource.Env) (*resource.GlobalCluster, *resource.Verdict, error) {
-	g, err := env.Read.GlobalCluster(ctx, s.target.Region, s.global)
+func (s *globalSwitch) read(ctx context.Context, v *resource.View) (*cloud.GlobalCluster, *resource.Verdict, error) {
+	g, err := getGlobal(ctx, v, s.target.Region, s.global)
 	if notFound(err) {
-		v := resource.Verdictf(resource.Blocked, "global cluster %s not found (asked in %s): check GlobalClusterIdentifier", s.global, s.target.Region)
-		return nil, &v, nil
+		verdict := resource.Verdictf(resource.Blocked, "global cluster %s not found (asked in %s): check GlobalClusterIdentifier", s.global, s.target.Region)
+		return nil, &verdict, nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe global cluster %s in %s: %w", s.global, s.target.Region, err)
@@ -142,10 +133,10 @@ func (s *globalSwitch) read(ctx context.Context, env *resource.Env) (*resource.G
 	return g, nil, nil
 }
 
-func (s *globalSwitch) check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	g, v, err := s.read(ctx, env)
-	if v != nil || err != nil {
-		return deref(v), err
+func (s *globalSwitch) check(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	g, verdict, err := s.read(ctx, v)
+	if verdict != nil || err != nil {
+		return deref(verdict), err
 	}
 	return s.judge(g), nil
 }
@@ -158,14 +149,14 @@ func deref(v *resource.Verdict) resource.Verdict {
 }
 
 // judge places the global cluster's state on the switchover's path.
-func (s *globalSwitch) judge(g *resource.GlobalCluster) resource.Verdict {
+func (s *globalSwitch) judge(g *cloud.GlobalCluster) resource.Verdict {
 	m, ok := g.Member(s.target.ARN)
 	if !ok {
 		return resource.Verdictf(resource.Blocked, "cluster %s is not a member of global cluster %s (members: %s): check DBClusterIdentifier",
 			s.target, s.global, names(g.Members))
 	}
 	if f := g.Failover; f != nil {
-		if f.ToClusterARN == s.target.ARN {
+		if cloud.SameID(f.ToClusterARN, s.target.ARN) {
 			return resource.Verdictf(resource.InProgress, "global cluster %s is %s from %s to %s (%s)",
 				s.global, g.Status, nameOf(f.FromClusterARN), s.target, f.Status)
 		}
@@ -197,15 +188,15 @@ func orUnknown(s string) string {
 	return s
 }
 
-func (s *globalSwitch) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+func (s *globalSwitch) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
 	var pf resource.Preflight
-	g, v, err := s.read(ctx, env)
+	g, verdict, err := s.read(ctx, v)
 	if err != nil {
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot read global cluster %s in %s, the target's region: %v", s.global, s.target.Region, err))
 		return pf, nil
 	}
-	if v != nil {
-		pf.Blockers = append(pf.Blockers, v.Reason)
+	if verdict != nil {
+		pf.Blockers = append(pf.Blockers, verdict.Reason)
 		return pf, nil
 	}
 	pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s (%s %s)", s.global, g.Status, g.Engine, g.EngineVersion))
@@ -230,7 +221,7 @@ func (s *globalSwitch) Preflight(ctx context.Context, env *resource.Env) (resour
 		regions[regionOf(m.ClusterARN)] = true
 	}
 	for _, m := range g.Members {
-		s.member(ctx, env, m, len(regions), &pf)
+		s.member(ctx, v, m, len(regions), &pf)
 	}
 	if s.mode.dataLoss {
 		w, _ := g.Writer()
@@ -244,10 +235,10 @@ func (s *globalSwitch) Preflight(ctx context.Context, env *resource.Env) (resour
 // member describes one member cluster in its own region and records what
 // it means for the operation: a switchover needs every member healthy, a
 // data-loss failover only the target.
-func (s *globalSwitch) member(ctx context.Context, env *resource.Env, m resource.GlobalClusterMember, nRegions int, pf *resource.Preflight) {
+func (s *globalSwitch) member(ctx context.Context, v *resource.View, m cloud.GlobalClusterMember, nRegions int, pf *resource.Preflight) {
 	region := regionOf(m.ClusterARN)
-	isTarget := m.ClusterARN == s.target.ARN
-	cl, err := env.Read.DBCluster(ctx, region, m.ClusterARN)
+	isTarget := cloud.SameID(m.ClusterARN, s.target.ARN)
+	cl, err := getCluster(ctx, v, region, m.ClusterARN)
 	var problem string
 	switch {
 	case notFound(err):

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	"drorch/resource/aurora"
 	rt "drorch/resource/resourcetest"
@@ -56,7 +57,7 @@ func swapped(c *rt.Cloud) {
 	c.PutGlobalCluster(*g)
 }
 
-func withGlobal(f func(g *resource.GlobalCluster)) func(c *rt.Cloud) {
+func withGlobal(f func(g *cloud.GlobalCluster)) func(c *rt.Cloud) {
 	return func(c *rt.Cloud) {
 		g := c.GlobalClusterState(rt.GlobalClusterID)
 		f(g)
@@ -76,25 +77,25 @@ func TestSwitchCheck(t *testing.T) {
 	}{
 		{"secondary of an available global cluster", false, func(*rt.Cloud) {}, resource.Ready, []string{"available", "writer dbcluster-01 (us-east-1)"}},
 		{"global cluster missing", false, func(c *rt.Cloud) { c.Delete("", rt.GlobalClusterID) }, resource.Blocked, []string{"not found (asked in us-west-2)"}},
-		{"target not a member", false, withGlobal(func(g *resource.GlobalCluster) { g.Members = g.Members[:1] }), resource.Blocked, []string{"not a member", "dbcluster-01 (us-east-1) writer"}},
-		{"switchover to target pending", false, withGlobal(func(g *resource.GlobalCluster) {
+		{"target not a member", false, withGlobal(func(g *cloud.GlobalCluster) { g.Members = g.Members[:1] }), resource.Blocked, []string{"not a member", "dbcluster-01 (us-east-1) writer"}},
+		{"switchover to target pending", false, withGlobal(func(g *cloud.GlobalCluster) {
 			g.Status = "switching-over"
-			g.Failover = &resource.FailoverState{Status: "pending", FromClusterARN: rt.Cluster1ARN, ToClusterARN: rt.Cluster2ARN}
+			g.Failover = &cloud.FailoverState{Status: "pending", FromClusterARN: rt.Cluster1ARN, ToClusterARN: rt.Cluster2ARN}
 		}), resource.InProgress, []string{"switching-over", "pending"}},
-		{"failover to another cluster", false, withGlobal(func(g *resource.GlobalCluster) {
+		{"failover to another cluster", false, withGlobal(func(g *cloud.GlobalCluster) {
 			g.Status = "failing-over"
-			g.Failover = &resource.FailoverState{Status: "failing-over", FromClusterARN: rt.Cluster1ARN, ToClusterARN: otherARN, DataLossAllowed: true}
+			g.Failover = &cloud.FailoverState{Status: "failing-over", FromClusterARN: rt.Cluster1ARN, ToClusterARN: otherARN, DataLossAllowed: true}
 		}), resource.Blocked, []string{"dbcluster-03 (eu-west-1)", "wait for it to finish"}},
 		{"target is the writer", false, swapped, resource.Done, []string{"dbcluster-02 (us-west-2) is the writer"}},
 		{"target is the writer, global cluster settling", false, func(c *rt.Cloud) {
 			swapped(c)
-			withGlobal(func(g *resource.GlobalCluster) { g.Status = "modifying" })(c)
+			withGlobal(func(g *cloud.GlobalCluster) { g.Status = "modifying" })(c)
 		}, resource.InProgress, []string{"modifying"}},
-		{"global cluster busy without failover state", false, withGlobal(func(g *resource.GlobalCluster) { g.Status = "modifying" }), resource.InProgress, []string{"waiting"}},
-		{"global cluster deleting", false, withGlobal(func(g *resource.GlobalCluster) { g.Status = "deleting" }), resource.Blocked, []string{"deleted"}},
-		{"managed failover to target running", true, withGlobal(func(g *resource.GlobalCluster) {
+		{"global cluster busy without failover state", false, withGlobal(func(g *cloud.GlobalCluster) { g.Status = "modifying" }), resource.InProgress, []string{"waiting"}},
+		{"global cluster deleting", false, withGlobal(func(g *cloud.GlobalCluster) { g.Status = "deleting" }), resource.Blocked, []string{"deleted"}},
+		{"managed failover to target running", true, withGlobal(func(g *cloud.GlobalCluster) {
 			g.Status = "failing-over"
-			g.Failover = &resource.FailoverState{Status: "failing-over", FromClusterARN: rt.Cluster1ARN, ToClusterARN: rt.Cluster2ARN, DataLossAllowed: true}
+			g.Failover = &cloud.FailoverState{Status: "failing-over", FromClusterARN: rt.Cluster1ARN, ToClusterARN: rt.Cluster2ARN, DataLossAllowed: true}
 		}), resource.InProgress, []string{"failing-over"}},
 	}
 	for _, tt := range tests {
@@ -107,9 +108,9 @@ func TestSwitchCheck(t *testing.T) {
 				typ = aurora.ManagedFailover{}
 			}
 			r := rt.Bind(t, typ, switchParams, resource.Context{AllowDataLoss: true})
-			v, err := only(t, r).Check(ctx, c.Env())
+			v, err := only(t, r).Check(ctx, c.View())
 			rt.WantVerdict(t, v, err, tt.state, tt.want...)
-			g, err := r.Goal(ctx, c.Env())
+			g, err := r.Goal(ctx, c.View())
 			if err != nil || (g.State == resource.Done) != (tt.state == resource.Done) {
 				t.Errorf("Goal = %v, %v; want done %v", g, err, tt.state == resource.Done)
 			}
@@ -125,7 +126,7 @@ func TestSwitchCheckReadError(t *testing.T) {
 	c := rt.NewSeed()
 	c.FailOn("DescribeGlobalClusters", "", throttled)
 	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
-	if _, err := only(t, r).Check(ctx, c.Env()); !errors.Is(err, throttled) || !resource.Retryable(err) {
+	if _, err := only(t, r).Check(ctx, c.View()); !errors.Is(err, throttled) || !cloud.Retryable(err) {
 		t.Fatalf("Check error = %v, want the throttling error, retryable", err)
 	}
 }
@@ -149,7 +150,7 @@ func TestSwitchRun(t *testing.T) {
 				c.SetDown(tt.down, true)
 			}
 			r := rt.Bind(t, tt.typ, switchParams, resource.Context{AllowDataLoss: true})
-			if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
+			if _, err := rt.Drive(ctx, r, c); err != nil {
 				t.Fatalf("Drive: %v", err)
 			}
 			muts := c.Mutations()
@@ -163,7 +164,7 @@ func TestSwitchRun(t *testing.T) {
 				t.Errorf("writer = %s, want %s", w.ClusterARN, rt.Cluster2ARN)
 			}
 			// A second run finds the goal reached and changes nothing.
-			res, err := rt.Drive(ctx, r, c.Env(), c)
+			res, err := rt.Drive(ctx, r, c)
 			if err != nil || !res.AlreadyDone || len(c.Mutations()) != 1 {
 				t.Errorf("re-run: %+v, %v, %d mutations; want already done, no call", res, err, len(c.Mutations()))
 			}
@@ -178,10 +179,10 @@ func TestSwitchCheckAfterCall(t *testing.T) {
 	c := rt.NewSeed()
 	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
 	s := only(t, r)
-	if err := s.Do(ctx, c.Env()); err != nil {
+	if err := rt.Do(ctx, s, c); err != nil {
 		t.Fatal(err)
 	}
-	v, err := s.Check(ctx, c.Env())
+	v, err := s.Check(ctx, c.View())
 	rt.WantVerdict(t, v, err, resource.InProgress, "switching-over from dbcluster-01 (us-east-1) to dbcluster-02 (us-west-2)")
 }
 
@@ -190,8 +191,8 @@ func TestSwitchDoError(t *testing.T) {
 	c := rt.NewSeed()
 	c.SetDown(rt.Primary, true) // a switchover needs every member available
 	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
-	err := only(t, r).Do(ctx, c.Env())
-	if !resource.IsKind(err, resource.KindInvalidState) || !strings.Contains(err.Error(), "switchover of global cluster dr-globaldb-cluster-mysql") {
+	err := rt.Do(ctx, only(t, r), c)
+	if !cloud.IsKind(err, cloud.KindInvalidState) || !strings.Contains(err.Error(), "rds SwitchoverGlobalCluster in us-west-2: InvalidDBClusterStateFault") {
 		t.Fatalf("Do error = %v, want the invalid-state error, named", err)
 	}
 }
@@ -210,7 +211,7 @@ func TestSwitchPreflight(t *testing.T) {
 		{name: "planned, all healthy", setup: func(*rt.Cloud) {}, noWarningsOk: true},
 		{name: "planned, primary region down", setup: func(c *rt.Cloud) { c.SetDown(rt.Primary, true) },
 			blockers: [][]string{{"a planned switchover needs both regions; us-east-1 is unreachable: for an unplanned failover use UnPlannedFailoverAurora, or ManagedFailoverAurora with --allow-data-loss"}}},
-		{name: "planned, member pending-resync", setup: withGlobal(func(g *resource.GlobalCluster) { g.Members[0].SyncStatus = "pending-resync" }),
+		{name: "planned, member pending-resync", setup: withGlobal(func(g *cloud.GlobalCluster) { g.Members[0].SyncStatus = "pending-resync" }),
 			blockers: [][]string{{"dbcluster-01 (us-east-1) is pending-resync"}}},
 		{name: "planned, member not available", setup: func(c *rt.Cloud) {
 			cl := c.ClusterState(rt.Primary, rt.Cluster1)
@@ -239,7 +240,7 @@ func TestSwitchPreflight(t *testing.T) {
 			if tt.managed {
 				typ = aurora.ManagedFailover{}
 			}
-			pf, err := rt.Bind(t, typ, switchParams, resource.Context{AllowDataLoss: true}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, typ, switchParams, resource.Context{AllowDataLoss: true}).Preflight(ctx, c.View())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
@@ -18,20 +19,23 @@ type UnplannedFailover struct{}
 // Spec returns UnplannedSpec.
 func (UnplannedFailover) Spec() manifest.TypeSpec { return UnplannedSpec() }
 
+// Recovery is true: the type is a failover, whose duration is a recovery time (RTO).
+func (UnplannedFailover) Recovery() bool { return true }
+
 // Bind checks that ClusterRegion is the region of DBClusterIdentifier.
 func (UnplannedFailover) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
 	target, probs := parseCluster(p, "DBClusterIdentifier")
 	if probs != nil {
 		return nil, probs
 	}
-	if r := p.String("ClusterRegion"); r != target.Region {
+	if r := cloud.ID(p.String("ClusterRegion")); r != target.Region {
 		return nil, []manifest.Problem{{
 			Field:   "ClusterRegion",
 			Message: fmt.Sprintf("ClusterRegion %s is not the region of DBClusterIdentifier %s (%s)", r, target.ARN, target.Region),
 			Fix:     fmt.Sprintf("set ClusterRegion to %s, or name the secondary cluster of %s", target.Region, r),
 		}}
 	}
-	return &detach{global: p.String("GlobalClusterIdentifier"), target: target, account: resource.OrAny(target.Account, c.Account)}, nil
+	return &detach{global: cloud.ID(p.String("GlobalClusterIdentifier")), target: target, account: resource.OrAny(target.Account, c.Account)}, nil
 }
 
 // detach removes target from global and waits until it is writable.
@@ -44,12 +48,12 @@ type detach struct {
 func (d *detach) Region() string         { return d.target.Region }
 func (d *detach) Timeout() time.Duration { return 30 * time.Minute }
 
-func (d *detach) Watch() []resource.Key {
-	return []resource.Key{clusterKey(d.target.Region, d.target.ARN), globalKey(d.target.Region, d.global)}
+func (d *detach) Watch() []cloud.Key {
+	return []cloud.Key{cloud.DBClusters.Key(d.target.Region, d.target.ARN), cloud.GlobalClusters.Key(d.target.Region, d.global)}
 }
 
 func (d *detach) Locks() []string {
-	return []string{globalLock(d.global), clusterLock(d.target.Region, d.target.ID)}
+	return []string{resource.GlobalClusterLock(d.global), resource.ClusterLock(d.target.Region, d.target.ID)}
 }
 
 func (d *detach) Permissions() []resource.Permission {
@@ -64,44 +68,34 @@ func (d *detach) Permissions() []resource.Permission {
 }
 
 func (d *detach) Steps() []resource.Step {
-	return []resource.Step{resource.FuncStep{
-		StepName: "detach",
-		StepCalls: []resource.Call{{Service: "rds", Action: "RemoveFromGlobalCluster", Region: d.target.Region,
-			Args: map[string]string{"GlobalClusterIdentifier": d.global, "DbClusterIdentifier": d.target.ARN}}},
-		CheckFunc: d.check,
-		DoFunc: func(ctx context.Context, env *resource.Env) error {
-			if err := env.GlobalClusters.RemoveFromGlobalCluster(ctx, d.target.Region, d.global, d.target.ARN); err != nil {
-				return fmt.Errorf("remove %s from global cluster %s: %w", d.target, d.global, err)
-			}
-			return nil
-		},
-	}}
+	return []resource.Step{resource.FuncStep{StepName: "detach", CheckFunc: d.check, CallsFunc: resource.Fixed(
+		rdsCall("RemoveFromGlobalCluster", d.target.Region, "GlobalClusterIdentifier", d.global, "DbClusterIdentifier", d.target.ARN))}}
 }
 
-func (d *detach) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	v, err := d.check(ctx, env)
-	return resource.GoalOf(v), err
+func (d *detach) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	verdict, err := d.check(ctx, v)
+	return resource.GoalOf(verdict), err
 }
 
 // state reads the target cluster and, while it is in a global cluster, that
 // global cluster, both in the target's region.
-func (d *detach) state(ctx context.Context, env *resource.Env) (*resource.DBCluster, *resource.GlobalCluster, error) {
-	cl, err := env.Read.DBCluster(ctx, d.target.Region, d.target.ARN)
+func (d *detach) state(ctx context.Context, v *resource.View) (*cloud.DBCluster, *cloud.GlobalCluster, error) {
+	cl, err := getCluster(ctx, v, d.target.Region, d.target.ARN)
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe cluster %s: %w", d.target, err)
 	}
 	if cl.GlobalClusterID == "" {
 		return cl, nil, nil
 	}
-	g, err := env.Read.GlobalCluster(ctx, d.target.Region, cl.GlobalClusterID)
+	g, err := getGlobal(ctx, v, d.target.Region, cl.GlobalClusterID)
 	if err != nil && !notFound(err) {
 		return nil, nil, fmt.Errorf("describe global cluster %s in %s: %w", cl.GlobalClusterID, d.target.Region, err)
 	}
 	return cl, g, nil
 }
 
-func (d *detach) check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	cl, g, err := d.state(ctx, env)
+func (d *detach) check(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	cl, g, err := d.state(ctx, v)
 	if notFound(err) {
 		return d.missing(), nil
 	}
@@ -115,7 +109,7 @@ func (d *detach) missing() resource.Verdict {
 	return resource.Verdictf(resource.Blocked, "cluster %s not found in %s: check DBClusterIdentifier and ClusterRegion", d.target.ID, d.target.Region)
 }
 
-func (d *detach) judge(cl *resource.DBCluster, g *resource.GlobalCluster) resource.Verdict {
+func (d *detach) judge(cl *cloud.DBCluster, g *cloud.GlobalCluster) resource.Verdict {
 	if cl.GlobalClusterID == "" {
 		w, writable := cl.Writer()
 		switch {
@@ -131,7 +125,7 @@ func (d *detach) judge(cl *resource.DBCluster, g *resource.GlobalCluster) resour
 		}
 		return resource.Verdictf(resource.InProgress, "%s has left the global cluster and is %s", d.target, cl.Status)
 	}
-	if cl.GlobalClusterID != d.global {
+	if !cloud.SameID(cl.GlobalClusterID, d.global) {
 		return resource.Verdictf(resource.Blocked, "%s is a member of global cluster %s, not %s: check GlobalClusterIdentifier", d.target, cl.GlobalClusterID, d.global)
 	}
 	if g == nil {
@@ -152,9 +146,9 @@ func (d *detach) judge(cl *resource.DBCluster, g *resource.GlobalCluster) resour
 		d.target, d.global, nameOf(w.ClusterARN))
 }
 
-func (d *detach) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+func (d *detach) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
 	var pf resource.Preflight
-	cl, g, err := d.state(ctx, env)
+	cl, g, err := d.state(ctx, v)
 	switch {
 	case notFound(err):
 		pf.Blockers = append(pf.Blockers, d.missing().Reason)
@@ -171,19 +165,19 @@ func (d *detach) Preflight(ctx context.Context, env *resource.Env) (resource.Pre
 	if g != nil {
 		pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s, members %s", g.ID, g.Status, names(g.Members)))
 	}
-	v := d.judge(cl, g)
-	switch v.State {
+	verdict := d.judge(cl, g)
+	switch verdict.State {
 	case resource.Done:
 		pf.AlreadyDone = true
-		pf.State = append(pf.State, "already done: "+v.Reason)
+		pf.State = append(pf.State, "already done: "+verdict.Reason)
 		return pf, nil
 	case resource.Blocked:
-		pf.Blockers = append(pf.Blockers, v.Reason)
+		pf.Blockers = append(pf.Blockers, verdict.Reason)
 		return pf, nil
 	}
 	writer := "the writer"
 	if g != nil {
-		if w, ok := g.Writer(); ok && w.ClusterARN != d.target.ARN {
+		if w, ok := g.Writer(); ok && !cloud.SameID(w.ClusterARN, d.target.ARN) {
 			writer = "the writer " + nameOf(w.ClusterARN)
 		}
 	}

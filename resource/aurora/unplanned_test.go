@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	"drorch/resource/aurora"
 	rt "drorch/resource/resourcetest"
@@ -24,7 +25,7 @@ func TestUnplannedBind(t *testing.T) {
 	}
 }
 
-func withCluster2(f func(cl *resource.DBCluster)) func(c *rt.Cloud) {
+func withCluster2(f func(cl *cloud.DBCluster)) func(c *rt.Cloud) {
 	return func(c *rt.Cloud) {
 		cl := c.ClusterState(rt.DR, rt.Cluster2)
 		f(cl)
@@ -35,8 +36,8 @@ func withCluster2(f func(cl *resource.DBCluster)) func(c *rt.Cloud) {
 // detached is dbcluster-02 out of the global cluster in status, writable or not.
 func detached(status string, writable bool) func(c *rt.Cloud) {
 	return func(c *rt.Cloud) {
-		withGlobal(func(g *resource.GlobalCluster) { g.Members = g.Members[:1] })(c)
-		withCluster2(func(cl *resource.DBCluster) {
+		withGlobal(func(g *cloud.GlobalCluster) { g.Members = g.Members[:1] })(c)
+		withCluster2(func(cl *cloud.DBCluster) {
 			cl.GlobalClusterID, cl.Status = "", status
 			cl.Members[0].IsWriter = writable
 		})(c)
@@ -58,16 +59,16 @@ func TestUnplannedCheck(t *testing.T) {
 		{"stand-alone and writable", detached("available", true), resource.Done, []string{"writable", rt.Instance2}},
 		{"no instance at all", func(c *rt.Cloud) {
 			detached("available", false)(c)
-			withCluster2(func(cl *resource.DBCluster) { cl.Members = nil })(c)
+			withCluster2(func(cl *cloud.DBCluster) { cl.Members = nil })(c)
 		}, resource.Blocked, []string{"no instance"}},
 		{"target is the writer with secondaries", func(c *rt.Cloud) {
 			swapped(c)
 		}, resource.Blocked, []string{"already the writer", "nothing to detach"}},
 		{"target is the only member", func(c *rt.Cloud) {
 			swapped(c)
-			withGlobal(func(g *resource.GlobalCluster) { g.Members = g.Members[1:] })(c)
+			withGlobal(func(g *cloud.GlobalCluster) { g.Members = g.Members[1:] })(c)
 		}, resource.Ready, []string{"only member"}},
-		{"target in another global cluster", withCluster2(func(cl *resource.DBCluster) { cl.GlobalClusterID = "other-gc" }), resource.Blocked, []string{"other-gc"}},
+		{"target in another global cluster", withCluster2(func(cl *cloud.DBCluster) { cl.GlobalClusterID = "other-gc" }), resource.Blocked, []string{"other-gc"}},
 		{"target not found", func(c *rt.Cloud) { c.Delete(rt.DR, rt.Cluster2) }, resource.Blocked, []string{"not found in us-west-2"}},
 	}
 	for _, tt := range tests {
@@ -77,7 +78,7 @@ func TestUnplannedCheck(t *testing.T) {
 			c.SetDown(rt.Primary, true)
 			tt.setup(c)
 			r := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
-			v, err := only(t, r).Check(ctx, c.Env())
+			v, err := only(t, r).Check(ctx, c.View())
 			rt.WantVerdict(t, v, err, tt.state, tt.want...)
 			if regions := regionsOf(c.Calls()); !slices.Equal(regions, []string{rt.DR}) {
 				t.Errorf("calls went to %v, want only ClusterRegion", regions)
@@ -93,7 +94,7 @@ func TestUnplannedRunWithPrimaryDown(t *testing.T) {
 	c := rt.NewSeed()
 	c.SetDown(rt.Primary, true)
 	r := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{})
-	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
+	if _, err := rt.Drive(ctx, r, c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
 	if got := actions(c.Mutations()); !slices.Equal(got, []string{"RemoveFromGlobalCluster@us-west-2"}) {
@@ -108,7 +109,7 @@ func TestUnplannedRunWithPrimaryDown(t *testing.T) {
 	if _, w := cl.Writer(); cl.GlobalClusterID != "" || cl.Status != "available" || !w {
 		t.Errorf("cluster after the run: %+v", cl)
 	}
-	res, err := rt.Drive(ctx, r, c.Env(), c)
+	res, err := rt.Drive(ctx, r, c)
 	if err != nil || !res.AlreadyDone {
 		t.Errorf("re-run = %+v, %v; want already done", res, err)
 	}
@@ -134,7 +135,7 @@ func TestUnplannedPreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{}).Preflight(ctx, c.View())
 			if err != nil {
 				t.Fatal(err)
 			}

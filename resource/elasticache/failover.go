@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
@@ -19,33 +20,37 @@ type Failover struct{}
 // Spec returns FailoverSpec.
 func (Failover) Spec() manifest.TypeSpec { return FailoverSpec() }
 
+// Recovery is true: the type is a failover, whose duration is a recovery time (RTO).
+func (Failover) Recovery() bool { return true }
+
 // Bind needs no cross-field rule: the member is checked against AWS.
 func (Failover) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
 	return &failover{
-		global: p.String("GlobalReplicationGroupId"), region: p.String("TargetRegion"),
-		group: p.String("TargetReplicationGroupId"), account: resource.OrAny(c.Account),
+		global: cloud.ID(p.String("GlobalReplicationGroupId")), region: cloud.ID(p.String("TargetRegion")),
+		group: cloud.ID(p.String("TargetReplicationGroupId")), account: resource.OrAny(c.Account), partition: c.PartitionOr(""),
 	}, nil
 }
 
 // failover is a bound FailoverElastiCacheCluster.
 type failover struct {
-	global  string
-	region  string // TargetRegion
-	group   string // TargetReplicationGroupId
-	account string
+	global    string
+	region    string // TargetRegion
+	group     string // TargetReplicationGroupId
+	account   string
+	partition string
 }
 
 func (f *failover) Region() string         { return f.region }
 func (f *failover) Timeout() time.Duration { return 30 * time.Minute }
-func (f *failover) Locks() []string        { return []string{"elasticache-global-datastore:" + f.global} }
+func (f *failover) Locks() []string        { return []string{resource.DatastoreLock(f.global)} }
 
-func (f *failover) Watch() []resource.Key {
-	return []resource.Key{{Kind: resource.KeyGlobalReplicationGroup, Region: f.region, ID: f.global}}
+func (f *failover) Watch() []cloud.Key {
+	return []cloud.Key{cloud.GlobalReplicationGroups.Key(f.region, f.global)}
 }
 
 func (f *failover) Permissions() []resource.Permission {
-	g := manifest.ARN{Partition: "aws", Service: "elasticache", Account: f.account, ResourceType: "globalreplicationgroup", ResourceID: f.global}.String()
-	rg := manifest.ARN{Partition: "aws", Service: "elasticache", Region: f.region, Account: f.account, ResourceType: "replicationgroup", ResourceID: f.group}.String()
+	g := manifest.ARN{Partition: f.partition, Service: "elasticache", Account: f.account, ResourceType: "globalreplicationgroup", ResourceID: f.global}.String()
+	rg := manifest.ARN{Partition: f.partition, Service: "elasticache", Region: f.region, Account: f.account, ResourceType: "replicationgroup", ResourceID: f.group}.String()
 	return []resource.Permission{
 		{Actions: []string{"elasticache:FailoverGlobalReplicationGroup"}, Resources: []string{g, rg}},
 		{Actions: []string{"elasticache:DescribeGlobalReplicationGroups"}, Resources: []string{g}},
@@ -53,36 +58,27 @@ func (f *failover) Permissions() []resource.Permission {
 }
 
 func (f *failover) Steps() []resource.Step {
-	return []resource.Step{resource.FuncStep{
-		StepName: "failover",
-		StepCalls: []resource.Call{{Service: "elasticache", Action: "FailoverGlobalReplicationGroup", Region: f.region,
-			Args: map[string]string{"GlobalReplicationGroupId": f.global, "PrimaryRegion": f.region, "PrimaryReplicationGroupId": f.group}}},
-		CheckFunc: f.check,
-		DoFunc: func(ctx context.Context, env *resource.Env) error {
-			if err := env.Datastores.FailoverGlobalReplicationGroup(ctx, f.region, f.global, f.region, f.group); err != nil {
-				return fmt.Errorf("fail over global datastore %s to %s (%s): %w", f.global, f.group, f.region, err)
-			}
-			return nil
-		},
-	}}
+	return []resource.Step{resource.FuncStep{StepName: "failover", CheckFunc: f.check, CallsFunc: resource.Fixed(
+		cloud.NewCall("elasticache", "FailoverGlobalReplicationGroup", f.region,
+			"GlobalReplicationGroupId", f.global, "PrimaryRegion", f.region, "PrimaryReplicationGroupId", f.group))}}
 }
 
-func (f *failover) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	v, err := f.check(ctx, env)
-	return resource.GoalOf(v), err
+func (f *failover) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	verdict, err := f.check(ctx, v)
+	return resource.GoalOf(verdict), err
 }
 
-func (f *failover) read(ctx context.Context, env *resource.Env) (*resource.GlobalReplicationGroup, error) {
-	g, err := env.Read.GlobalReplicationGroup(ctx, f.region, f.global)
-	if err != nil && !errors.Is(err, resource.ErrNotFound) {
+func (f *failover) read(ctx context.Context, v *resource.View) (*cloud.GlobalReplicationGroup, error) {
+	g, err := cloud.GlobalReplicationGroups.Get(ctx, v.Read, f.region, f.global)
+	if err != nil && !errors.Is(err, cloud.ErrNotFound) {
 		return nil, fmt.Errorf("describe global datastore %s in %s: %w", f.global, f.region, err)
 	}
 	return g, err
 }
 
-func (f *failover) check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	g, err := f.read(ctx, env)
-	if errors.Is(err, resource.ErrNotFound) {
+func (f *failover) check(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	g, err := f.read(ctx, v)
+	if errors.Is(err, cloud.ErrNotFound) {
 		return f.missing(), nil
 	}
 	if err != nil {
@@ -95,12 +91,12 @@ func (f *failover) missing() resource.Verdict {
 	return resource.Verdictf(resource.Blocked, "global datastore %s not found (asked in %s): check GlobalReplicationGroupId, with its AWS prefix", f.global, f.region)
 }
 
-func (f *failover) judge(g *resource.GlobalReplicationGroup) resource.Verdict {
+func (f *failover) judge(g *cloud.GlobalReplicationGroup) resource.Verdict {
 	m, ok := g.Member(f.region)
 	switch {
 	case !ok:
 		return resource.Verdictf(resource.Blocked, "global datastore %s has no member in %s (members: %s): check TargetRegion", f.global, f.region, members(g))
-	case m.ReplicationGroupID != f.group:
+	case !cloud.SameID(m.ReplicationGroupID, f.group):
 		return resource.Verdictf(resource.Blocked, "the member of global datastore %s in %s is %s, not %s: check TargetReplicationGroupId", f.global, f.region, m.ReplicationGroupID, f.group)
 	case strings.EqualFold(m.Role, "PRIMARY") && g.Status == "available":
 		return resource.Verdictf(resource.Done, "%s (%s) is the primary of global datastore %s, which is available", f.group, f.region, f.global)
@@ -114,7 +110,7 @@ func (f *failover) judge(g *resource.GlobalReplicationGroup) resource.Verdict {
 	return resource.Verdictf(resource.InProgress, "%s (%s) has role %q in global datastore %s", f.group, f.region, m.Role, f.global)
 }
 
-func members(g *resource.GlobalReplicationGroup) string {
+func members(g *cloud.GlobalReplicationGroup) string {
 	out := make([]string, len(g.Members))
 	for i, m := range g.Members {
 		out[i] = fmt.Sprintf("%s (%s) %s", m.ReplicationGroupID, m.Region, m.Role)
@@ -125,11 +121,11 @@ func members(g *resource.GlobalReplicationGroup) string {
 	return strings.Join(out, ", ")
 }
 
-func (f *failover) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+func (f *failover) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
 	var pf resource.Preflight
-	g, err := f.read(ctx, env)
+	g, err := f.read(ctx, v)
 	switch {
-	case errors.Is(err, resource.ErrNotFound):
+	case errors.Is(err, cloud.ErrNotFound):
 		pf.Blockers = append(pf.Blockers, f.missing().Reason)
 		return pf, nil
 	case err != nil:
@@ -137,12 +133,12 @@ func (f *failover) Preflight(ctx context.Context, env *resource.Env) (resource.P
 		return pf, nil
 	}
 	pf.State = append(pf.State, fmt.Sprintf("global datastore %s: %s, %s, members %s", f.global, g.Status, g.Engine, members(g)))
-	switch v := f.judge(g); v.State {
+	switch verdict := f.judge(g); verdict.State {
 	case resource.Done:
 		pf.AlreadyDone = true
-		pf.State = append(pf.State, "already done: "+v.Reason)
+		pf.State = append(pf.State, "already done: "+verdict.Reason)
 	case resource.Blocked:
-		pf.Blockers = append(pf.Blockers, v.Reason)
+		pf.Blockers = append(pf.Blockers, verdict.Reason)
 	default:
 		pf.Warnings = append(pf.Warnings, fmt.Sprintf("writes to the current primary not yet replicated to %s (%s) are lost (usually under a second of them)", f.group, f.region))
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	"drorch/resource/elasticache"
 	rt "drorch/resource/resourcetest"
@@ -24,7 +25,7 @@ func bound(t *testing.T, p resource.Params) resource.Resource {
 	return r
 }
 
-func withGroup(f func(g *resource.GlobalReplicationGroup)) func(c *rt.Cloud) {
+func withGroup(f func(g *cloud.GlobalReplicationGroup)) func(c *rt.Cloud) {
 	return func(c *rt.Cloud) {
 		g := c.GlobalReplicationGroupState(rt.GlobalDatastoreID)
 		f(g)
@@ -32,7 +33,7 @@ func withGroup(f func(g *resource.GlobalReplicationGroup)) func(c *rt.Cloud) {
 	}
 }
 
-var promoted = withGroup(func(g *resource.GlobalReplicationGroup) {
+var promoted = withGroup(func(g *cloud.GlobalReplicationGroup) {
 	g.Members[0].Role, g.Members[1].Role = "SECONDARY", "PRIMARY"
 })
 
@@ -46,10 +47,10 @@ func TestFailoverCheck(t *testing.T) {
 		want   string
 	}{
 		{"secondary", params, func(*rt.Cloud) {}, resource.Ready, "is a secondary"},
-		{"failing over", params, withGroup(func(g *resource.GlobalReplicationGroup) { g.Status = "modifying" }), resource.InProgress, "modifying"},
+		{"failing over", params, withGroup(func(g *cloud.GlobalReplicationGroup) { g.Status = "modifying" }), resource.InProgress, "modifying"},
 		{"primary, datastore settling", params, func(c *rt.Cloud) {
 			promoted(c)
-			withGroup(func(g *resource.GlobalReplicationGroup) { g.Status = "modifying" })(c)
+			withGroup(func(g *cloud.GlobalReplicationGroup) { g.Status = "modifying" })(c)
 		}, resource.InProgress, "modifying"},
 		{"primary", params, promoted, resource.Done, "is the primary"},
 		{"no member in the region", resource.Params{"GlobalReplicationGroupId": rt.GlobalDatastoreID, "TargetRegion": "eu-west-1", "TargetReplicationGroupId": rt.ReplicationGroupID},
@@ -64,7 +65,7 @@ func TestFailoverCheck(t *testing.T) {
 			c := rt.NewSeed()
 			c.SetDown(rt.Primary, true)
 			tt.setup(c)
-			v, err := bound(t, tt.params).Steps()[0].Check(ctx, c.Env())
+			v, err := bound(t, tt.params).Steps()[0].Check(ctx, c.View())
 			if err != nil || v.State != tt.state || !strings.Contains(v.Reason, tt.want) {
 				t.Fatalf("Check = %v (%s), %v; want %v saying %q", v.State, v.Reason, err, tt.state, tt.want)
 			}
@@ -77,7 +78,7 @@ func TestFailoverRunWithPrimaryDown(t *testing.T) {
 	c := rt.NewSeed()
 	c.SetDown(rt.Primary, true)
 	r := bound(t, params)
-	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
+	if _, err := rt.Drive(ctx, r, c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
 	muts := c.Mutations()
@@ -93,7 +94,7 @@ func TestFailoverRunWithPrimaryDown(t *testing.T) {
 	if m, _ := c.GlobalReplicationGroupState(rt.GlobalDatastoreID).Member(rt.DR); m.Role != "PRIMARY" {
 		t.Errorf("us-west-2 member is %s", m.Role)
 	}
-	if res, err := rt.Drive(ctx, r, c.Env(), c); err != nil || !res.AlreadyDone {
+	if res, err := rt.Drive(ctx, r, c); err != nil || !res.AlreadyDone {
 		t.Errorf("re-run = %+v, %v", res, err)
 	}
 }
@@ -115,7 +116,7 @@ func TestFailoverPreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := bound(t, params).Preflight(ctx, c.Env())
+			pf, err := bound(t, params).Preflight(ctx, c.View())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
@@ -17,12 +18,15 @@ type Promote struct{}
 // Spec returns PromoteSpec.
 func (Promote) Spec() manifest.TypeSpec { return PromoteSpec() }
 
+// Recovery is true: the type is a failover, whose duration is a recovery time (RTO).
+func (Promote) Recovery() bool { return true }
+
 // Bind takes the region from TargetClusterIdentifier when given (its id
 // must be RDSInstanceIdentifier), else from --region.
 func (Promote) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
-	id := p.String("RDSInstanceIdentifier")
-	pr := &promote{id: id, region: c.HomeRegion, partition: "aws", account: c.Account}
-	if v := p.String("TargetClusterIdentifier"); v != "" {
+	id := cloud.ID(p.String("RDSInstanceIdentifier"))
+	pr := &promote{id: id, region: c.HomeRegion, partition: c.PartitionOr(""), account: c.Account}
+	if v := cloud.ID(p.String("TargetClusterIdentifier")); v != "" {
 		a, err := manifest.ParseARN(v)
 		if err != nil || a.Service != "rds" || a.Region == "" || a.ResourceType != "db" {
 			return nil, []manifest.Problem{{Field: "TargetClusterIdentifier",
@@ -55,10 +59,10 @@ type promote struct {
 
 func (r *promote) Region() string         { return r.region }
 func (r *promote) Timeout() time.Duration { return time.Hour }
-func (r *promote) Locks() []string        { return []string{instanceLock(r.region, r.id)} }
+func (r *promote) Locks() []string        { return []string{resource.InstanceLock(r.region, r.id)} }
 
-func (r *promote) Watch() []resource.Key {
-	return []resource.Key{{Kind: resource.KeyDBInstance, Region: r.region, ID: r.id}}
+func (r *promote) Watch() []cloud.Key {
+	return []cloud.Key{cloud.DBInstances.Key(r.region, r.id)}
 }
 
 func (r *promote) Permissions() []resource.Permission {
@@ -70,28 +74,18 @@ func (r *promote) Permissions() []resource.Permission {
 }
 
 func (r *promote) Steps() []resource.Step {
-	return []resource.Step{resource.FuncStep{
-		StepName: "promote",
-		StepCalls: []resource.Call{{Service: "rds", Action: "PromoteReadReplica", Region: r.region,
-			Args: map[string]string{"DBInstanceIdentifier": r.id}}},
-		CheckFunc: r.check,
-		DoFunc: func(ctx context.Context, env *resource.Env) error {
-			if err := env.Instances.PromoteReadReplica(ctx, r.region, r.id); err != nil {
-				return fmt.Errorf("promote read replica %s in %s: %w", r.id, r.region, err)
-			}
-			return nil
-		},
-	}}
+	return []resource.Step{resource.FuncStep{StepName: "promote", CheckFunc: r.check, CallsFunc: resource.Fixed(
+		cloud.NewCall("rds", "PromoteReadReplica", r.region, "DBInstanceIdentifier", r.id))}}
 }
 
-func (r *promote) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	v, err := r.check(ctx, env)
-	return resource.GoalOf(v), err
+func (r *promote) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	verdict, err := r.check(ctx, v)
+	return resource.GoalOf(verdict), err
 }
 
-func (r *promote) check(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	in, err := env.Read.DBInstance(ctx, r.region, r.id)
-	if errors.Is(err, resource.ErrNotFound) {
+func (r *promote) check(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	in, err := cloud.DBInstances.Get(ctx, v.Read, r.region, r.id)
+	if errors.Is(err, cloud.ErrNotFound) {
 		return r.missing(), nil
 	}
 	if err != nil {
@@ -104,7 +98,7 @@ func (r *promote) missing() resource.Verdict {
 	return resource.Verdictf(resource.Blocked, "instance %s not found in %s: check RDSInstanceIdentifier and the region (TargetClusterIdentifier or --region)", r.id, r.region)
 }
 
-func (r *promote) judge(in *resource.DBInstance) resource.Verdict {
+func (r *promote) judge(in *cloud.DBInstance) resource.Verdict {
 	switch {
 	case in.ReplicaSource == "" && in.Status == "available":
 		return resource.Verdictf(resource.Done, "%s (%s) is available with no replication source: a stand-alone writable instance", r.id, r.region)
@@ -118,11 +112,11 @@ func (r *promote) judge(in *resource.DBInstance) resource.Verdict {
 	return resource.Verdictf(resource.InProgress, "%s (%s) is %s, still a replica of %s", r.id, r.region, in.Status, in.ReplicaSource)
 }
 
-func (r *promote) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+func (r *promote) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
 	var pf resource.Preflight
-	in, err := env.Read.DBInstance(ctx, r.region, r.id)
+	in, err := cloud.DBInstances.Get(ctx, v.Read, r.region, r.id)
 	switch {
-	case errors.Is(err, resource.ErrNotFound):
+	case errors.Is(err, cloud.ErrNotFound):
 		pf.Blockers = append(pf.Blockers, r.missing().Reason)
 		return pf, nil
 	case err != nil:
@@ -130,14 +124,14 @@ func (r *promote) Preflight(ctx context.Context, env *resource.Env) (resource.Pr
 		return pf, nil
 	}
 	pf.State = append(pf.State, fmt.Sprintf("instance %s (%s): %s, %s %s", r.id, r.region, in.Status, in.Engine, in.Class))
-	v := r.judge(in)
-	switch v.State {
+	verdict := r.judge(in)
+	switch verdict.State {
 	case resource.Done:
 		pf.AlreadyDone = true
-		pf.State = append(pf.State, "already done: "+v.Reason)
+		pf.State = append(pf.State, "already done: "+verdict.Reason)
 		return pf, nil
 	case resource.Blocked:
-		pf.Blockers = append(pf.Blockers, v.Reason)
+		pf.Blockers = append(pf.Blockers, verdict.Reason)
 		return pf, nil
 	}
 	pf.State = append(pf.State, fmt.Sprintf("replicates from %s, replication %s", in.ReplicaSource, orUnreported(in.ReplicationStatus)))
@@ -160,5 +154,3 @@ func orUnreported(s string) string {
 func instanceARN(partition, region, account, id string) string {
 	return manifest.ARN{Partition: partition, Service: "rds", Region: region, Account: account, ResourceType: "db", ResourceID: id}.String()
 }
-
-func instanceLock(region, id string) string { return "rds-instance:" + region + ":" + id }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	"drorch/resource/rds"
 	rt "drorch/resource/resourcetest"
@@ -26,7 +27,7 @@ func actions(calls []rt.Call) []string {
 }
 
 // withInstance edits an instance of the cloud in place.
-func withInstance(region string, f func(in *resource.DBInstance)) func(c *rt.Cloud) {
+func withInstance(region string, f func(in *cloud.DBInstance)) func(c *rt.Cloud) {
 	return func(c *rt.Cloud) {
 		in := c.InstanceState(region, rt.RDSInstance)
 		f(in)
@@ -77,11 +78,11 @@ func TestPromoteCheck(t *testing.T) {
 		want  string
 	}{
 		{"available replica", func(*rt.Cloud) {}, resource.Ready, "available read replica of " + rt.RDSPrimaryARN},
-		{"modifying after the call", withInstance(rt.DR, func(in *resource.DBInstance) { in.Status = "modifying" }), resource.InProgress, "modifying, still a replica"},
-		{"rebooting without source", withInstance(rt.DR, func(in *resource.DBInstance) { in.Status, in.ReplicaSource = "rebooting", "" }), resource.InProgress, "rebooting"},
-		{"promoted", withInstance(rt.DR, func(in *resource.DBInstance) { in.ReplicaSource, in.ReplicationStatus = "", "" }), resource.Done, "no replication source"},
+		{"modifying after the call", withInstance(rt.DR, func(in *cloud.DBInstance) { in.Status = "modifying" }), resource.InProgress, "modifying, still a replica"},
+		{"rebooting without source", withInstance(rt.DR, func(in *cloud.DBInstance) { in.Status, in.ReplicaSource = "rebooting", "" }), resource.InProgress, "rebooting"},
+		{"promoted", withInstance(rt.DR, func(in *cloud.DBInstance) { in.ReplicaSource, in.ReplicationStatus = "", "" }), resource.Done, "no replication source"},
 		{"missing", func(c *rt.Cloud) { c.Delete(rt.DR, rt.RDSInstance) }, resource.Blocked, "not found in us-west-2"},
-		{"stopped", withInstance(rt.DR, func(in *resource.DBInstance) { in.Status = "stopped" }), resource.Blocked, "stopped"},
+		{"stopped", withInstance(rt.DR, func(in *cloud.DBInstance) { in.Status = "stopped" }), resource.Blocked, "stopped"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +91,7 @@ func TestPromoteCheck(t *testing.T) {
 			c.SetDown(rt.Primary, true)
 			tt.setup(c)
 			r := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{HomeRegion: rt.Primary})
-			v, err := rt.Step(t, r, "promote").Check(ctx, c.Env())
+			v, err := rt.Step(t, r, "promote").Check(ctx, c.View())
 			rt.WantVerdict(t, v, err, tt.state, tt.want)
 		})
 	}
@@ -101,7 +102,7 @@ func TestPromoteRunWithPrimaryDown(t *testing.T) {
 	c := rt.NewSeed()
 	c.SetDown(rt.Primary, true)
 	r := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{HomeRegion: rt.DR})
-	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
+	if _, err := rt.Drive(ctx, r, c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
 	if got := actions(c.Mutations()); !slices.Equal(got, []string{"PromoteReadReplica@us-west-2"}) {
@@ -112,7 +113,7 @@ func TestPromoteRunWithPrimaryDown(t *testing.T) {
 			t.Errorf("call %s went to %s", call.Action, call.Region)
 		}
 	}
-	if res, err := rt.Drive(ctx, r, c.Env(), c); err != nil || !res.AlreadyDone {
+	if res, err := rt.Drive(ctx, r, c); err != nil || !res.AlreadyDone {
 		t.Errorf("re-run = %+v, %v; want already done", res, err)
 	}
 }
@@ -128,8 +129,8 @@ func TestPromotePreflight(t *testing.T) {
 		alreadyDone bool
 	}{
 		{"replicating", func(*rt.Cloud) {}, "", "ends replication from " + rt.RDSPrimaryARN, "not replicating", false},
-		{"replication broken", withInstance(rt.DR, func(in *resource.DBInstance) { in.ReplicationStatus = "error" }), "", "replication of rds-mysql-instance is error, not replicating", "", false},
-		{"already promoted", withInstance(rt.DR, func(in *resource.DBInstance) { in.ReplicaSource = "" }), "", "", "", true},
+		{"replication broken", withInstance(rt.DR, func(in *cloud.DBInstance) { in.ReplicationStatus = "error" }), "", "replication of rds-mysql-instance is error, not replicating", "", false},
+		{"already promoted", withInstance(rt.DR, func(in *cloud.DBInstance) { in.ReplicaSource = "" }), "", "", "", true},
 		{"region down", func(c *rt.Cloud) { c.SetDown(rt.DR, true) }, "cannot read instance rds-mysql-instance in us-west-2", "", "", false},
 	}
 	for _, tt := range tests {
@@ -137,7 +138,7 @@ func TestPromotePreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{}).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, rds.Promote{}, promoteParams, resource.Context{}).Preflight(ctx, c.View())
 			if err != nil {
 				t.Fatal(err)
 			}

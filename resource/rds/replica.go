@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
@@ -22,11 +22,14 @@ type ReadReplica struct{}
 // Spec returns ReplicaSpec.
 func (ReadReplica) Spec() manifest.TypeSpec { return ReplicaSpec() }
 
+// Recovery is false: the type rebuilds for a failback, whose duration is not an RTO.
+func (ReadReplica) Recovery() bool { return false }
+
 // Bind checks that the source is in another region than the replica and
 // what monitoring needs.
 func (ReadReplica) Bind(p resource.Params, c resource.Context) (resource.Resource, []manifest.Problem) {
 	var probs []manifest.Problem
-	sourceRegion := p.String("SourceRegion")
+	sourceRegion := cloud.ID(p.String("SourceRegion"))
 	switch {
 	case c.HomeRegion == "":
 		probs = append(probs, manifest.Problem{Message: "the replica's region is unknown: drorch has no --region",
@@ -46,124 +49,119 @@ func (ReadReplica) Bind(p resource.Params, c resource.Context) (resource.Resourc
 		return nil, probs
 	}
 	r := &replica{
-		id: p.String("RDSInstanceIdentifier"), region: c.HomeRegion, sourceID: p.String("SourceRDSInstanceIdentifier"),
-		sourceRegion: sourceRegion, knownAccount: c.Account,
-		in: resource.CreateReadReplicaInput{
-			InstanceID: p.String("RDSInstanceIdentifier"), SourceRegion: sourceRegion, Class: p.String("DBInstanceClass"),
-			MultiAZ: p.Bool("MultiAZ"), DBSubnetGroupName: p.String("DBSubnetGroup"), VpcSecurityGroupIDs: p.List("DBSecurityGroup"),
-			KmsKeyID: p.String("KmsKeyId"), AutoMinorVersionUpgrade: p.Bool("AutoMinorVersionUpgrade"), Port: p.Int("Port"),
-			CopyTagsToSnapshot: p.Bool("CopyTagsToSnapshot"), MonitoringInterval: interval,
-			IAMDatabaseAuthentication: p.Bool("EnableIAMDatabaseAuthentication"),
-		},
+		id: cloud.ID(p.String("RDSInstanceIdentifier")), region: c.HomeRegion, sourceID: cloud.ID(p.String("SourceRDSInstanceIdentifier")),
+		sourceRegion: sourceRegion, knownAccount: c.Account, partition: c.PartitionOr(""),
+		class: p.String("DBInstanceClass"), subnetGroup: cloud.ID(p.String("DBSubnetGroup")), kmsKey: p.String("KmsKeyId"),
 	}
 	if interval > 0 {
-		r.in.MonitoringRoleARN = role
+		r.monitoringRole = role
+	}
+	// Every argument CreateDBInstanceReadReplica sends but the source's
+	// ARN, which needs the account (known only once drorch asks AWS).
+	r.args = []string{
+		"DBInstanceIdentifier", r.id, "SourceRegion", sourceRegion, "DBInstanceClass", r.class,
+		"MultiAZ", boolArg(p, "MultiAZ"), "DBSubnetGroupName", r.subnetGroup, "VpcSecurityGroupIds", strings.Join(p.List("DBSecurityGroup"), ","),
+		"KmsKeyId", r.kmsKey, "AutoMinorVersionUpgrade", boolArg(p, "AutoMinorVersionUpgrade"), "Port", p.String("Port"),
+		"CopyTagsToSnapshot", boolArg(p, "CopyTagsToSnapshot"), "MonitoringInterval", strconv.Itoa(interval),
+		"MonitoringRoleArn", r.monitoringRole, "EnableIAMDatabaseAuthentication", boolArg(p, "EnableIAMDatabaseAuthentication"),
 	}
 	return r, nil
 }
 
+// boolArg is a boolean parameter as an API argument ("true"/"false").
+func boolArg(p resource.Params, name string) string { return strconv.FormatBool(p.Bool(name)) }
+
 // replica is a bound CreateRDSReadReplica.
 type replica struct {
-	id           string
-	region       string // HomeRegion: where the replica is
-	sourceID     string
-	sourceRegion string
-	knownAccount string // Context.Account, for IAM policies
-	in           resource.CreateReadReplicaInput
-
-	mu      sync.Mutex
-	account string // from env.Identity, once asked
+	id             string
+	region         string // HomeRegion: where the replica is
+	sourceID       string
+	sourceRegion   string
+	knownAccount   string // Context.Account, for IAM policies
+	partition      string
+	class          string
+	subnetGroup    string
+	kmsKey         string
+	monitoringRole string
+	args           []string // CreateDBInstanceReadReplica's arguments, as name, value pairs
 }
 
 func (r *replica) Region() string         { return r.region }
 func (r *replica) Timeout() time.Duration { return 4 * time.Hour }
 
 func (r *replica) Locks() []string {
-	return []string{instanceLock(r.region, r.id), instanceLock(r.sourceRegion, r.sourceID)}
+	return []string{resource.InstanceLock(r.region, r.id), resource.InstanceLock(r.sourceRegion, r.sourceID)}
 }
 
-func (r *replica) Watch() []resource.Key {
-	return []resource.Key{
-		{Kind: resource.KeyDBInstance, Region: r.region, ID: r.id},
-		{Kind: resource.KeyDBInstance, Region: r.sourceRegion, ID: r.sourceID},
-	}
+func (r *replica) Watch() []cloud.Key {
+	return []cloud.Key{cloud.DBInstances.Key(r.region, r.id), cloud.DBInstances.Key(r.sourceRegion, r.sourceID)}
 }
 
 func (r *replica) Permissions() []resource.Permission {
-	acct := resource.OrAny(r.knownAccount)
-	self := instanceARN("aws", r.region, acct, r.id)
-	source := instanceARN("aws", r.sourceRegion, acct, r.sourceID)
+	acct, part := resource.OrAny(r.knownAccount), r.partition
+	self := instanceARN(part, r.region, acct, r.id)
+	source := instanceARN(part, r.sourceRegion, acct, r.sourceID)
 	create := []string{self, source}
-	if r.in.DBSubnetGroupName != "" {
-		create = append(create, manifest.ARN{Partition: "aws", Service: "rds", Region: r.region, Account: acct, ResourceType: "subgrp", ResourceID: r.in.DBSubnetGroupName}.String())
+	if r.subnetGroup != "" {
+		create = append(create, manifest.ARN{Partition: part, Service: "rds", Region: r.region, Account: acct, ResourceType: "subgrp", ResourceID: r.subnetGroup}.String())
 	}
 	perms := []resource.Permission{
 		// Deleting the stale instance takes a final snapshot.
 		{Actions: []string{"rds:DeleteDBInstance"}, Resources: []string{self}},
-		{Actions: []string{"rds:CreateDBSnapshot"}, Resources: []string{self, manifest.ARN{Partition: "aws", Service: "rds", Region: r.region, Account: acct, ResourceType: "snapshot", ResourceID: "backup-" + r.id + "-*"}.String()}},
+		{Actions: []string{"rds:CreateDBSnapshot"}, Resources: []string{self, manifest.ARN{Partition: part, Service: "rds", Region: r.region, Account: acct, ResourceType: "snapshot", ResourceID: resource.SnapshotID("*", r.id)}.String()}},
 		{Actions: []string{"rds:CreateDBInstanceReadReplica"}, Resources: create},
 		{Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{self, source}},
 	}
-	if k := r.in.KmsKeyID; k != "" {
+	if k := r.kmsKey; k != "" {
 		perms = append(perms, resource.Permission{Actions: []string{"kms:CreateGrant", "kms:DescribeKey"},
-			Resources: []string{resource.KMSKeyARN("aws", r.region, acct, k)}})
+			Resources: []string{resource.KMSKeyARN(part, r.region, acct, k)}})
 	}
-	if role := r.in.MonitoringRoleARN; role != "" {
+	if role := r.monitoringRole; role != "" {
 		perms = append(perms, resource.Permission{Actions: []string{"iam:PassRole"}, Resources: []string{role}})
 	}
 	return perms
 }
 
-// sourceARN is arn:aws:rds:<SourceRegion>:<account>:db:<source id>, the
-// account asked of env.Identity once and kept.
-func (r *replica) sourceARN(ctx context.Context, env *resource.Env) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.account == "" {
-		acct, err := env.Identity.AccountID(ctx, r.region)
-		if err != nil {
-			return "", fmt.Errorf("find the account of source instance %s: %w", r.sourceID, err)
-		}
-		r.account = acct
+// sourceARN is arn:<partition>:rds:<SourceRegion>:<account>:db:<source id>,
+// with the account and partition of the caller: a cross-region replica's
+// source is named by ARN.
+func (r *replica) sourceARN(ctx context.Context, v *resource.View) (string, error) {
+	who, err := v.Identity.Caller(ctx, r.region)
+	if err != nil {
+		return "", fmt.Errorf("find the account of source instance %s: %w", r.source(), err)
 	}
-	return instanceARN("aws", r.sourceRegion, r.account, r.sourceID), nil
+	return instanceARN(orAWS(who.Partition), r.sourceRegion, who.Account, r.sourceID), nil
+}
+
+func orAWS(partition string) string {
+	if partition == "" {
+		return "aws"
+	}
+	return partition
 }
 
 // fromSource reports whether a ReadReplicaSourceDBInstanceIdentifier names
 // the source: its ARN, whatever the account, as AWS shows a cross-region
 // source.
 func (r *replica) fromSource(replicaSource string) bool {
-	a, err := manifest.ParseARN(replicaSource)
+	a, err := manifest.ParseARN(cloud.ID(replicaSource))
 	return err == nil && a.Region == r.sourceRegion && a.ResourceType == "db" && a.ResourceID == r.sourceID
 }
 
 func (r *replica) source() string { return r.sourceID + " (" + r.sourceRegion + ")" }
 func (r *replica) self() string   { return r.id + " (" + r.region + ")" }
 
-// snapshotID names the stale instance's final snapshot after the engine's
-// clock: backup-<id>-<yyyymmdd-hhmmss UTC>.
-func (r *replica) snapshotID(now time.Time) string {
-	return "backup-" + r.id + "-" + now.UTC().Format("20060102-150405")
-}
-
 func (r *replica) Steps() []resource.Step {
-	in := r.in
 	return []resource.Step{
-		resource.FuncStep{StepName: "delete-stale", CheckFunc: r.checkStale, DoFunc: r.deleteStale,
-			StepCalls: []resource.Call{{Service: "rds", Action: "DeleteDBInstance", Region: r.region, Args: map[string]string{
-				"DBInstanceIdentifier": r.id, "FinalDBSnapshotIdentifier": "backup-" + r.id + "-<yyyymmdd-hhmmss>"}}}},
-		resource.FuncStep{StepName: "create-replica", CheckFunc: r.checkReplica, DoFunc: r.create,
-			StepCalls: []resource.Call{{Service: "rds", Action: "CreateDBInstanceReadReplica", Region: r.region, Args: map[string]string{
-				"DBInstanceIdentifier": r.id, "SourceDBInstanceIdentifier": instanceARN("aws", r.sourceRegion, resource.OrAny(r.knownAccount), r.sourceID),
-				"DBInstanceClass": in.Class, "MultiAZ": strconv.FormatBool(in.MultiAZ), "DBSubnetGroupName": in.DBSubnetGroupName,
-				"VpcSecurityGroupIds": strings.Join(in.VpcSecurityGroupIDs, ","), "KmsKeyId": in.KmsKeyID, "Port": strconv.Itoa(in.Port)}}}},
+		resource.FuncStep{StepName: "delete-stale", CheckFunc: r.checkStale, CallsFunc: r.deleteStale},
+		resource.FuncStep{StepName: "create-replica", CheckFunc: r.checkReplica, CallsFunc: r.create},
 	}
 }
 
 // readSelf describes the replica's name in its region; nil when absent.
-func (r *replica) readSelf(ctx context.Context, env *resource.Env) (*resource.DBInstance, error) {
-	in, err := env.Read.DBInstance(ctx, r.region, r.id)
-	if errors.Is(err, resource.ErrNotFound) {
+func (r *replica) readSelf(ctx context.Context, v *resource.View) (*cloud.DBInstance, error) {
+	in, err := cloud.DBInstances.Get(ctx, v.Read, r.region, r.id)
+	if errors.Is(err, cloud.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -174,7 +172,7 @@ func (r *replica) readSelf(ctx context.Context, env *resource.Env) (*resource.DB
 
 // stale judges an existing instance with the replica's name for the
 // delete-stale step.
-func (r *replica) stale(in *resource.DBInstance) resource.Verdict {
+func (r *replica) stale(in *cloud.DBInstance) resource.Verdict {
 	switch {
 	case in == nil:
 		return resource.Verdictf(resource.Done, "no instance %s: nothing stale to delete", r.self())
@@ -195,36 +193,30 @@ func (r *replica) stale(in *resource.DBInstance) resource.Verdict {
 	return resource.Verdictf(resource.Ready, "%s is a stand-alone instance (%s): it will be deleted with a final snapshot", r.self(), in.Status)
 }
 
-func (r *replica) checkStale(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	in, err := r.readSelf(ctx, env)
+func (r *replica) checkStale(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	in, err := r.readSelf(ctx, v)
 	if err != nil {
 		return resource.Verdict{}, err
 	}
 	return r.stale(in), nil
 }
 
-func (r *replica) deleteStale(ctx context.Context, env *resource.Env) error {
-	in, err := r.readSelf(ctx, env)
-	if err != nil {
-		return err
+func (r *replica) deleteStale(ctx context.Context, v *resource.View) ([]cloud.Call, error) {
+	in, err := r.readSelf(ctx, v)
+	if err != nil || r.stale(in).State != resource.Ready {
+		return nil, err // gone, deleting already, or not ours to delete
 	}
-	if r.stale(in).State != resource.Ready {
-		return nil // gone, deleting already, or not ours to delete
-	}
-	snap := r.snapshotID(env.Now())
-	if err := env.Instances.DeleteDBInstance(ctx, r.region, r.id, snap); err != nil {
-		return fmt.Errorf("delete stale instance %s with final snapshot %s: %w", r.self(), snap, err)
-	}
-	return nil
+	return []cloud.Call{cloud.NewCall("rds", "DeleteDBInstance", r.region,
+		"DBInstanceIdentifier", r.id, "FinalDBSnapshotIdentifier", resource.SnapshotID(v.RunID, r.id))}, nil
 }
 
-func (r *replica) checkReplica(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	in, err := r.readSelf(ctx, env)
+func (r *replica) checkReplica(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	in, err := r.readSelf(ctx, v)
 	if err != nil {
 		return resource.Verdict{}, err
 	}
 	if in == nil {
-		return r.sourceReady(ctx, env)
+		return r.sourceReady(ctx, v)
 	}
 	switch {
 	case !r.fromSource(in.ReplicaSource) && in.Status == "deleting":
@@ -245,10 +237,10 @@ func (r *replica) checkReplica(ctx context.Context, env *resource.Env) (resource
 
 // sourceReady tells whether CreateDBInstanceReadReplica can be made now: the
 // source exists and is available.
-func (r *replica) sourceReady(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	src, err := env.Read.DBInstance(ctx, r.sourceRegion, r.sourceID)
+func (r *replica) sourceReady(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	src, err := cloud.DBInstances.Get(ctx, v.Read, r.sourceRegion, r.sourceID)
 	switch {
-	case errors.Is(err, resource.ErrNotFound):
+	case errors.Is(err, cloud.ErrNotFound):
 		return resource.Verdictf(resource.Blocked, "source instance %s not found: check SourceRDSInstanceIdentifier and SourceRegion", r.source()), nil
 	case err != nil:
 		return resource.Verdict{}, fmt.Errorf("describe source instance %s: %w", r.source(), err)
@@ -260,30 +252,26 @@ func (r *replica) sourceReady(ctx context.Context, env *resource.Env) (resource.
 	return resource.Verdictf(resource.Ready, "%s will be created as a read replica of %s", r.self(), r.source()), nil
 }
 
-func (r *replica) create(ctx context.Context, env *resource.Env) error {
-	arn, err := r.sourceARN(ctx, env)
+func (r *replica) create(ctx context.Context, v *resource.View) ([]cloud.Call, error) {
+	arn, err := r.sourceARN(ctx, v)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	in := r.in
-	in.SourceInstanceARN = arn
-	if err := env.Instances.CreateDBInstanceReadReplica(ctx, r.region, in); err != nil {
-		return fmt.Errorf("create read replica %s of %s: %w", r.self(), arn, err)
-	}
-	return nil
+	return []cloud.Call{cloud.NewCall("rds", "CreateDBInstanceReadReplica", r.region,
+		append([]string{"SourceDBInstanceIdentifier", arn}, r.args...)...)}, nil
 }
 
-func (r *replica) Goal(ctx context.Context, env *resource.Env) (resource.Verdict, error) {
-	v, err := r.checkReplica(ctx, env)
-	return resource.GoalOf(v), err
+func (r *replica) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {
+	verdict, err := r.checkReplica(ctx, v)
+	return resource.GoalOf(verdict), err
 }
 
 // Preflight says whether a stale instance will be deleted (and refuses
 // when the instance is not a stale stand-alone one) and whether the source
 // can seed a replica now.
-func (r *replica) Preflight(ctx context.Context, env *resource.Env) (resource.Preflight, error) {
+func (r *replica) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
 	var pf resource.Preflight
-	in, err := r.readSelf(ctx, env)
+	in, err := r.readSelf(ctx, v)
 	if err != nil {
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot read --region %s, where the replica is created: %v", r.region, err))
 		return pf, nil
@@ -292,21 +280,21 @@ func (r *replica) Preflight(ctx context.Context, env *resource.Env) (resource.Pr
 		pf.State = append(pf.State, fmt.Sprintf("no instance %s: the replica will be created", r.self()))
 	} else {
 		pf.State = append(pf.State, fmt.Sprintf("instance %s: %s, replication source %q, replicas %q", r.self(), in.Status, in.ReplicaSource, strings.Join(in.Replicas, ", ")))
-		if g, err := r.Goal(ctx, env); err == nil && g.State == resource.Done {
+		if g, err := r.Goal(ctx, v); err == nil && g.State == resource.Done {
 			pf.AlreadyDone = true
 			pf.State = append(pf.State, "already done: "+g.Reason)
 			return pf, nil
 		}
-		switch v := r.stale(in); v.State {
+		switch verdict := r.stale(in); verdict.State {
 		case resource.Blocked:
-			pf.Blockers = append(pf.Blockers, v.Reason)
+			pf.Blockers = append(pf.Blockers, verdict.Reason)
 		case resource.Ready:
-			pf.Warnings = append(pf.Warnings, fmt.Sprintf("the stand-alone instance %s will be deleted, with a final snapshot %s (named at the time of the run)", r.self(), r.snapshotID(env.Now())))
+			pf.Warnings = append(pf.Warnings, fmt.Sprintf("the stand-alone instance %s will be deleted, with a final snapshot %s", r.self(), resource.SnapshotID(v.RunID, r.id)))
 		}
 	}
-	src, err := env.Read.DBInstance(ctx, r.sourceRegion, r.sourceID)
+	src, err := cloud.DBInstances.Get(ctx, v.Read, r.sourceRegion, r.sourceID)
 	switch {
-	case errors.Is(err, resource.ErrNotFound):
+	case errors.Is(err, cloud.ErrNotFound):
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("source instance %s not found: check SourceRDSInstanceIdentifier and SourceRegion", r.source()))
 		return pf, nil
 	case err != nil:

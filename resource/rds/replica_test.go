@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 	"drorch/resource/rds"
 	rt "drorch/resource/resourcetest"
@@ -31,18 +32,18 @@ var home = resource.Context{HomeRegion: rt.Primary}
 // while us-east-1 was down, and us-east-1 came back: two stand-alone
 // instances named rds-mysql-instance.
 func afterPromotion(c *rt.Cloud) {
-	withInstance(rt.DR, func(in *resource.DBInstance) { in.ReplicaSource, in.ReplicationStatus = "", "" })(c)
-	withInstance(rt.Primary, func(in *resource.DBInstance) { in.Replicas = nil })(c)
+	withInstance(rt.DR, func(in *cloud.DBInstance) { in.ReplicaSource, in.ReplicationStatus = "", "" })(c)
+	withInstance(rt.Primary, func(in *cloud.DBInstance) { in.Replicas = nil })(c)
 }
 
 // replicated is the world after a finished failback: the us-east-1
 // instance replicates from us-west-2.
 func replicated(c *rt.Cloud) {
 	afterPromotion(c)
-	withInstance(rt.Primary, func(in *resource.DBInstance) {
+	withInstance(rt.Primary, func(in *cloud.DBInstance) {
 		in.ReplicaSource, in.ReplicationStatus = rt.RDSReplicaARN, "replicating"
 	})(c)
-	withInstance(rt.DR, func(in *resource.DBInstance) { in.Replicas = []string{rt.RDSPrimaryARN} })(c)
+	withInstance(rt.DR, func(in *cloud.DBInstance) { in.Replicas = []string{rt.RDSPrimaryARN} })(c)
 }
 
 func TestReplicaBind(t *testing.T) {
@@ -74,14 +75,14 @@ func TestReplicaRun(t *testing.T) {
 	c := rt.NewSeed()
 	afterPromotion(c)
 	r := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home)
-	if _, err := rt.Drive(ctx, r, c.Env(), c); err != nil {
+	if _, err := rt.Drive(ctx, r, c); err != nil {
 		t.Fatalf("Drive: %v", err)
 	}
 	muts := c.Mutations()
 	if got := actions(muts); !slices.Equal(got, []string{"DeleteDBInstance@us-east-1", "CreateDBInstanceReadReplica@us-east-1"}) {
 		t.Fatalf("mutations = %v", got)
 	}
-	if snap := muts[0].Args["FinalDBSnapshotIdentifier"]; snap != "backup-rds-mysql-instance-20260314-025926" {
+	if snap := muts[0].Args["FinalDBSnapshotIdentifier"]; snap != "drorch-"+rt.RunID+"-rds-mysql-instance" {
 		t.Errorf("final snapshot = %q", snap)
 	}
 	want := map[string]string{
@@ -94,32 +95,26 @@ func TestReplicaRun(t *testing.T) {
 	if !maps.Equal(muts[1].Args, want) {
 		t.Errorf("CreateDBInstanceReadReplica args = %v\nwant %v", muts[1].Args, want)
 	}
-	if res, err := rt.Drive(ctx, r, c.Env(), c); err != nil || !res.AlreadyDone || len(c.Mutations()) != 2 {
+	if res, err := rt.Drive(ctx, r, c); err != nil || !res.AlreadyDone || len(c.Mutations()) != 2 {
 		t.Errorf("re-run = %+v, %v; want already done", res, err)
 	}
 }
 
-func TestReplicaAccountAskedOnce(t *testing.T) {
+// The source is named by an ARN in the caller's account and partition
+// (aws-cn and GovCloud accounts have their own), asked of AWS, not assumed.
+func TestReplicaSourceARNOfTheCaller(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
 	afterPromotion(c)
 	c.Delete(rt.Primary, rt.RDSInstance)
+	c.SetCaller(cloud.Caller{Account: "210987654321", Partition: "aws-cn"})
 	r := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home)
-	s := rt.Step(t, r, "create-replica")
-	c.FailOn("CreateDBInstanceReadReplica", "", &resource.APIError{Kind: resource.KindThrottled, Code: "Throttling"})
-	for range 2 {
-		if err := s.Do(ctx, c.Env()); !resource.Retryable(err) {
-			t.Fatalf("Do = %v, want the retryable throttling error", err)
-		}
+	calls, err := rt.Step(t, r, "create-replica").Calls(ctx, c.View())
+	if err != nil || len(calls) != 1 {
+		t.Fatalf("calls = %v, %v", calls, err)
 	}
-	n := 0
-	for _, call := range c.Calls() {
-		if call.Action == "GetCallerIdentity" {
-			n++
-		}
-	}
-	if n != 1 {
-		t.Errorf("GetCallerIdentity called %d times, want once", n)
+	if got, want := calls[0].Args["SourceDBInstanceIdentifier"], "arn:aws-cn:rds:us-west-2:210987654321:db:rds-mysql-instance"; got != want {
+		t.Errorf("source = %s, want %s", got, want)
 	}
 }
 
@@ -138,25 +133,25 @@ func TestReplicaStepChecks(t *testing.T) {
 		{"the live primary", "delete-stale", func(*rt.Cloud) {}, resource.Blocked, "source of read replicas"},
 		{"replica of something else", "delete-stale", func(c *rt.Cloud) {
 			afterPromotion(c)
-			withInstance(rt.Primary, func(in *resource.DBInstance) { in.ReplicaSource = "arn:aws:rds:eu-west-1:123456789012:db:x" })(c)
+			withInstance(rt.Primary, func(in *cloud.DBInstance) { in.ReplicaSource = "arn:aws:rds:eu-west-1:123456789012:db:x" })(c)
 		}, resource.Blocked, "read replica of arn:aws:rds:eu-west-1"},
 		{"stale deleting", "delete-stale", func(c *rt.Cloud) {
 			afterPromotion(c)
-			withInstance(rt.Primary, func(in *resource.DBInstance) { in.Status = "deleting" })(c)
+			withInstance(rt.Primary, func(in *cloud.DBInstance) { in.Status = "deleting" })(c)
 		}, resource.InProgress, "deleting"},
 		{"stale protected", "delete-stale", func(c *rt.Cloud) {
 			afterPromotion(c)
-			withInstance(rt.Primary, func(in *resource.DBInstance) { in.DeletionProtection = true })(c)
+			withInstance(rt.Primary, func(in *cloud.DBInstance) { in.DeletionProtection = true })(c)
 		}, resource.Blocked, "--no-deletion-protection"},
 		{"replica to create", "create-replica", func(c *rt.Cloud) { afterPromotion(c); c.Delete(rt.Primary, rt.RDSInstance) }, resource.Ready, "read replica of rds-mysql-instance (us-west-2)"},
 		{"source missing", "create-replica", func(c *rt.Cloud) { c.Delete(rt.Primary, rt.RDSInstance); c.Delete(rt.DR, rt.RDSInstance) }, resource.Blocked, "source instance rds-mysql-instance (us-west-2) not found"},
 		{"replica creating", "create-replica", func(c *rt.Cloud) {
 			replicated(c)
-			withInstance(rt.Primary, func(in *resource.DBInstance) { in.Status, in.ReplicationStatus = "creating", "" })(c)
+			withInstance(rt.Primary, func(in *cloud.DBInstance) { in.Status, in.ReplicationStatus = "creating", "" })(c)
 		}, resource.InProgress, "creating"},
 		{"replica broken", "create-replica", func(c *rt.Cloud) {
 			replicated(c)
-			withInstance(rt.Primary, func(in *resource.DBInstance) { in.ReplicationStatus = "error" })(c)
+			withInstance(rt.Primary, func(in *cloud.DBInstance) { in.ReplicationStatus = "error" })(c)
 		}, resource.Failed, "replication is error"},
 		{"replica ready", "create-replica", replicated, resource.Done, "replicates from rds-mysql-instance (us-west-2)"},
 		{"stand-alone in the way", "create-replica", afterPromotion, resource.Blocked, "stand-alone instance"},
@@ -167,7 +162,7 @@ func TestReplicaStepChecks(t *testing.T) {
 			c := rt.NewSeed()
 			tt.setup(c)
 			r := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home)
-			v, err := rt.Step(t, r, tt.step).Check(ctx, c.Env())
+			v, err := rt.Step(t, r, tt.step).Check(ctx, c.View())
 			rt.WantVerdict(t, v, err, tt.state, tt.want)
 		})
 	}
@@ -180,7 +175,7 @@ func TestReplicaDeleteStaleOnce(t *testing.T) {
 	afterPromotion(c)
 	s := rt.Step(t, rt.Bind(t, rds.ReadReplica{}, failbackParams(), home), "delete-stale")
 	for range 2 {
-		if err := s.Do(ctx, c.Env()); err != nil {
+		if err := rt.Do(ctx, s, c); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -198,7 +193,7 @@ func TestReplicaPreflight(t *testing.T) {
 		warning     string
 		alreadyDone bool
 	}{
-		{"stale instance", afterPromotion, "", "will be deleted, with a final snapshot backup-rds-mysql-instance-20260314-025926", false},
+		{"stale instance", afterPromotion, "", "will be deleted, with a final snapshot drorch-" + rt.RunID + "-rds-mysql-instance", false},
 		{"source region down", func(c *rt.Cloud) { afterPromotion(c); c.SetDown(rt.DR, true) }, "SourceRegion us-west-2 is unreachable", "", false},
 		{"the live primary", func(*rt.Cloud) {}, "source of read replicas", "", false},
 		{"done", replicated, "", "", true},
@@ -208,7 +203,7 @@ func TestReplicaPreflight(t *testing.T) {
 			t.Parallel()
 			c := rt.NewSeed()
 			tt.setup(c)
-			pf, err := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home).Preflight(ctx, c.Env())
+			pf, err := rt.Bind(t, rds.ReadReplica{}, failbackParams(), home).Preflight(ctx, c.View())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -237,7 +232,7 @@ func TestReplicaPermissions(t *testing.T) {
 	for action, res := range map[string]string{
 		"rds:CreateDBInstanceReadReplica": rt.RDSReplicaARN, // the source
 		"rds:DeleteDBInstance":            rt.RDSPrimaryARN,
-		"rds:CreateDBSnapshot":            "arn:aws:rds:us-east-1:123456789012:snapshot:backup-rds-mysql-instance-*",
+		"rds:CreateDBSnapshot":            "arn:aws:rds:us-east-1:123456789012:snapshot:drorch-*-rds-mysql-instance",
 		"kms:CreateGrant":                 "arn:aws:kms:us-east-1:123456789012:key/*",
 		"iam:PassRole":                    role,
 	} {

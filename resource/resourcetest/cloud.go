@@ -1,5 +1,6 @@
-// Package resourcetest holds hand-written fakes of resource.Env's interfaces
-// for handler tests: an in-memory AWS (Cloud) with state per region, a
+// Package resourcetest holds a hand-written fake of the cloud for handler
+// tests: an in-memory AWS (Cloud, a cloud.Reader, cloud.Executor and
+// cloud.Identity) with state per region, a
 // recorder of every call, injectable errors and region outages, operations
 // that finish when the test says so (Settle) rather than after real time,
 // and a driver (Drive) that runs a resource the way the engine does.
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"drorch/cloud"
 	"drorch/manifest"
 	"drorch/resource"
 )
@@ -34,40 +36,46 @@ type Call struct {
 type Cloud struct {
 	mu        sync.Mutex
 	now       time.Time
-	globals   map[string]*resource.GlobalCluster
-	clusters  map[string]map[string]*resource.DBCluster  // region -> id
-	instances map[string]map[string]*resource.DBInstance // region -> id
-	grgs      map[string]*resource.GlobalReplicationGroup
+	globals   map[string]*cloud.GlobalCluster
+	clusters  map[string]map[string]*cloud.DBCluster  // region -> id
+	instances map[string]map[string]*cloud.DBInstance // region -> id
+	grgs      map[string]*cloud.GlobalReplicationGroup
 	down      map[string]bool
 	errs      map[string]error // "Action@region" or "Action@"
 	calls     []Call
 	pending   []func()
+	caller    cloud.Caller
 }
 
 // NewCloud returns an empty cloud whose clock reads now.
 func NewCloud(now time.Time) *Cloud {
 	return &Cloud{
 		now:       now,
-		globals:   map[string]*resource.GlobalCluster{},
-		clusters:  map[string]map[string]*resource.DBCluster{},
-		instances: map[string]map[string]*resource.DBInstance{},
-		grgs:      map[string]*resource.GlobalReplicationGroup{},
+		globals:   map[string]*cloud.GlobalCluster{},
+		clusters:  map[string]map[string]*cloud.DBCluster{},
+		instances: map[string]map[string]*cloud.DBInstance{},
+		grgs:      map[string]*cloud.GlobalReplicationGroup{},
 		down:      map[string]bool{},
 		errs:      map[string]error{},
+		caller:    cloud.Caller{Account: Account, Partition: "aws", ARN: "arn:aws:iam::" + Account + ":user/drorch"},
 	}
 }
 
-// Env returns an Env whose every interface is served by c.
-func (c *Cloud) Env() *resource.Env {
-	return &resource.Env{
-		Read:           reader{c},
-		GlobalClusters: globalAPI{c},
-		Clusters:       clusterAPI{c},
-		Instances:      instanceAPI{c},
-		Datastores:     datastoreAPI{c},
-		Identity:       identity{c},
-		Now:            c.Now,
-	}
+// RunID is the run id the fake's views carry: names a run gives to what it
+// creates (final snapshots) contain it.
+const RunID = "r-test"
+
+// View returns the read-only view handlers judge state on, served by c.
+func (c *Cloud) View() *resource.View {
+	return &resource.View{Read: c, Identity: c, Now: c.Now, RunID: RunID}
+}
+
+// SetCaller changes who the fake says drorch runs as (default: Account in
+// the aws partition).
+func (c *Cloud) SetCaller(who cloud.Caller) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.caller = who
 }
 
 // Now is the fake clock.
@@ -78,34 +86,34 @@ func (c *Cloud) Now() time.Time {
 }
 
 // PutGlobalCluster adds or replaces a global cluster.
-func (c *Cloud) PutGlobalCluster(g resource.GlobalCluster) {
+func (c *Cloud) PutGlobalCluster(g cloud.GlobalCluster) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.globals[g.ID] = copyGlobal(&g)
 }
 
 // PutCluster adds or replaces a cluster in its Region.
-func (c *Cloud) PutCluster(cl resource.DBCluster) {
+func (c *Cloud) PutCluster(cl cloud.DBCluster) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.clusters[cl.Region] == nil {
-		c.clusters[cl.Region] = map[string]*resource.DBCluster{}
+		c.clusters[cl.Region] = map[string]*cloud.DBCluster{}
 	}
 	c.clusters[cl.Region][cl.ID] = copyCluster(&cl)
 }
 
 // PutInstance adds or replaces an instance in its Region.
-func (c *Cloud) PutInstance(in resource.DBInstance) {
+func (c *Cloud) PutInstance(in cloud.DBInstance) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.instances[in.Region] == nil {
-		c.instances[in.Region] = map[string]*resource.DBInstance{}
+		c.instances[in.Region] = map[string]*cloud.DBInstance{}
 	}
 	c.instances[in.Region][in.ID] = copyInstance(&in)
 }
 
 // PutGlobalReplicationGroup adds or replaces a global datastore.
-func (c *Cloud) PutGlobalReplicationGroup(g resource.GlobalReplicationGroup) {
+func (c *Cloud) PutGlobalReplicationGroup(g cloud.GlobalReplicationGroup) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.grgs[g.ID] = copyGRG(&g)
@@ -126,28 +134,28 @@ func (c *Cloud) Delete(region, id string) {
 }
 
 // GlobalClusterState returns a copy of a global cluster, nil if none.
-func (c *Cloud) GlobalClusterState(id string) *resource.GlobalCluster {
+func (c *Cloud) GlobalClusterState(id string) *cloud.GlobalCluster {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return copyGlobal(c.globals[id])
 }
 
 // ClusterState returns a copy of a cluster, nil if none.
-func (c *Cloud) ClusterState(region, id string) *resource.DBCluster {
+func (c *Cloud) ClusterState(region, id string) *cloud.DBCluster {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return copyCluster(c.clusters[region][id])
 }
 
 // InstanceState returns a copy of an instance, nil if none.
-func (c *Cloud) InstanceState(region, id string) *resource.DBInstance {
+func (c *Cloud) InstanceState(region, id string) *cloud.DBInstance {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return copyInstance(c.instances[region][id])
 }
 
 // GlobalReplicationGroupState returns a copy of a global datastore, nil if none.
-func (c *Cloud) GlobalReplicationGroupState(id string) *resource.GlobalReplicationGroup {
+func (c *Cloud) GlobalReplicationGroupState(id string) *cloud.GlobalReplicationGroup {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return copyGRG(c.grgs[id])
@@ -217,7 +225,7 @@ func (c *Cloud) begin(service, action, region string, args map[string]string) er
 	var err error
 	switch {
 	case c.down[region]:
-		err = &resource.APIError{Service: service, Action: action, Region: region, Kind: resource.KindUnreachable,
+		err = &cloud.APIError{Service: service, Action: action, Region: region, Kind: cloud.KindUnreachable,
 			Message: "connection reset by peer (region " + region + " is down)"}
 	case c.errs[action+"@"+region] != nil:
 		err = c.errs[action+"@"+region]
@@ -229,18 +237,18 @@ func (c *Cloud) begin(service, action, region string, args map[string]string) er
 }
 
 // fault builds a classified AWS error as the adapter would return it.
-func fault(service, action, region string, kind resource.ErrorKind, code, format string, a ...any) error {
-	return &resource.APIError{Service: service, Action: action, Region: region, Kind: kind, Code: code,
+func fault(service, action, region string, kind cloud.ErrorKind, code, format string, a ...any) error {
+	return &cloud.APIError{Service: service, Action: action, Region: region, Kind: kind, Code: code,
 		Message: fmt.Sprintf(format, a...)}
 }
 
 // cluster finds a cluster by id or ARN in region. Callers hold c.mu.
-func (c *Cloud) cluster(region, idOrARN string) *resource.DBCluster {
+func (c *Cloud) cluster(region, idOrARN string) *cloud.DBCluster {
 	return c.clusters[region][idIn(region, idOrARN)]
 }
 
 // instance finds an instance by id or ARN in region. Callers hold c.mu.
-func (c *Cloud) instance(region, idOrARN string) *resource.DBInstance {
+func (c *Cloud) instance(region, idOrARN string) *cloud.DBInstance {
 	return c.instances[region][idIn(region, idOrARN)]
 }
 
@@ -258,7 +266,7 @@ func idIn(region, idOrARN string) string {
 }
 
 // clusterByARN finds a cluster anywhere by its ARN. Callers hold c.mu.
-func (c *Cloud) clusterByARN(arn string) *resource.DBCluster {
+func (c *Cloud) clusterByARN(arn string) *cloud.DBCluster {
 	a, err := manifest.ParseARN(arn)
 	if err != nil {
 		return nil
@@ -266,12 +274,12 @@ func (c *Cloud) clusterByARN(arn string) *resource.DBCluster {
 	return c.clusters[a.Region][a.ResourceID]
 }
 
-func copyGlobal(g *resource.GlobalCluster) *resource.GlobalCluster {
+func copyGlobal(g *cloud.GlobalCluster) *cloud.GlobalCluster {
 	if g == nil {
 		return nil
 	}
 	out := *g
-	out.Members = make([]resource.GlobalClusterMember, len(g.Members))
+	out.Members = make([]cloud.GlobalClusterMember, len(g.Members))
 	for i, m := range g.Members {
 		m.Readers = slices.Clone(m.Readers)
 		out.Members[i] = m
@@ -283,7 +291,7 @@ func copyGlobal(g *resource.GlobalCluster) *resource.GlobalCluster {
 	return &out
 }
 
-func copyCluster(cl *resource.DBCluster) *resource.DBCluster {
+func copyCluster(cl *cloud.DBCluster) *cloud.DBCluster {
 	if cl == nil {
 		return nil
 	}
@@ -292,7 +300,7 @@ func copyCluster(cl *resource.DBCluster) *resource.DBCluster {
 	return &out
 }
 
-func copyInstance(in *resource.DBInstance) *resource.DBInstance {
+func copyInstance(in *cloud.DBInstance) *cloud.DBInstance {
 	if in == nil {
 		return nil
 	}
@@ -301,7 +309,7 @@ func copyInstance(in *resource.DBInstance) *resource.DBInstance {
 	return &out
 }
 
-func copyGRG(g *resource.GlobalReplicationGroup) *resource.GlobalReplicationGroup {
+func copyGRG(g *cloud.GlobalReplicationGroup) *cloud.GlobalReplicationGroup {
 	if g == nil {
 		return nil
 	}

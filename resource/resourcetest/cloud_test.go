@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"drorch/cloud"
 	"drorch/resource"
 )
 
@@ -15,32 +16,32 @@ func TestCloud(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		run  func(c *Cloud, env *resource.Env) error
+		run  func(c *Cloud, v *resource.View) error
 		want func(err error) bool
 	}{
-		{"a cluster is visible in its region by ARN", func(c *Cloud, env *resource.Env) error {
-			_, err := env.Read.DBCluster(ctx, DR, Cluster2ARN)
+		{"a cluster is visible in its region by ARN", func(c *Cloud, v *resource.View) error {
+			_, err := cloud.DBClusters.Get(ctx, v.Read, DR, Cluster2ARN)
 			return err
 		}, func(err error) bool { return err == nil }},
-		{"a cluster is not visible from another region", func(c *Cloud, env *resource.Env) error {
-			_, err := env.Read.DBCluster(ctx, Primary, Cluster2ARN)
+		{"a cluster is not visible from another region", func(c *Cloud, v *resource.View) error {
+			_, err := cloud.DBClusters.Get(ctx, v.Read, Primary, Cluster2ARN)
 			return err
-		}, func(err error) bool { return errors.Is(err, resource.ErrNotFound) }},
-		{"a global cluster is visible from every region", func(c *Cloud, env *resource.Env) error {
-			_, err := env.Read.GlobalCluster(ctx, DR, GlobalClusterID)
+		}, func(err error) bool { return errors.Is(err, cloud.ErrNotFound) }},
+		{"a global cluster is visible from every region", func(c *Cloud, v *resource.View) error {
+			_, err := cloud.GlobalClusters.Get(ctx, v.Read, DR, GlobalClusterID)
 			return err
 		}, func(err error) bool { return err == nil }},
-		{"a down region is unreachable", func(c *Cloud, env *resource.Env) error {
+		{"a down region is unreachable", func(c *Cloud, v *resource.View) error {
 			c.SetDown(Primary, true)
-			_, err := env.Read.DBInstance(ctx, Primary, RDSInstance)
+			_, err := cloud.DBInstances.Get(ctx, v.Read, Primary, RDSInstance)
 			return err
-		}, func(err error) bool { return resource.IsKind(err, resource.KindUnreachable) && resource.Retryable(err) }},
-		{"an injected fault", func(c *Cloud, env *resource.Env) error {
+		}, func(err error) bool { return cloud.IsKind(err, cloud.KindUnreachable) && cloud.Retryable(err) }},
+		{"an injected fault", func(c *Cloud, v *resource.View) error {
 			c.FailOn("PromoteReadReplica", DR, errors.New("boom"))
-			return env.Instances.PromoteReadReplica(ctx, DR, RDSInstance)
+			return exec(c, cloud.NewCall("rds", "PromoteReadReplica", DR, "DBInstanceIdentifier", RDSInstance))
 		}, func(err error) bool { return err != nil && err.Error() == "boom" }},
-		{"a switchover shows at once and finishes on Settle", func(c *Cloud, env *resource.Env) error {
-			if err := env.GlobalClusters.SwitchoverGlobalCluster(ctx, DR, GlobalClusterID, Cluster2ARN); err != nil {
+		{"a switchover shows at once and finishes on Settle", func(c *Cloud, v *resource.View) error {
+			if err := exec(c, cloud.NewCall("rds", "SwitchoverGlobalCluster", DR, "GlobalClusterIdentifier", GlobalClusterID, "TargetDbClusterIdentifier", Cluster2ARN)); err != nil {
 				return err
 			}
 			if g := c.GlobalClusterState(GlobalClusterID); g.Status != "switching-over" || g.Failover == nil || g.Failover.Status != "pending" {
@@ -55,21 +56,35 @@ func TestCloud(t *testing.T) {
 			}
 			return nil
 		}, func(err error) bool { return err == nil }},
-		{"a switchover refuses a down member", func(c *Cloud, env *resource.Env) error {
+		{"a switchover refuses a down member", func(c *Cloud, v *resource.View) error {
 			c.SetDown(Primary, true)
-			return env.GlobalClusters.SwitchoverGlobalCluster(ctx, DR, GlobalClusterID, Cluster2ARN)
-		}, func(err error) bool { return resource.IsKind(err, resource.KindInvalidState) }},
-		{"removing the writer with secondaries is refused", func(c *Cloud, env *resource.Env) error {
-			return env.GlobalClusters.RemoveFromGlobalCluster(ctx, Primary, GlobalClusterID, Cluster1ARN)
-		}, func(err error) bool { return resource.IsKind(err, resource.KindInvalidState) }},
+			return exec(c, cloud.NewCall("rds", "SwitchoverGlobalCluster", DR, "GlobalClusterIdentifier", GlobalClusterID, "TargetDbClusterIdentifier", Cluster2ARN))
+		}, func(err error) bool { return cloud.IsKind(err, cloud.KindInvalidState) }},
+		{"removing the writer with secondaries is refused", func(c *Cloud, v *resource.View) error {
+			return exec(c, cloud.NewCall("rds", "RemoveFromGlobalCluster", Primary, "GlobalClusterIdentifier", GlobalClusterID, "DbClusterIdentifier", Cluster1ARN))
+		}, func(err error) bool { return cloud.IsKind(err, cloud.KindInvalidState) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := NewSeed()
-			if err := tt.run(c, c.Env()); !tt.want(err) {
+			if err := tt.run(c, c.View()); !tt.want(err) {
 				t.Errorf("got %v", err)
 			}
 		})
+	}
+}
+
+// exec makes one mutating call on c.
+func exec(c *Cloud, call cloud.Call) error {
+	_, err := c.Execute(context.Background(), call)
+	return err
+}
+
+func TestExecuteRefusesAnUnknownAction(t *testing.T) {
+	t.Parallel()
+	err := exec(NewSeed(), cloud.NewCall("rds", "RebootDBCluster", DR, "DBClusterIdentifier", Cluster2))
+	if !cloud.IsKind(err, cloud.KindInvalidInput) {
+		t.Fatalf("err = %v, want an invalid-input refusal", err)
 	}
 }

@@ -1,56 +1,38 @@
 package resourcetest
 
 import (
-	"context"
-
-	"drorch/resource"
+	"drorch/cloud"
 )
 
-// globalAPI serves resource.GlobalClusterAPI with world.md's checks and effects.
-type globalAPI struct{ c *Cloud }
-
-func (a globalAPI) SwitchoverGlobalCluster(_ context.Context, region, globalID, target string) error {
-	return a.c.failover("SwitchoverGlobalCluster", region, globalID, target, false)
-}
-
-func (a globalAPI) FailoverGlobalCluster(_ context.Context, region, globalID, target string) error {
-	return a.c.failover("FailoverGlobalCluster", region, globalID, target, true)
-}
+// The global-cluster calls, with world.md's checks and effects. Callers
+// (Execute) hold c.mu and have recorded the call.
 
 // failover is SwitchoverGlobalCluster (dataLoss false) and
 // FailoverGlobalCluster with AllowDataLoss (dataLoss true).
-func (c *Cloud) failover(action, region, globalID, target string, dataLoss bool) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	args := map[string]string{"GlobalClusterIdentifier": globalID, "TargetDbClusterIdentifier": target}
-	if dataLoss {
-		args["AllowDataLoss"] = "true"
-	}
-	if err := c.begin("rds", action, region, args); err != nil {
-		return err
-	}
+func (c *Cloud) failover(action, region string, a args, dataLoss bool) error {
+	globalID, target := a["GlobalClusterIdentifier"], a["TargetDbClusterIdentifier"]
 	g := c.globals[globalID]
 	if g == nil {
-		return fault("rds", action, region, resource.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", globalID)
+		return fault("rds", action, region, cloud.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", globalID)
 	}
 	tc := c.clusterByARN(target)
 	if tc == nil {
-		return fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", target)
+		return fault("rds", action, region, cloud.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", target)
 	}
 	m, ok := g.Member(target)
 	switch {
 	case !ok:
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is not a member of global cluster %s.", target, globalID)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is not a member of global cluster %s.", target, globalID)
 	case m.IsWriter:
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is already the writer of global cluster %s.", target, globalID)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is already the writer of global cluster %s.", target, globalID)
 	case g.Status != "available":
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s is %s.", globalID, g.Status)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s is %s.", globalID, g.Status)
 	}
 	for _, mm := range g.Members {
 		if !dataLoss || mm.ClusterARN == target {
 			cl := c.clusterByARN(mm.ClusterARN)
 			if cl == nil || cl.Status != "available" || c.down[cl.Region] {
-				return fault("rds", action, region, resource.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is not available", mm.ClusterARN)
+				return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is not available", mm.ClusterARN)
 			}
 		}
 	}
@@ -59,7 +41,7 @@ func (c *Cloud) failover(action, region, globalID, target string, dataLoss bool)
 	if dataLoss {
 		g.Status = "failing-over"
 	}
-	g.Failover = &resource.FailoverState{Status: "pending", FromClusterARN: from.ClusterARN, ToClusterARN: target, DataLossAllowed: dataLoss}
+	g.Failover = &cloud.FailoverState{Status: "pending", FromClusterARN: from.ClusterARN, ToClusterARN: target, DataLossAllowed: dataLoss}
 	c.pending = append(c.pending, func() {
 		g := c.globals[globalID]
 		if g == nil {
@@ -82,28 +64,23 @@ func (c *Cloud) failover(action, region, globalID, target string, dataLoss bool)
 	return nil
 }
 
-func (a globalAPI) RemoveFromGlobalCluster(_ context.Context, region, globalID, clusterARN string) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) removeFromGlobalCluster(region string, a args) error {
 	const action = "RemoveFromGlobalCluster"
-	if err := c.begin("rds", action, region, map[string]string{"GlobalClusterIdentifier": globalID, "DbClusterIdentifier": clusterARN}); err != nil {
-		return err
-	}
+	globalID, clusterARN := a["GlobalClusterIdentifier"], a["DbClusterIdentifier"]
 	g := c.globals[globalID]
 	if g == nil {
-		return fault("rds", action, region, resource.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", globalID)
+		return fault("rds", action, region, cloud.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", globalID)
 	}
 	cl := c.clusterByARN(clusterARN)
 	if cl == nil {
-		return fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", clusterARN)
+		return fault("rds", action, region, cloud.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", clusterARN)
 	}
 	m, ok := g.Member(clusterARN)
 	if !ok {
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is not a member of global cluster %s.", clusterARN, globalID)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is not a member of global cluster %s.", clusterARN, globalID)
 	}
 	if m.IsWriter && len(g.Members) > 1 {
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "Cannot remove the writer %s while global cluster %s has other members.", clusterARN, globalID)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "Cannot remove the writer %s while global cluster %s has other members.", clusterARN, globalID)
 	}
 	g.Members = removeMember(g.Members, clusterARN)
 	relink(g)
@@ -124,30 +101,25 @@ func (a globalAPI) RemoveFromGlobalCluster(_ context.Context, region, globalID, 
 	return nil
 }
 
-func (a globalAPI) CreateGlobalCluster(_ context.Context, region string, in resource.CreateGlobalClusterInput) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) createGlobalCluster(region string, a args) error {
 	const action = "CreateGlobalCluster"
-	if err := c.begin("rds", action, region, map[string]string{"GlobalClusterIdentifier": in.GlobalClusterID, "SourceDBClusterIdentifier": in.SourceClusterARN}); err != nil {
-		return err
-	}
+	in := struct{ GlobalClusterID, SourceClusterARN string }{a["GlobalClusterIdentifier"], a["SourceDBClusterIdentifier"]}
 	if c.globals[in.GlobalClusterID] != nil {
-		return fault("rds", action, region, resource.KindAlreadyExists, "GlobalClusterAlreadyExistsFault", "Global cluster %s already exists.", in.GlobalClusterID)
+		return fault("rds", action, region, cloud.KindAlreadyExists, "GlobalClusterAlreadyExistsFault", "Global cluster %s already exists.", in.GlobalClusterID)
 	}
 	src := c.clusterByARN(in.SourceClusterARN)
 	if src == nil {
-		return fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", in.SourceClusterARN)
+		return fault("rds", action, region, cloud.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", in.SourceClusterARN)
 	}
 	if src.Status != "available" || src.GlobalClusterID != "" {
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is not available or is already in a global cluster.", in.SourceClusterARN)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is not available or is already in a global cluster.", in.SourceClusterARN)
 	}
 	src.GlobalClusterID = in.GlobalClusterID
 	id := in.GlobalClusterID
-	c.globals[id] = &resource.GlobalCluster{
+	c.globals[id] = &cloud.GlobalCluster{
 		ID: id, ARN: "arn:aws:rds::" + Account + ":global-cluster:" + id, Status: "creating",
 		Engine: src.Engine, EngineVersion: src.EngineVersion,
-		Members: []resource.GlobalClusterMember{{ClusterARN: src.ARN, IsWriter: true, Readers: []string{}}},
+		Members: []cloud.GlobalClusterMember{{ClusterARN: src.ARN, IsWriter: true, Readers: []string{}}},
 	}
 	c.pending = append(c.pending, func() {
 		if g := c.globals[id]; g != nil && g.Status == "creating" {
@@ -157,20 +129,15 @@ func (a globalAPI) CreateGlobalCluster(_ context.Context, region string, in reso
 	return nil
 }
 
-func (a globalAPI) DeleteGlobalCluster(_ context.Context, region, globalID string) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) deleteGlobalCluster(region string, a args) error {
 	const action = "DeleteGlobalCluster"
-	if err := c.begin("rds", action, region, map[string]string{"GlobalClusterIdentifier": globalID}); err != nil {
-		return err
-	}
+	globalID := a["GlobalClusterIdentifier"]
 	g := c.globals[globalID]
 	if g == nil {
-		return fault("rds", action, region, resource.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", globalID)
+		return fault("rds", action, region, cloud.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", globalID)
 	}
 	if len(g.Members) > 0 {
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s still has members.", globalID)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s still has members.", globalID)
 	}
 	g.Status = "deleting"
 	c.pending = append(c.pending, func() {
@@ -183,14 +150,14 @@ func (a globalAPI) DeleteGlobalCluster(_ context.Context, region, globalID strin
 
 // setWritable makes the cluster's first instance its writer, or makes every
 // instance a reader.
-func setWritable(cl *resource.DBCluster, writable bool) {
+func setWritable(cl *cloud.DBCluster, writable bool) {
 	for i := range cl.Members {
 		cl.Members[i].IsWriter = writable && i == 0
 	}
 }
 
 // relink fills the writer's Readers with the other members.
-func relink(g *resource.GlobalCluster) {
+func relink(g *cloud.GlobalCluster) {
 	var readers []string
 	for _, m := range g.Members {
 		if !m.IsWriter {
@@ -205,7 +172,7 @@ func relink(g *resource.GlobalCluster) {
 	}
 }
 
-func removeMember(ms []resource.GlobalClusterMember, arn string) []resource.GlobalClusterMember {
+func removeMember(ms []cloud.GlobalClusterMember, arn string) []cloud.GlobalClusterMember {
 	out := ms[:0:0]
 	for _, m := range ms {
 		if m.ClusterARN != arn {

@@ -2,82 +2,59 @@ package resourcetest
 
 import (
 	"context"
+	"fmt"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
-// reader serves resource.Reader from the cloud's state.
-type reader struct{ c *Cloud }
-
-func (r reader) GlobalCluster(_ context.Context, region, id string) (*resource.GlobalCluster, error) {
-	c := r.c
+// Read serves cloud.Reader from the cloud's state, recording each read as
+// the describe call AWS would answer it with.
+func (c *Cloud) Read(_ context.Context, k cloud.Key) (any, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	const action = "DescribeGlobalClusters"
-	if err := c.begin("rds", action, region, map[string]string{"GlobalClusterIdentifier": id}); err != nil {
+	var (
+		action, param, code string
+		found               any
+	)
+	switch k.Kind {
+	case cloud.GlobalClusters.Name:
+		action, param, code = "DescribeGlobalClusters", "GlobalClusterIdentifier", "GlobalClusterNotFoundFault"
+		if g := c.globals[k.ID]; g != nil {
+			found = copyGlobal(g)
+		}
+	case cloud.DBClusters.Name:
+		action, param, code = "DescribeDBClusters", "DBClusterIdentifier", "DBClusterNotFoundFault"
+		if cl := c.cluster(k.Region, k.ID); cl != nil {
+			found = copyCluster(cl)
+		}
+	case cloud.DBInstances.Name:
+		action, param, code = "DescribeDBInstances", "DBInstanceIdentifier", "DBInstanceNotFound"
+		if in := c.instance(k.Region, k.ID); in != nil {
+			found = copyInstance(in)
+		}
+	case cloud.GlobalReplicationGroups.Name:
+		action, param, code = "DescribeGlobalReplicationGroups", "GlobalReplicationGroupId", "GlobalReplicationGroupNotFoundFault"
+		if g := c.grgs[k.ID]; g != nil {
+			found = copyGRG(g)
+		}
+	default:
+		return nil, fmt.Errorf("the fake cloud cannot read %s", k.Kind)
+	}
+	if err := c.begin(k.Kind.Service(), action, k.Region, map[string]string{param: k.ID}); err != nil {
 		return nil, err
 	}
-	g := c.globals[id]
-	if g == nil {
-		return nil, fault("rds", action, region, resource.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", id)
+	if found == nil {
+		return nil, fault(k.Kind.Service(), action, k.Region, cloud.KindNotFound, code, "%s %s not found.", k.Kind, k.ID)
 	}
-	return copyGlobal(g), nil
+	return found, nil
 }
 
-func (r reader) DBCluster(_ context.Context, region, idOrARN string) (*resource.DBCluster, error) {
-	c := r.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	const action = "DescribeDBClusters"
-	if err := c.begin("rds", action, region, map[string]string{"DBClusterIdentifier": idOrARN}); err != nil {
-		return nil, err
-	}
-	cl := c.cluster(region, idOrARN)
-	if cl == nil {
-		return nil, fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", idOrARN)
-	}
-	return copyCluster(cl), nil
-}
-
-func (r reader) DBInstance(_ context.Context, region, idOrARN string) (*resource.DBInstance, error) {
-	c := r.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	const action = "DescribeDBInstances"
-	if err := c.begin("rds", action, region, map[string]string{"DBInstanceIdentifier": idOrARN}); err != nil {
-		return nil, err
-	}
-	in := c.instance(region, idOrARN)
-	if in == nil {
-		return nil, fault("rds", action, region, resource.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", idOrARN)
-	}
-	return copyInstance(in), nil
-}
-
-func (r reader) GlobalReplicationGroup(_ context.Context, region, id string) (*resource.GlobalReplicationGroup, error) {
-	c := r.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	const action = "DescribeGlobalReplicationGroups"
-	if err := c.begin("elasticache", action, region, map[string]string{"GlobalReplicationGroupId": id}); err != nil {
-		return nil, err
-	}
-	g := c.grgs[id]
-	if g == nil {
-		return nil, fault("elasticache", action, region, resource.KindNotFound, "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup %s not found.", id)
-	}
-	return copyGRG(g), nil
-}
-
-// identity serves resource.Identity.
-type identity struct{ c *Cloud }
-
-func (i identity) AccountID(_ context.Context, region string) (string, error) {
-	c := i.c
+// Caller serves cloud.Identity: who SetCaller said (Account in aws by default).
+func (c *Cloud) Caller(_ context.Context, region string) (cloud.Caller, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.begin("sts", "GetCallerIdentity", region, nil); err != nil {
-		return "", err
+		return cloud.Caller{}, err
 	}
-	return Account, nil
+	return c.caller, nil
 }

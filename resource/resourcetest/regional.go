@@ -1,59 +1,45 @@
 package resourcetest
 
 import (
-	"context"
-	"strconv"
 	"strings"
 
+	"drorch/cloud"
 	"drorch/manifest"
-	"drorch/resource"
 )
 
-// clusterAPI serves resource.ClusterAPI.
-type clusterAPI struct{ c *Cloud }
+// The regional calls, with world.md's checks and effects. Callers
+// (Execute) hold c.mu and have recorded the call.
 
-func (a clusterAPI) CreateDBCluster(_ context.Context, region string, in resource.CreateDBClusterInput) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) createDBCluster(region string, a args) error {
 	const action = "CreateDBCluster"
-	args := map[string]string{
-		"DBClusterIdentifier": in.ClusterID, "GlobalClusterIdentifier": in.GlobalClusterID,
-		"Engine": in.Engine, "EngineVersion": in.EngineVersion, "Port": strconv.Itoa(in.Port),
-		"DBSubnetGroupName": in.DBSubnetGroupName, "VpcSecurityGroupIds": strings.Join(in.VpcSecurityGroupIDs, ","),
-		"KmsKeyId": in.KmsKeyID, "SourceRegion": in.SourceRegion,
-		"BackupRetentionPeriod":           strconv.Itoa(in.BackupRetentionPeriod),
-		"StorageEncrypted":                strconv.FormatBool(in.StorageEncrypted),
-		"EnableIAMDatabaseAuthentication": strconv.FormatBool(in.IAMDatabaseAuthentication),
-		"DeletionProtection":              strconv.FormatBool(in.DeletionProtection),
-		"CopyTagsToSnapshot":              strconv.FormatBool(in.CopyTagsToSnapshot),
-	}
-	if err := c.begin("rds", action, region, args); err != nil {
-		return err
-	}
+	in := struct {
+		ClusterID, GlobalClusterID, Engine, EngineVersion string
+		Port                                              int
+		DeletionProtection                                bool
+	}{a["DBClusterIdentifier"], a["GlobalClusterIdentifier"], a["Engine"], a["EngineVersion"], a.int("Port"), a.bool("DeletionProtection")}
 	if c.clusters[region][in.ClusterID] != nil {
-		return fault("rds", action, region, resource.KindAlreadyExists, "DBClusterAlreadyExistsFault", "DB cluster %s already exists.", in.ClusterID)
+		return fault("rds", action, region, cloud.KindAlreadyExists, "DBClusterAlreadyExistsFault", "DB cluster %s already exists.", in.ClusterID)
 	}
 	g := c.globals[in.GlobalClusterID]
 	if g == nil {
-		return fault("rds", action, region, resource.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", in.GlobalClusterID)
+		return fault("rds", action, region, cloud.KindNotFound, "GlobalClusterNotFoundFault", "Global cluster %s not found.", in.GlobalClusterID)
 	}
 	if g.Status != "available" {
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s is %s.", in.GlobalClusterID, g.Status)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s is %s.", in.GlobalClusterID, g.Status)
 	}
 	if in.Engine != g.Engine {
-		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "Engine %s does not match global cluster engine %s.", in.Engine, g.Engine)
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "Engine %s does not match global cluster engine %s.", in.Engine, g.Engine)
 	}
 	arn := "arn:aws:rds:" + region + ":" + Account + ":cluster:" + in.ClusterID
 	if c.clusters[region] == nil {
-		c.clusters[region] = map[string]*resource.DBCluster{}
+		c.clusters[region] = map[string]*cloud.DBCluster{}
 	}
-	c.clusters[region][in.ClusterID] = &resource.DBCluster{
+	c.clusters[region][in.ClusterID] = &cloud.DBCluster{
 		ID: in.ClusterID, ARN: arn, Region: region, Status: "creating", Engine: in.Engine,
 		EngineVersion: in.EngineVersion, Port: in.Port, DeletionProtection: in.DeletionProtection,
 		GlobalClusterID: in.GlobalClusterID,
 	}
-	g.Members = append(g.Members, resource.GlobalClusterMember{ClusterARN: arn, Readers: []string{}, SyncStatus: "connected"})
+	g.Members = append(g.Members, cloud.GlobalClusterMember{ClusterARN: arn, Readers: []string{}, SyncStatus: "connected"})
 	relink(g)
 	c.pending = append(c.pending, func() {
 		if cl := c.clusters[region][in.ClusterID]; cl != nil && cl.Status == "creating" {
@@ -63,26 +49,21 @@ func (a clusterAPI) CreateDBCluster(_ context.Context, region string, in resourc
 	return nil
 }
 
-func (a clusterAPI) DeleteDBCluster(_ context.Context, region, clusterID string) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) deleteDBCluster(region string, a args) error {
 	const action = "DeleteDBCluster"
-	if err := c.begin("rds", action, region, map[string]string{"DBClusterIdentifier": clusterID, "SkipFinalSnapshot": "true"}); err != nil {
-		return err
-	}
+	clusterID := a["DBClusterIdentifier"]
 	cl := c.cluster(region, clusterID)
 	switch {
 	case cl == nil:
-		return fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", clusterID)
+		return fault("rds", action, region, cloud.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", clusterID)
 	case cl.GlobalClusterID != "":
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is a member of global cluster %s: remove it from the global cluster first.", clusterID, cl.GlobalClusterID)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is a member of global cluster %s: remove it from the global cluster first.", clusterID, cl.GlobalClusterID)
 	case cl.DeletionProtection:
-		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "Cannot delete protected Cluster, please disable deletion protection and try again.")
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "Cannot delete protected Cluster, please disable deletion protection and try again.")
 	}
 	for _, m := range cl.Members {
 		if in := c.instances[region][m.InstanceID]; in != nil && in.Status != "deleting" {
-			return fault("rds", action, region, resource.KindInvalidState, "InvalidDBClusterStateFault", "Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
+			return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
 		}
 	}
 	cl.Status = "deleting"
@@ -91,36 +72,26 @@ func (a clusterAPI) DeleteDBCluster(_ context.Context, region, clusterID string)
 	return nil
 }
 
-func (a clusterAPI) CreateDBInstance(_ context.Context, region string, in resource.CreateDBInstanceInput) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) createDBInstance(region string, a args) error {
 	const action = "CreateDBInstance"
-	args := map[string]string{
-		"DBInstanceIdentifier": in.InstanceID, "DBClusterIdentifier": in.ClusterID, "DBInstanceClass": in.Class,
-		"Engine": in.Engine, "MonitoringInterval": strconv.Itoa(in.MonitoringInterval), "MonitoringRoleArn": in.MonitoringRoleARN,
-		"AutoMinorVersionUpgrade": strconv.FormatBool(in.AutoMinorVersionUpgrade),
-	}
-	if err := c.begin("rds", action, region, args); err != nil {
-		return err
-	}
+	in := struct{ InstanceID, ClusterID, Class, Engine string }{a["DBInstanceIdentifier"], a["DBClusterIdentifier"], a["DBInstanceClass"], a["Engine"]}
 	if c.instances[region][in.InstanceID] != nil {
-		return fault("rds", action, region, resource.KindAlreadyExists, "DBInstanceAlreadyExists", "DB instance %s already exists.", in.InstanceID)
+		return fault("rds", action, region, cloud.KindAlreadyExists, "DBInstanceAlreadyExists", "DB instance %s already exists.", in.InstanceID)
 	}
 	cl := c.clusters[region][in.ClusterID]
 	if cl == nil {
-		return fault("rds", action, region, resource.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", in.ClusterID)
+		return fault("rds", action, region, cloud.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", in.ClusterID)
 	}
 	if cl.Status != "creating" && cl.Status != "available" {
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is %s.", in.ClusterID, cl.Status)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is %s.", in.ClusterID, cl.Status)
 	}
 	_, hasWriter := cl.Writer()
 	writer := !hasWriter && !c.isSecondary(cl)
-	cl.Members = append(cl.Members, resource.DBClusterMember{InstanceID: in.InstanceID, IsWriter: writer})
+	cl.Members = append(cl.Members, cloud.DBClusterMember{InstanceID: in.InstanceID, IsWriter: writer})
 	if c.instances[region] == nil {
-		c.instances[region] = map[string]*resource.DBInstance{}
+		c.instances[region] = map[string]*cloud.DBInstance{}
 	}
-	c.instances[region][in.InstanceID] = &resource.DBInstance{
+	c.instances[region][in.InstanceID] = &cloud.DBInstance{
 		ID: in.InstanceID, ARN: "arn:aws:rds:" + region + ":" + Account + ":db:" + in.InstanceID, Region: region,
 		Status: "creating", Engine: in.Engine, Class: in.Class, Port: cl.Port, ClusterID: in.ClusterID,
 	}
@@ -133,7 +104,7 @@ func (a clusterAPI) CreateDBInstance(_ context.Context, region string, in resour
 }
 
 // isSecondary reports whether cl is a non-writer member of a global cluster.
-func (c *Cloud) isSecondary(cl *resource.DBCluster) bool {
+func (c *Cloud) isSecondary(cl *cloud.DBCluster) bool {
 	g := c.globals[cl.GlobalClusterID]
 	if g == nil {
 		return false
@@ -142,25 +113,17 @@ func (c *Cloud) isSecondary(cl *resource.DBCluster) bool {
 	return ok && !m.IsWriter
 }
 
-// instanceAPI serves resource.InstanceAPI.
-type instanceAPI struct{ c *Cloud }
-
-func (a instanceAPI) PromoteReadReplica(_ context.Context, region, instanceID string) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) promoteReadReplica(region string, a args) error {
 	const action = "PromoteReadReplica"
-	if err := c.begin("rds", action, region, map[string]string{"DBInstanceIdentifier": instanceID}); err != nil {
-		return err
-	}
+	instanceID := a["DBInstanceIdentifier"]
 	in := c.instance(region, instanceID)
 	switch {
 	case in == nil:
-		return fault("rds", action, region, resource.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", instanceID)
+		return fault("rds", action, region, cloud.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", instanceID)
 	case in.ReplicaSource == "":
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "DB Instance is not a read replica.")
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBInstanceState", "DB Instance is not a read replica.")
 	case in.Status != "available":
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "DB instance %s is %s.", instanceID, in.Status)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBInstanceState", "DB instance %s is %s.", instanceID, in.Status)
 	}
 	in.Status = "modifying"
 	id, source, self := in.ID, in.ReplicaSource, in.ARN
@@ -175,30 +138,20 @@ func (a instanceAPI) PromoteReadReplica(_ context.Context, region, instanceID st
 	return nil
 }
 
-func (a instanceAPI) CreateDBInstanceReadReplica(_ context.Context, region string, in resource.CreateReadReplicaInput) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) createDBInstanceReadReplica(region string, a args) error {
 	const action = "CreateDBInstanceReadReplica"
-	args := map[string]string{
-		"DBInstanceIdentifier": in.InstanceID, "SourceDBInstanceIdentifier": in.SourceInstanceARN, "SourceRegion": in.SourceRegion,
-		"DBInstanceClass": in.Class, "MultiAZ": strconv.FormatBool(in.MultiAZ), "DBSubnetGroupName": in.DBSubnetGroupName,
-		"VpcSecurityGroupIds": strings.Join(in.VpcSecurityGroupIDs, ","), "KmsKeyId": in.KmsKeyID,
-		"AutoMinorVersionUpgrade": strconv.FormatBool(in.AutoMinorVersionUpgrade), "Port": strconv.Itoa(in.Port),
-		"CopyTagsToSnapshot": strconv.FormatBool(in.CopyTagsToSnapshot), "MonitoringInterval": strconv.Itoa(in.MonitoringInterval),
-		"MonitoringRoleArn": in.MonitoringRoleARN, "EnableIAMDatabaseAuthentication": strconv.FormatBool(in.IAMDatabaseAuthentication),
-	}
-	if err := c.begin("rds", action, region, args); err != nil {
-		return err
-	}
+	in := struct {
+		InstanceID, SourceInstanceARN, Class string
+		Port                                 int
+	}{a["DBInstanceIdentifier"], a["SourceDBInstanceIdentifier"], a["DBInstanceClass"], a.int("Port")}
 	src := c.instanceByRef(region, in.SourceInstanceARN)
 	switch {
 	case src == nil:
-		return fault("rds", action, region, resource.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", in.SourceInstanceARN)
+		return fault("rds", action, region, cloud.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", in.SourceInstanceARN)
 	case c.down[src.Region] || src.Status != "available":
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "Source DB instance %s is not available.", in.SourceInstanceARN)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBInstanceState", "Source DB instance %s is not available.", in.SourceInstanceARN)
 	case c.instances[region][in.InstanceID] != nil:
-		return fault("rds", action, region, resource.KindAlreadyExists, "DBInstanceAlreadyExists", "DB instance %s already exists.", in.InstanceID)
+		return fault("rds", action, region, cloud.KindAlreadyExists, "DBInstanceAlreadyExists", "DB instance %s already exists.", in.InstanceID)
 	}
 	arn := "arn:aws:rds:" + region + ":" + Account + ":db:" + in.InstanceID
 	source := src.ID
@@ -206,9 +159,9 @@ func (a instanceAPI) CreateDBInstanceReadReplica(_ context.Context, region strin
 		source = src.ARN
 	}
 	if c.instances[region] == nil {
-		c.instances[region] = map[string]*resource.DBInstance{}
+		c.instances[region] = map[string]*cloud.DBInstance{}
 	}
-	c.instances[region][in.InstanceID] = &resource.DBInstance{
+	c.instances[region][in.InstanceID] = &cloud.DBInstance{
 		ID: in.InstanceID, ARN: arn, Region: region, Status: "creating", Engine: src.Engine, Class: in.Class,
 		Port: in.Port, ReplicaSource: source,
 	}
@@ -221,28 +174,22 @@ func (a instanceAPI) CreateDBInstanceReadReplica(_ context.Context, region strin
 	return nil
 }
 
-func (a instanceAPI) DeleteDBInstance(_ context.Context, region, instanceID, finalSnapshotID string) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) deleteDBInstance(region string, a args) error {
 	const action = "DeleteDBInstance"
-	args := map[string]string{"DBInstanceIdentifier": instanceID, "SkipFinalSnapshot": strconv.FormatBool(finalSnapshotID == "")}
-	if finalSnapshotID != "" {
-		args["FinalDBSnapshotIdentifier"] = finalSnapshotID
-	}
-	if err := c.begin("rds", action, region, args); err != nil {
-		return err
+	instanceID, finalSnapshotID := a["DBInstanceIdentifier"], a["FinalDBSnapshotIdentifier"]
+	if finalSnapshotID == "" && !a.bool("SkipFinalSnapshot") {
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.")
 	}
 	in := c.instance(region, instanceID)
 	switch {
 	case in == nil:
-		return fault("rds", action, region, resource.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", instanceID)
+		return fault("rds", action, region, cloud.KindNotFound, "DBInstanceNotFound", "DBInstance %s not found.", instanceID)
 	case in.ClusterID != "" && finalSnapshotID != "":
-		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance.")
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance.")
 	case in.DeletionProtection:
-		return fault("rds", action, region, resource.KindInvalidInput, "InvalidParameterCombination", "Cannot delete protected DB Instance, please disable deletion protection and try again.")
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "Cannot delete protected DB Instance, please disable deletion protection and try again.")
 	case in.Status == "deleting":
-		return fault("rds", action, region, resource.KindInvalidState, "InvalidDBInstanceState", "DB instance %s is already being deleted.", instanceID)
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBInstanceState", "DB instance %s is already being deleted.", instanceID)
 	}
 	in.Status = "deleting"
 	id, clusterID := in.ID, in.ClusterID
@@ -262,7 +209,7 @@ func (a instanceAPI) DeleteDBInstance(_ context.Context, region, instanceID, fin
 }
 
 // instanceByRef finds an instance by id in region, or by ARN anywhere.
-func (c *Cloud) instanceByRef(region, ref string) *resource.DBInstance {
+func (c *Cloud) instanceByRef(region, ref string) *cloud.DBInstance {
 	if !strings.HasPrefix(ref, "arn:") {
 		return c.instances[region][ref]
 	}
@@ -283,30 +230,21 @@ func removeString(ss []string, s string) []string {
 	return out
 }
 
-// datastoreAPI serves resource.DatastoreAPI.
-type datastoreAPI struct{ c *Cloud }
-
-func (a datastoreAPI) FailoverGlobalReplicationGroup(_ context.Context, region, globalID, primaryRegion, primaryRG string) error {
-	c := a.c
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Cloud) failoverGlobalReplicationGroup(region string, a args) error {
 	const action = "FailoverGlobalReplicationGroup"
-	args := map[string]string{"GlobalReplicationGroupId": globalID, "PrimaryRegion": primaryRegion, "PrimaryReplicationGroupId": primaryRG}
-	if err := c.begin("elasticache", action, region, args); err != nil {
-		return err
-	}
+	globalID, primaryRegion, primaryRG := a["GlobalReplicationGroupId"], a["PrimaryRegion"], a["PrimaryReplicationGroupId"]
 	g := c.grgs[globalID]
 	if g == nil {
-		return fault("elasticache", action, region, resource.KindNotFound, "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup %s not found.", globalID)
+		return fault("elasticache", action, region, cloud.KindNotFound, "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup %s not found.", globalID)
 	}
 	m, ok := g.Member(primaryRegion)
 	switch {
 	case !ok || m.ReplicationGroupID != primaryRG:
-		return fault("elasticache", action, region, resource.KindInvalidInput, "InvalidParameterValue", "No member %s in region %s.", primaryRG, primaryRegion)
+		return fault("elasticache", action, region, cloud.KindInvalidInput, "InvalidParameterValue", "No member %s in region %s.", primaryRG, primaryRegion)
 	case m.Role == "PRIMARY":
-		return fault("elasticache", action, region, resource.KindInvalidInput, "InvalidParameterValue", "%s in %s is already the primary.", primaryRG, primaryRegion)
+		return fault("elasticache", action, region, cloud.KindInvalidInput, "InvalidParameterValue", "%s in %s is already the primary.", primaryRG, primaryRegion)
 	case g.Status != "available":
-		return fault("elasticache", action, region, resource.KindInvalidState, "InvalidGlobalReplicationGroupState", "Global replication group %s is not available or in primary-only state.", globalID)
+		return fault("elasticache", action, region, cloud.KindInvalidState, "InvalidGlobalReplicationGroupState", "Global replication group %s is not available or in primary-only state.", globalID)
 	}
 	g.Status = "modifying"
 	c.pending = append(c.pending, func() {

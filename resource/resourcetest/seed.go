@@ -3,7 +3,7 @@ package resourcetest
 import (
 	"time"
 
-	"drorch/resource"
+	"drorch/cloud"
 )
 
 // The seed scenario's names (world.md): an Aurora global cluster, an RDS
@@ -43,10 +43,10 @@ var Start = time.Date(2026, 3, 14, 2, 59, 26, 0, time.UTC)
 // available and replicating, the clock at Start.
 func NewSeed() *Cloud {
 	c := NewCloud(Start)
-	c.PutGlobalCluster(resource.GlobalCluster{
+	c.PutGlobalCluster(cloud.GlobalCluster{
 		ID: GlobalClusterID, ARN: seedGlobalClusterARN, Status: "available",
 		Engine: AuroraEngine, EngineVersion: AuroraVersion, StorageEncrypted: true,
-		Members: []resource.GlobalClusterMember{
+		Members: []cloud.GlobalClusterMember{
 			{ClusterARN: Cluster1ARN, IsWriter: true, Readers: []string{Cluster2ARN}, SyncStatus: "connected"},
 			{ClusterARN: Cluster2ARN, Readers: []string{}, SyncStatus: "connected"},
 		},
@@ -58,27 +58,27 @@ func NewSeed() *Cloud {
 		{Cluster1, Cluster1ARN, Primary, Instance1, true},
 		{Cluster2, Cluster2ARN, DR, Instance2, false},
 	} {
-		c.PutCluster(resource.DBCluster{
+		c.PutCluster(cloud.DBCluster{
 			ID: cl.id, ARN: cl.arn, Region: cl.region, Status: "available", Engine: AuroraEngine,
 			EngineVersion: AuroraVersion, Port: seedAuroraPort, GlobalClusterID: GlobalClusterID,
-			Members: []resource.DBClusterMember{{InstanceID: cl.instance, IsWriter: cl.writer}},
+			Members: []cloud.DBClusterMember{{InstanceID: cl.instance, IsWriter: cl.writer}},
 		})
-		c.PutInstance(resource.DBInstance{
+		c.PutInstance(cloud.DBInstance{
 			ID: cl.instance, ARN: "arn:aws:rds:" + cl.region + ":" + Account + ":db:" + cl.instance, Region: cl.region,
 			Status: "available", Engine: AuroraEngine, Class: seedClass, Port: seedAuroraPort, ClusterID: cl.id,
 		})
 	}
-	c.PutInstance(resource.DBInstance{
+	c.PutInstance(cloud.DBInstance{
 		ID: RDSInstance, ARN: RDSPrimaryARN, Region: Primary, Status: "available", Engine: "mysql",
 		Class: seedClass, Port: seedRDSPort, Replicas: []string{RDSReplicaARN},
 	})
-	c.PutInstance(resource.DBInstance{
+	c.PutInstance(cloud.DBInstance{
 		ID: RDSInstance, ARN: RDSReplicaARN, Region: DR, Status: "available", Engine: "mysql",
 		Class: seedClass, Port: seedRDSPort, ReplicaSource: RDSPrimaryARN, ReplicationStatus: "replicating",
 	})
-	c.PutGlobalReplicationGroup(resource.GlobalReplicationGroup{
+	c.PutGlobalReplicationGroup(cloud.GlobalReplicationGroup{
 		ID: GlobalDatastoreID, Status: "available", Engine: seedDatastoreEngine,
-		Members: []resource.GlobalReplicationGroupMember{
+		Members: []cloud.GlobalReplicationGroupMember{
 			{ReplicationGroupID: ReplicationGroupID, Region: Primary, Role: "PRIMARY", Status: seedMemberAssociation},
 			{ReplicationGroupID: ReplicationGroupID, Region: DR, Role: "SECONDARY", Status: seedMemberAssociation},
 		},

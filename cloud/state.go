@@ -1,4 +1,4 @@
-package resource
+package cloud
 
 // The domain view of the AWS resources drorch works on: only what handlers
 // and plans need, in drorch's words. awsapi maps the SDK shapes to these.
@@ -47,7 +47,7 @@ func (g *GlobalCluster) Writer() (GlobalClusterMember, bool) {
 // Member returns the member with the given cluster ARN.
 func (g *GlobalCluster) Member(clusterARN string) (GlobalClusterMember, bool) {
 	for _, m := range g.Members {
-		if m.ClusterARN == clusterARN {
+		if SameID(m.ClusterARN, clusterARN) {
 			return m, true
 		}
 	}
@@ -112,6 +112,7 @@ type DBInstance struct {
 // GlobalReplicationGroup is an ElastiCache global datastore.
 type GlobalReplicationGroup struct {
 	ID      string
+	ARN     string
 	Status  string // available, creating, modifying, primary-only, deleting, ...
 	Engine  string
 	Members []GlobalReplicationGroupMember

@@ -1,8 +1,8 @@
-package resource
+package cloud
 
 import (
 	"errors"
-	"fmt"
+	"strings"
 )
 
 // ErrNotFound is matched (errors.Is) by every "no such resource" answer.
@@ -49,8 +49,10 @@ func (k ErrorKind) String() string {
 
 // APIError is an AWS call that failed, classified.
 type APIError struct {
-	Service   string // rds, elasticache, ...
-	Action    string // SwitchoverGlobalCluster
+	Service string // rds, elasticache, ...
+	Action  string // SwitchoverGlobalCluster
+	// Resource names what the call acted on or read ("" when unknown).
+	Resource  string
 	Region    string
 	Kind      ErrorKind
 	Code      string // the AWS error code, e.g. GlobalClusterNotFoundFault
@@ -59,15 +61,34 @@ type APIError struct {
 	Err       error // the underlying error, if any
 }
 
+// Error names the operation once, then AWS's code and message:
+// "rds PromoteReadReplica rds-mysql-instance in us-west-2: InvalidDBInstanceState: ...".
 func (e *APIError) Error() string {
 	msg := e.Message
 	if msg == "" && e.Err != nil {
 		msg = e.Err.Error()
 	}
-	if e.Code != "" {
-		return fmt.Sprintf("%s %s in %s: %s: %s", e.Service, e.Action, e.Region, e.Code, msg)
+	op := strings.Join(nonEmpty(e.Service, e.Action, e.Resource), " ")
+	if e.Region != "" {
+		op += " in " + e.Region
 	}
-	return fmt.Sprintf("%s %s in %s: %s", e.Service, e.Action, e.Region, msg)
+	if e.Code != "" {
+		msg = e.Code + ": " + msg
+	}
+	if op == "" {
+		return msg
+	}
+	return op + ": " + msg
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Unwrap exposes ErrNotFound for not-found errors and the cause otherwise.
