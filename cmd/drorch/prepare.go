@@ -186,7 +186,7 @@ func (a *app) newEngine(cl *awsapi.Clients, store journal.Store, s engine.Settin
 		Env:   resource.Env{Read: cl, GlobalClusters: cl, Clusters: cl, Instances: cl, Datastores: cl, Identity: cl},
 		Batch: cl,
 		Process: journal.Process{Owner: fmt.Sprintf("%s:%d:%s", host, pid, newID()[:6]), Host: host, PID: pid,
-			Version: version},
+			User: osUser(), Version: version},
 		Settings:  s,
 		OwnerGone: ownerGone,
 	}

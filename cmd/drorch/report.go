@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"drorch/journal"
+	"drorch/report"
+)
+
+func newReportCmd(a *app) *cobra.Command {
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "report RUN",
+		Short: "Write a run's report: JSON, Markdown, HTML with a timeline, or JUnit XML",
+		Long: `report writes what a run did, from its journal alone: who started, resumed or
+cancelled it, every layer, resource and step with its times, the mutating AWS
+calls made (arguments, outcome, request id), calls whose outcome is unknown,
+resolved parameters (secrets shown as (secret) with their reference), errors,
+and the recovery time (RTO): per failover that succeeded, and for the run from
+its start to the end of its last failover. Rebuilds (failback) get a duration.
+
+Formats: json (a documented schema), md (Markdown, for a terminal or a
+ticket), html (one self-contained page with a timeline, to keep or print),
+junit (JUnit XML: one test case per resource, for drills run in CI).
+A run that has not finished gets a report of what happened so far, marked as
+such. RUN may be a unique prefix of at least 4 characters.`,
+		Example: `  drorch report 3f9a
+  drorch report 3f9a2c81d0 --format html --out failover.html
+  drorch report 3f9a2c81d0 --format junit --out drill-results.xml`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return badInput(err)
+			}
+			return writeReport(cmd.Context(), a, args[0], f, out)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "md", "json, md, html or junit")
+	cmd.Flags().StringVar(&out, "out", "", "write the report to this file (default: standard output)")
+	return cmd
+}
+
+func writeReport(ctx context.Context, a *app, id string, f report.Format, out string) error {
+	path, err := a.journalPath()
+	if err != nil {
+		return err
+	}
+	// A report reads: it must not create an empty journal where none is.
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return badInput(fmt.Errorf("report %s: no journal at %s (give the journal with --state)", report.Clean(id), path))
+	}
+	store, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rec, err := store.Run(ctx, id)
+	if err != nil {
+		return badInput(fmt.Errorf("report %s: %w in journal %s (drorch runs --state %s lists its runs)", report.Clean(id), err, path, path))
+	}
+	evs, err := store.Events(ctx, rec.ID, 0)
+	if err != nil {
+		return fmt.Errorf("read run %s: %w", rec.ID, err)
+	}
+	st, err := journal.Fold(evs)
+	if err != nil {
+		return fmt.Errorf("read run %s: %w", rec.ID, err)
+	}
+	now := time.Now()
+	r, err := report.FromEvents(evs, report.Options{
+		Recovery:    isRecovery,
+		Status:      runStatus(rec, st, now),
+		Generated:   now,
+		GeneratedBy: "drorch " + version,
+	})
+	if err != nil {
+		return fmt.Errorf("report %s: %w", rec.ID, err)
+	}
+	if out == "" {
+		return report.Write(a.stdout, r, f)
+	}
+	if err := writeFileAtomic(out, func(w io.Writer) error { return report.Write(w, r, f) }); err != nil {
+		return fmt.Errorf("report %s: %w", rec.ID, err)
+	}
+	note := ""
+	if !r.Run.Finished {
+		note = fmt.Sprintf(" (the run is %s: the report shows what happened so far)", r.Run.Status)
+	}
+	fmt.Fprintf(a.stderr, "report of run %s written to %s%s\n", rec.ID, report.Clean(out), note)
+	return nil
+}
+
+// isRecovery tells the report which resource types are recoveries (their
+// time is an RTO) rather than rebuilds (a duration).
+//
+// TODO(integrator): take this from the resource type registry, as the
+// registry learns to say it; this list is the stop-gap.
+func isRecovery(resourceType string) bool {
+	switch resourceType {
+	case "PlannedFailoverAurora", "UnPlannedFailoverAurora", "ManagedFailoverAurora",
+		"PromoteRDSReadReplica", "FailoverElastiCacheCluster":
+		return true
+	}
+	return false
+}
+
+// journalPath is the journal --state names, or the default one.
+func (a *app) journalPath() (string, error) {
+	if a.statePath != "" {
+		return a.statePath, nil
+	}
+	p, err := journal.DefaultPath(a.getenv)
+	if err != nil {
+		return "", badInput(err)
+	}
+	return p, nil
+}
+
+// writeFileAtomic writes a file through a temporary file beside it, so
+// that a failed write never leaves half a report under the name asked for.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// osUser names the OS user running drorch, for the journal's Process.
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
+}
