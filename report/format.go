@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -71,12 +72,35 @@ func Write(w io.Writer, r *Report, f Format) error {
 // are written as \u003c, \u003e and \u0026 so that the document can be
 // embedded in HTML.
 func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
+	if _, err := w.Write(escapeHidden(b.Bytes())); err != nil {
+		return fmt.Errorf("write json report: %w", err)
+	}
 	return nil
+}
+
+// escapeHidden writes the characters that reorder or hide text (see
+// hidden) as JSON \u escapes, so that the document shows as it is in a
+// terminal or an editor. They can only be inside strings, where the escape
+// means the same character: the data is unchanged.
+func escapeHidden(b []byte) []byte {
+	if !bytes.ContainsFunc(b, hidden) {
+		return b
+	}
+	var out bytes.Buffer
+	for _, r := range string(b) {
+		if hidden(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.Bytes()
 }
 
 // Schema is the JSON Schema (2020-12) of the JSON report.
