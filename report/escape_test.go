@@ -2,10 +2,10 @@ package report
 
 import (
 	"bytes"
-	"regexp"
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 	"time"

@@ -115,7 +115,9 @@ func newTimeline(r *Report, o TimelineOptions) *timeline {
 		}
 	}
 	later(r.Run.Ended)
-	later(r.Run.AsOf)
+	if !r.Run.Finished {
+		later(r.Run.AsOf) // what still runs is drawn up to now
+	}
 	n := 0
 	for _, l := range r.Layers {
 		later(l.Ended)
