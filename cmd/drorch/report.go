@@ -67,7 +67,12 @@ func writeReport(ctx context.Context, a *app, id string, f report.Format, out st
 	defer store.Close()
 	rec, err := store.Run(ctx, id)
 	if err != nil {
-		return badInput(fmt.Errorf("report %s: %w in journal %s (drorch runs --state %s lists its runs)", report.Clean(id), err, path, path))
+		// The store's error quotes the id as typed: clean it all.
+		msg := fmt.Errorf("report: %s, in journal %s (drorch runs --state %s lists its runs)", report.Clean(err.Error()), path, path)
+		if errors.Is(err, journal.ErrRunNotFound) || errors.Is(err, journal.ErrRunAmbiguous) {
+			return badInput(msg)
+		}
+		return msg
 	}
 	evs, err := store.Events(ctx, rec.ID, 0)
 	if err != nil {
