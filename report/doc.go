@@ -69,6 +69,18 @@
 // doneAt, duration. A secret parameter has an empty value, secret true and
 // the reference it is read from: no format ever shows a secret's value.
 //
+// # JUnit
+//
+// One testsuite per layer (name and classname "layer N"), one testcase
+// per resource (name "resource name (Type)", time its duration in
+// seconds). succeeded passes; already-done passes, with the reason in
+// system-out; failed is a failure carrying the resource's error;
+// cancelled is an error (type "cancelled"), so that a drill cancelled
+// half-way never shows green, while not counting as a failed failover; a
+// resource still running in an unfinished run is an error (type
+// "unfinished"); a resource never reached is skipped, saying why. Each
+// suite's properties name the run, its payload and its RTO.
+//
 // # Escaping
 //
 // Names, reasons, observations and errors come from payloads and from AWS.
