@@ -267,3 +267,23 @@ func TestParseFormat(t *testing.T) {
 		t.Errorf("ParseFormat(pdf): %v", err)
 	}
 }
+
+// A run that was created but never started (its process died at once)
+// still gets a report in every format.
+func TestReportOfARunThatNeverStarted(t *testing.T) {
+	t.Parallel()
+	s := newScript(oneLayer(resourceSpec(0, "r0", "PlannedFailoverAurora")))
+	rep, err := FromEvents(s.evs, Options{Recovery: recoveryTypes, Status: journal.StatusInterrupted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Run.Finished || len(rep.Run.Sessions) != 0 || rep.Run.RTO != nil || !strings.Contains(rep.Run.RTONote, "still running") && !strings.Contains(rep.Run.RTONote, "not reached") {
+		t.Errorf("run %+v", rep.Run)
+	}
+	for _, f := range Formats {
+		if out := render(t, rep, f); !strings.Contains(out, "r0") {
+			t.Errorf("the %s report does not name the resource", f)
+		}
+	}
+	validateJSON(t, compileSchema(t), render(t, rep, JSON))
+}
