@@ -173,7 +173,8 @@ func buildLayer(st *journal.RunState, li int, l journal.LayerState, isRecovery f
 		for si, s := range rs.Steps {
 			step := Step{Name: s.Name, Status: string(s.Status), Started: At(s.Started), Ended: At(s.Ended),
 				Duration: elapsed(s.Started, s.Ended), Reason: s.Reason, LastObserved: s.LastObserved, Error: s.Error,
-				Calls: make([]Call, len(s.Calls))}
+				Calls:      make([]Call, len(s.Calls)),
+				NotReached: st.Finished() && s.Started.IsZero() && !s.Status.Terminal()}
 			for ci, c := range s.Calls {
 				call := buildCall(c)
 				step.Calls[ci] = call

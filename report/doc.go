@@ -58,15 +58,17 @@
 //	               unknownCalls, approvals
 //	approvals      [{layer, resourceIndex, resource, step, decision, by, at, comment}]
 //	unknownCalls   [{layer, resourceIndex, resource, step, call}]
-//	layers         [{number, position, status, started, ended, duration, resources}]
+//	layers         [{number, position, status, notReached, started, ended,
+//	               duration, resources}]
 //
 // A resource: index, name, type, region, status, continueOnError,
-// timeout, started, ended, duration, recovery, rto, alreadyDone, reason,
-// lastObserved, error, parameters [{name, value, secret, ref}], approvals,
-// steps [{name, status, started, ended, duration, reason, lastObserved,
-// error, calls}]. A call: id, service, action, region, args {name: value},
-// status (intent, issued or failed), outcomeUnknown, requestId, error, at,
-// doneAt, duration. A secret parameter has an empty value, secret true and
+// timeout, started, ended, duration, recovery, rto, notReached,
+// alreadyDone, reason, lastObserved, error, parameters [{name, value,
+// secret, ref}], approvals, steps [{name, status, notReached, started,
+// ended, duration, reason, lastObserved, error, calls}]. A call: id,
+// service, action, region, args {name: value}, status (intent, issued or
+// failed), outcomeUnknown, requestId, error, at, doneAt, duration. A
+// secret parameter has an empty value, secret true and
 // the reference it is read from: no format ever shows a secret's value.
 //
 // # JUnit

@@ -185,7 +185,10 @@ func resourceLog(r Resource) string {
 		b.WriteString("\n")
 	}
 	for _, s := range r.Steps {
-		fmt.Fprintf(&b, "step %s: %s %s", s.Name, s.Status, durOr(s.Duration, ""))
+		fmt.Fprintf(&b, "step %s: %s", s.Name, s.ShownStatus())
+		if s.Duration != nil {
+			fmt.Fprintf(&b, " %s", s.Duration.Display)
+		}
 		if n := stepNote(s); n != "" {
 			fmt.Fprintf(&b, " (%s)", n)
 		}

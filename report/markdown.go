@@ -166,7 +166,7 @@ func (m *mdWriter) resource(l Layer, r Resource) {
 		rows := [][]string{}
 		var notes []string
 		for i, s := range r.Steps {
-			rows = append(rows, []string{fmt.Sprint(i + 1), md(s.Name), md(s.Status), m.clock(s.Started), durOr(s.Duration, "-")})
+			rows = append(rows, []string{fmt.Sprint(i + 1), md(s.Name), md(s.ShownStatus()), m.clock(s.Started), durOr(s.Duration, "-")})
 			if n := stepNote(s); n != "" {
 				notes = append(notes, fmt.Sprintf("- step %d, %s: %s\n", i+1, md(s.Name), md(n)))
 			}

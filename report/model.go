@@ -180,8 +180,11 @@ func (p Parameter) Display() string {
 
 // Step is one step of a resource.
 type Step struct {
-	Name         string    `json:"name"`
-	Status       string    `json:"status"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// NotReached: the run finished without starting this step (its
+	// resource was already done, failed before it, or was not reached).
+	NotReached   bool      `json:"notReached"`
 	Started      Time      `json:"started,omitzero"`
 	Ended        Time      `json:"ended,omitzero"`
 	Duration     *Duration `json:"duration,omitempty"`
@@ -189,6 +192,15 @@ type Step struct {
 	LastObserved string    `json:"lastObserved,omitempty"`
 	Error        string    `json:"error,omitempty"`
 	Calls        []Call    `json:"calls"`
+}
+
+// ShownStatus is the status people read: "not run" for a step a finished
+// run never started.
+func (s Step) ShownStatus() string {
+	if s.NotReached {
+		return "not run"
+	}
+	return s.Status
 }
 
 // Call is one mutating AWS call.
