@@ -125,6 +125,7 @@ type Process struct {
 	Owner   string `json:"owner"` // host:pid:random, the lease owner
 	Host    string `json:"host"`
 	PID     int    `json:"pid"`
+	User    string `json:"user,omitempty"` // the OS user running drorch
 	Version string `json:"version,omitempty"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,14 +14,18 @@ import (
 )
 
 // NewProcess describes this process as the owner of the runs it drives:
-// its host and pid, the drorch version, and a lease owner written
+// its host, pid and OS user, the drorch version, and a lease owner written
 // host:pid:random so that two processes never share one.
 func NewProcess(version string) Process {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
 	b := make([]byte, 3)
 	_, _ = rand.Read(b) // crypto/rand does not fail on supported platforms
-	return Process{Owner: fmt.Sprintf("%s:%d:%s", host, pid, hex.EncodeToString(b)), Host: host, PID: pid, Version: version}
+	p := Process{Owner: fmt.Sprintf("%s:%d:%s", host, pid, hex.EncodeToString(b)), Host: host, PID: pid, Version: version}
+	if u, err := user.Current(); err == nil {
+		p.User = u.Username
+	}
+	return p
 }
 
 // ProcessGone reports whether a run's lease owner (see NewProcess) is a

@@ -49,3 +49,10 @@ func (r *Registry) Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// Recovery reports whether the named type is a recovery (a failover, whose
+// duration is a recovery time) rather than a rebuild; unknown types are not.
+func (r *Registry) Recovery(name string) bool {
+	t, ok := r.types[name]
+	return ok && IsRecovery(t)
+}

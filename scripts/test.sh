@@ -14,6 +14,25 @@ need python3 "python3 with boto3, moto and the AWS CLI runs the conformance test
 # The conformance and emulator tests must run, not skip, here.
 export DRORCH_REQUIRE_PYTHON=1
 
+# The report's browser test opens the HTML report in Debian's Chromium,
+# driven by playwright-core; its JUnit test validates with xmllint-wasm.
+# Install what is missing, then make those tests fail, not skip, without it.
+if [ ! -x /usr/bin/chromium ]; then
+	echo "== installing chromium (Debian) for the report's browser test"
+	need apt-get "Debian's apt-get installs chromium for the browser test"
+	sudo_cmd=""
+	if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
+need node "Node.js 20 runs the report's browser test"
+need npm "npm installs the report's browser test packages"
+if ! (cd report/browsertest && npm ls --omit=dev >/dev/null 2>&1); then
+	echo "== npm ci in report/browsertest"
+	(cd report/browsertest && npm ci --no-audit --no-fund --loglevel=error)
+fi
+export DRORCH_REQUIRE_BROWSER=1
+
 echo "== go vet"
 go vet ./...
 echo "== gofmt"
