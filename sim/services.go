@@ -34,8 +34,14 @@ func serviceTable() map[string]*service {
 		query: map[string]queryHandler{"GetCallerIdentity": getCallerIdentity}}
 	ssm := &service{name: "ssm", json: true, target: "AmazonSSM",
 		jsonOps: map[string]jsonHandler{"GetParameter": getParameter}}
+	monitoring := &service{name: "monitoring", rpc: &rpcService{
+		name: "GraniteServiceVersion20100801", namespace: "com.amazonaws.cloudwatch", errShapes: cwErrShapes,
+		ops: map[string]rpcHandler{
+			"GetMetricData":       getMetricData,
+			"GetMetricStatistics": getMetricStatistics,
+		}}}
 	out := map[string]*service{}
-	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm} {
+	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm, monitoring} {
 		out[s.name] = s
 	}
 	return out
