@@ -216,7 +216,7 @@ func TestCloudWatchGetMetricStatistics(t *testing.T) {
 		Namespace: aws.String("AWS/RDS"), MetricName: aws.String("AuroraGlobalDBReplicationLag"),
 		Dimensions: []cwtypes.Dimension{{Name: aws.String("DBClusterIdentifier"), Value: aws.String("dbcluster-02")}},
 		StartTime:  aws.Time(t0.Add(-30 * time.Minute)), EndTime: aws.Time(t0),
-		Period:     aws.Int32(300), Statistics: []cwtypes.Statistic{cwtypes.StatisticAverage, cwtypes.StatisticMaximum, cwtypes.StatisticMinimum, cwtypes.StatisticSampleCount, cwtypes.StatisticSum},
+		Period: aws.Int32(300), Statistics: []cwtypes.Statistic{cwtypes.StatisticAverage, cwtypes.StatisticMaximum, cwtypes.StatisticMinimum, cwtypes.StatisticSampleCount, cwtypes.StatisticSum},
 	}
 	out, err := c.GetMetricStatistics(ctx, in)
 	if err != nil {
@@ -261,7 +261,7 @@ func TestCloudWatchGetMetricDataPaging(t *testing.T) {
 	c := h.cw(west)
 	in := &cloudwatch.GetMetricDataInput{
 		StartTime: aws.Time(t0.Add(-10 * time.Minute)), EndTime: aws.Time(t0.Add(time.Second)),
-		ScanBy:    cwtypes.ScanByTimestampAscending,
+		ScanBy: cwtypes.ScanByTimestampAscending,
 		MetricDataQueries: []cwtypes.MetricDataQuery{seedAurora.query("a", "Average", 60), seedRDS.query("r", "Maximum", 120),
 			seedCache.query("c", "SampleCount", 60)},
 	}
