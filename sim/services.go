@@ -40,8 +40,10 @@ func serviceTable() map[string]*service {
 			"GetMetricData":       getMetricData,
 			"GetMetricStatistics": getMetricStatistics,
 		}}}
+	iam := &service{name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/",
+		query: map[string]queryHandler{"SimulatePrincipalPolicy": simulatePrincipalPolicy}}
 	out := map[string]*service{}
-	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm, monitoring} {
+	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm, monitoring, iam} {
 		out[s.name] = s
 	}
 	return out

@@ -129,6 +129,9 @@ func New(cfg Config) (*Sim, error) {
 	}
 	w.lag = newLagModel(cfg.Seed)
 	w.observeLagAt(time.Time{})
+	if w.iam, err = newIAMState(cfg.Scenario, w.account); err != nil {
+		return nil, fmt.Errorf("new simulator: %w", err)
+	}
 	s := &Sim{
 		clock: cfg.Clock, speed: cfg.Speed, seed: cfg.Seed, realStart: realStart, start: start, log: cfg.Logger,
 		w: w, faultsChanged: make(chan struct{}), rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
