@@ -41,7 +41,7 @@ func TestEvaluatePolicies(t *testing.T) {
 		{"elasticache:FailoverGlobalReplicationGroup", "arn:aws:elasticache::123456789012:globalreplicationgroup:ldgnf-x", decisionAllowed, []string{"ops"}, nil},
 		{"elasticache:FailoverGlobalReplicationGroup", "arn:aws:elasticache::123456789012:replicationgroup:x", decisionImplicitDeny, nil, nil},
 		{"rds:DeleteDBCluster", "arn:aws:rds:us-west-2:123456789012:cluster:prod-1", decisionExplicitDeny, []string{"ops"}, nil}, // deny wins over the NotResource allow
-		{"rds:DeleteDBCluster", "arn:aws:rds:us-west-2:123456789012:cluster:PROD-1", decisionAllowed, []string{"ops"}, nil},    // resources keep case
+		{"rds:DeleteDBCluster", "arn:aws:rds:us-west-2:123456789012:cluster:PROD-1", decisionAllowed, []string{"ops"}, nil},      // resources keep case
 		{"rds:DeleteDBCluster", "arn:aws:rds:us-west-2:123456789012:cluster:keep", decisionImplicitDeny, nil, nil},
 		{"sns:Publish", "arn:aws:sns:us-west-2:123456789012:dr-topic", decisionAllowed, []string{"ops"}, nil},
 		{"iam:PassRole", "arn:aws:sns:us-west-2:123456789012:dr-topic", decisionImplicitDeny, nil, nil},
