@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -12,30 +13,41 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 )
 
-// The Smithy RPC v2 CBOR protocol, which the current aws-sdk-go-v2
-// CloudWatch client (service/cloudwatch v1.76) and botocore 1.43 (so boto3
-// and the AWS CLI v1) send for CloudWatch: botocore takes the first
-// protocol of the model's `protocols` list it supports, and CloudWatch's
-// model lists smithy-rpc-v2-cbor first, then json and query.
+// CloudWatch's two JSON-shaped protocols. The current aws-sdk-go-v2
+// CloudWatch client (service/cloudwatch v1.76) sends Smithy RPC v2 CBOR:
 //
 //	POST /service/GraniteServiceVersion20100801/operation/GetMetricData
 //	Smithy-Protocol: rpc-v2-cbor
 //	Content-Type: application/cbor
 //
-// The body is one CBOR map of the input's members; timestamps are tag 1
-// (epoch seconds). Errors carry {"__type", "message"}; CloudWatch is
-// @awsQueryCompatible, so an error also names its Query code in the
-// x-amzn-query-error header ("InvalidNextToken;Sender"), which both SDKs
-// prefer over __type. Spec: https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html
-// ; the codec is smithy-go's encoding/cbor.
+// botocore 1.43 (so boto3 and the AWS CLI v1) sends AWS JSON 1.0: it takes
+// the first protocol of its own priority list (json, rest-json, rest-xml,
+// smithy-rpc-v2-cbor, query) that the model's `protocols` list
+// (smithy-rpc-v2-cbor, json, query) names:
+//
+//	POST /
+//	X-Amz-Target: GraniteServiceVersion20100801.GetMetricData
+//	Content-Type: application/x-amz-json-1.0
+//	x-amzn-query-mode: true
+//
+// Both carry the same members: one map (a CBOR map or a JSON object);
+// timestamps are epoch seconds (in CBOR under tag 1). The handlers work on
+// the CBOR values; a JSON call is converted in and out. Errors carry
+// {"__type", "message"}; CloudWatch is @awsQueryCompatible, so an error
+// also names its Query code in x-amzn-query-error ("InvalidNextToken;Sender"),
+// which both SDKs prefer over __type. Specs:
+// https://smithy.io/2.0/additional-specs/protocols/smithy-rpc-v2.html and
+// https://smithy.io/2.0/aws/protocols/aws-json-1_0-protocol.html ; the CBOR
+// codec is smithy-go's encoding/cbor.
 
-// rpcHandler answers one RPC v2 operation: in is the decoded request map
-// (empty when the request had no body), the result is the output map.
+// rpcHandler answers one operation: in is the decoded request map (empty
+// when the request had no body), the result is the output map.
 type rpcHandler func(c *call, in cbor.Map) (cbor.Map, *apiError)
 
-// rpcService is the RPC v2 side of a service.
+// rpcService is the RPC v2 CBOR / JSON 1.0 side of a service.
 type rpcService struct {
-	// name is the Smithy service shape name in the request path.
+	// name is the Smithy service shape name: in the RPC v2 path and before
+	// the '.' of the JSON X-Amz-Target.
 	name string
 	// namespace prefixes error shape names in __type.
 	namespace string
@@ -46,12 +58,21 @@ type rpcService struct {
 	errShapes map[string]string
 }
 
-// parseRPC finds the operation of an RPC v2 request from its path.
+// parseRPC finds the operation of an RPC v2 CBOR or JSON 1.0 request.
 func (c *call) parseRPC(r *http.Request) *apiError {
 	rpc := c.svc.rpc
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		c.rpcJSON = true
+		prefix, op, _ := strings.Cut(target, ".")
+		if prefix != rpc.name || rpc.ops[op] == nil {
+			return newErr("UnknownOperationException", 400, "Unknown operation %q.", truncate(target, 128))
+		}
+		c.action = op
+		return nil
+	}
 	if !strings.EqualFold(r.Header.Get("Smithy-Protocol"), "rpc-v2-cbor") {
 		return newErr("UnknownOperationException", 404,
-			"drorch sim serves %s over the Smithy RPC v2 CBOR protocol only (Smithy-Protocol: rpc-v2-cbor).", c.svc.name)
+			"drorch sim serves %s over Smithy RPC v2 CBOR (Smithy-Protocol: rpc-v2-cbor) and AWS JSON 1.0 (X-Amz-Target) only.", c.svc.name)
 	}
 	if r.Method != http.MethodPost {
 		return newErr("UnknownOperationException", 404, "RPC v2 operations are called with POST, not %s.", truncate(r.Method, 16))
@@ -71,14 +92,25 @@ func (c *call) parseRPC(r *http.Request) *apiError {
 // encoded output into buf.
 func (c *call) runRPC(buf *bytes.Buffer) *apiError {
 	in := cbor.Map{}
-	if len(c.body) > 0 {
-		v, err := cbor.Decode(c.body)
-		if err != nil {
-			return newErr("SerializationException", 400, "The request body is not valid CBOR: %v.", err)
+	if len(bytes.TrimSpace(c.body)) > 0 {
+		var v cbor.Value
+		if c.rpcJSON {
+			dec := json.NewDecoder(bytes.NewReader(c.body))
+			dec.UseNumber()
+			var j any
+			if err := dec.Decode(&j); err != nil {
+				return newErr("SerializationException", 400, "The request body is not valid JSON.")
+			}
+			v = jsonToCBOR(j)
+		} else {
+			var err error
+			if v, err = cbor.Decode(c.body); err != nil {
+				return newErr("SerializationException", 400, "The request body is not valid CBOR: %v.", err)
+			}
 		}
 		m, ok := v.(cbor.Map)
 		if !ok {
-			return newErr("SerializationException", 400, "The request body must be a CBOR map, not %T.", v)
+			return newErr("SerializationException", 400, "The request body must be a map of the operation's members.")
 		}
 		in = m
 	}
@@ -86,33 +118,116 @@ func (c *call) runRPC(buf *bytes.Buffer) *apiError {
 	if aerr != nil {
 		return aerr
 	}
+	if c.rpcJSON {
+		if err := json.NewEncoder(buf).Encode(cborToJSON(out)); err != nil {
+			return newErr("InternalFailure", 500, "encode response: %v", err)
+		}
+		return nil
+	}
 	buf.Write(cbor.Encode(out))
 	return nil
 }
 
-// writeRPC sends an RPC v2 answer: the success body, or aerr.
-func writeRPC(rw http.ResponseWriter, svc *service, aerr *apiError, body []byte, reqID string) {
+// writeRPC sends the answer of an rpc call: the success body, or aerr.
+func (c *call) writeRPC(rw http.ResponseWriter, aerr *apiError, body []byte) {
 	h := rw.Header()
-	h.Set("x-amzn-RequestId", reqID)
-	h.Set("Smithy-Protocol", "rpc-v2-cbor")
-	h.Set("Content-Type", "application/cbor")
+	h.Set("x-amzn-RequestId", c.reqID)
+	contentType := "application/cbor"
+	if c.rpcJSON {
+		contentType = "application/x-amz-json-1.0"
+	} else {
+		h.Set("Smithy-Protocol", "rpc-v2-cbor")
+	}
+	h.Set("Content-Type", contentType)
 	status := http.StatusOK
 	if aerr != nil {
 		status = aerr.Status
 		typ := aerr.Code
-		if shape, ok := svc.rpc.errShapes[aerr.Code]; ok {
-			typ = svc.rpc.namespace + "#" + shape
+		if shape, ok := c.svc.rpc.errShapes[aerr.Code]; ok {
+			typ = c.svc.rpc.namespace + "#" + shape
 		}
 		fault := "Sender"
 		if !aerr.sender() {
 			fault = "Receiver"
 		}
 		h.Set("x-amzn-query-error", aerr.Code+";"+fault)
-		body = cbor.Encode(cbor.Map{"__type": cbor.String(typ), "message": cbor.String(aerr.Message)})
+		if c.rpcJSON {
+			body, _ = json.Marshal(map[string]string{"__type": typ, "message": aerr.Message})
+		} else {
+			body = cbor.Encode(cbor.Map{"__type": cbor.String(typ), "message": cbor.String(aerr.Message)})
+		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	rw.WriteHeader(status)
 	_, _ = rw.Write(body)
+}
+
+// jsonToCBOR converts a decoded JSON value (numbers as json.Number) to the
+// CBOR value RPC v2 would have sent, timestamps aside (rpcReader.time takes
+// both forms).
+func jsonToCBOR(v any) cbor.Value {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(cbor.Map, len(x))
+		for k, e := range x {
+			m[k] = jsonToCBOR(e)
+		}
+		return m
+	case []any:
+		l := make(cbor.List, len(x))
+		for i, e := range x {
+			l[i] = jsonToCBOR(e)
+		}
+		return l
+	case string:
+		return cbor.String(x)
+	case bool:
+		return cbor.Bool(x)
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			if n < 0 {
+				return cbor.NegInt(uint64(-n))
+			}
+			return cbor.Uint(uint64(n))
+		}
+		f, _ := x.Float64()
+		return cbor.Float64(f)
+	default:
+		return &cbor.Nil{}
+	}
+}
+
+// cborToJSON converts an output value to JSON: timestamps (tag 1) become
+// epoch seconds, as JSON 1.0 sends them.
+func cborToJSON(v cbor.Value) any {
+	switch x := v.(type) {
+	case cbor.Map:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = cborToJSON(e)
+		}
+		return m
+	case cbor.List:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = cborToJSON(e)
+		}
+		return l
+	case *cbor.Tag:
+		return cborToJSON(x.Value)
+	case cbor.String:
+		return string(x)
+	case cbor.Bool:
+		return bool(x)
+	case cbor.Float64:
+		return float64(x)
+	case cbor.Uint:
+		return uint64(x)
+	case cbor.NegInt:
+		return -int64(x)
+	default:
+		return nil
+	}
 }
 
 // cborTime is a timestamp as RPC v2 sends it: tag 1 around epoch seconds
@@ -188,8 +303,12 @@ func (r *rpcReader) time(m cbor.Map, k, path string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
+	num := v // JSON 1.0 sends a bare number
 	if tag, isTag := v.(*cbor.Tag); isTag && tag.ID == 1 {
-		if f, err := cbor.AsFloat64(tag.Value); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && math.Abs(f) < 1e12 {
+		num = tag.Value
+	}
+	if _, isTag := num.(*cbor.Tag); !isTag {
+		if f, err := cbor.AsFloat64(num); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) && math.Abs(f) < 1e12 {
 			sec, frac := math.Modf(f)
 			return time.Unix(int64(sec), int64(math.Round(frac*1e3))*int64(time.Millisecond)).UTC(), true
 		}

@@ -45,6 +45,8 @@ type call struct {
 	p      *params // Query parameters
 	body   []byte  // JSON body
 	reqID  string
+	// rpcJSON: an rpc service's call came in JSON 1.0, not CBOR (rpcv2.go).
+	rpcJSON bool
 }
 
 // knownService reports whether a SigV4 signing name is simulated.
@@ -92,7 +94,7 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}
 	if aerr := c.parse(r); aerr != nil {
 		if svc.rpc != nil {
-			writeRPC(rw, svc, aerr, nil, reqID)
+			c.writeRPC(rw, aerr, nil)
 			return
 		}
 		writeError(rw, svc.json, svc.ns, aerr, reqID)
@@ -204,7 +206,7 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 	s.mu.Unlock()
 	s.logCall(c, status, code)
 	if c.svc.rpc != nil {
-		writeRPC(rw, c.svc, aerr, buf.Bytes(), c.reqID)
+		c.writeRPC(rw, aerr, buf.Bytes())
 		return
 	}
 	if aerr != nil {
