@@ -139,16 +139,32 @@ func newSimStateCmd(a *app) *cobra.Command {
 		Use:   "state",
 		Short: "Print the world of a running simulator as JSON",
 		Example: `  drorch sim state
-  drorch sim state --sim http://127.0.0.1:14566 | jq '.globalClusters[].members'`,
+  drorch sim state --endpoint-url http://127.0.0.1:14566 | jq '.globalClusters[].members'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sim.NewClient(url).State(cmd.Context())
+			st, err := sim.NewClient(simURL(a, url)).State(cmd.Context())
 			if err != nil {
 				return runFailed(fmt.Errorf("sim state: %w", err))
 			}
 			return printSimJSON(a.stdout, st)
 		},
 	}
-	cmd.Flags().StringVar(&url, "sim", sim.DefaultURL, "URL of the running simulator")
+	cmd.Flags().StringVar(&url, "sim", "", simURLHelp)
 	return cmd
+}
+
+// simURLHelp documents where the sim subcommands find the simulator.
+const simURLHelp = "URL of the running simulator (default: --endpoint-url, else AWS_ENDPOINT_URL, else " + sim.DefaultURL + ")"
+
+// simURL is the simulator a sim subcommand talks to: --sim if given, else
+// the global --endpoint-url, else AWS_ENDPOINT_URL, else sim.DefaultURL;
+// the same endpoint every other command sends its AWS calls to, so that
+// on a shared host a fault never lands in someone else's simulator.
+func simURL(a *app, flag string) string {
+	for _, u := range []string{flag, a.endpointURL, a.getenv("AWS_ENDPOINT_URL")} {
+		if u != "" {
+			return u
+		}
+	}
+	return sim.DefaultURL
 }
