@@ -26,14 +26,16 @@ func newSimCmd(a *app) *cobra.Command {
 	var opts simOptions
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS)",
+		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS, CloudWatch, IAM)",
 		Long: `drorch sim serves a simulated AWS on one local endpoint. The AWS CLI, boto3,
 aws-sdk-go-v2 and drorch itself talk to it unmodified: point AWS_ENDPOINT_URL
 at it and use any credentials. Region and service come from each request's
 signature. Operations take realistic (virtual) time; --speed makes a drill
 take seconds. Faults (region outage, throttling, 5xx, an operation that fails
-half-way) are scripted with 'drorch sim fault'; 'drorch sim state' shows the
-world. The seed scenario is the DR Orchestrator Framework's demo topology in
+half-way, replication lag) are scripted with 'drorch sim fault'; 'drorch sim
+state' shows the world. CloudWatch serves the replicas' lag metrics and IAM
+simulates the scenario's principals' policies; the caller is switched with
+PUT /_sim/caller. The seed scenario is the DR Orchestrator Framework's demo topology in
 us-east-1 (primary) and us-west-2 (DR), with every export its README imports.
 
 It listens on loopback unless --addr names another address, and runs until
