@@ -43,8 +43,9 @@ const (
 )
 
 // Fault is one scripted failure, scoped by region and optionally by service
-// (the SigV4 name: rds, elasticache, cloudformation, sns, sts, ssm) and
-// action. Empty scope fields match everything. Faults never touch /_sim/.
+// (the SigV4 name: rds, elasticache, cloudformation, sns, sts, ssm,
+// monitoring, iam) and action. Empty scope fields match everything. Faults
+// never touch /_sim/.
 type Fault struct {
 	ID      string    `json:"id,omitempty"` // assigned by SetFault
 	Kind    FaultKind `json:"kind"`
