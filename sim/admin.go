@@ -24,6 +24,9 @@ import (
 //	GET    /_sim/ops                      []Op
 //	GET    /_sim/sns                      []Message
 //	POST   /_sim/advance                  {"seconds":N}: skip virtual time
+//	GET    /_sim/caller                   {"arn":...,"principals":[...]}
+//	PUT    /_sim/caller                   {"arn":...}: answer STS as that principal
+//	PUT    /_sim/principals               ScenarioPrincipal: add or replace one
 func (s *Sim) adminMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_sim/health", func(rw http.ResponseWriter, r *http.Request) {
@@ -94,6 +97,35 @@ func (s *Sim) adminMux() *http.ServeMux {
 		}
 		s.Advance(seconds(in.Seconds))
 		writeJSON(rw, http.StatusOK, map[string]any{"now": s.Now()})
+	})
+	mux.HandleFunc("GET /_sim/caller", func(rw http.ResponseWriter, r *http.Request) {
+		writeJSON(rw, http.StatusOK, CallerInfo{ARN: s.Caller(), Principals: s.Principals()})
+	})
+	mux.HandleFunc("PUT /_sim/caller", func(rw http.ResponseWriter, r *http.Request) {
+		var in struct {
+			ARN string `json:"arn"`
+		}
+		if err := readJSON(r, &in); err != nil {
+			writeJSONError(rw, http.StatusBadRequest, err)
+			return
+		}
+		if err := s.SetCaller(in.ARN); err != nil {
+			writeJSONError(rw, http.StatusNotFound, err)
+			return
+		}
+		writeJSON(rw, http.StatusOK, CallerInfo{ARN: s.Caller(), Principals: s.Principals()})
+	})
+	mux.HandleFunc("PUT /_sim/principals", func(rw http.ResponseWriter, r *http.Request) {
+		var in ScenarioPrincipal
+		if err := readJSON(r, &in); err != nil {
+			writeJSONError(rw, http.StatusBadRequest, err)
+			return
+		}
+		if err := s.PutPrincipal(in); err != nil {
+			writeJSONError(rw, http.StatusBadRequest, err)
+			return
+		}
+		rw.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("/_sim/", func(rw http.ResponseWriter, r *http.Request) {
 		writeJSONError(rw, http.StatusNotFound, fmt.Errorf("no admin endpoint %s %s", r.Method, r.URL.Path))

@@ -100,6 +100,30 @@ func (c *Client) Advance(ctx context.Context, d time.Duration) error {
 	return c.do(ctx, http.MethodPost, "/_sim/advance", map[string]float64{"seconds": d.Seconds()}, nil)
 }
 
+// CallerInfo is the principal the simulator answers STS as, and every
+// principal of its account.
+type CallerInfo struct {
+	ARN        string   `json:"arn"`
+	Principals []string `json:"principals"`
+}
+
+// Caller returns the current caller and the principals.
+func (c *Client) Caller(ctx context.Context) (CallerInfo, error) {
+	var out CallerInfo
+	err := c.do(ctx, http.MethodGet, "/_sim/caller", nil, &out)
+	return out, err
+}
+
+// SetCaller makes the principal arn the caller.
+func (c *Client) SetCaller(ctx context.Context, arn string) error {
+	return c.do(ctx, http.MethodPut, "/_sim/caller", map[string]string{"arn": arn}, nil)
+}
+
+// PutPrincipal adds a principal with its policies, or replaces one.
+func (c *Client) PutPrincipal(ctx context.Context, p ScenarioPrincipal) error {
+	return c.do(ctx, http.MethodPut, "/_sim/principals", p, nil)
+}
+
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {

@@ -26,7 +26,15 @@ const (
 	// FaultHalfway lets the next matching mutating call (Action required)
 	// be accepted, then rolls its operation back half-way. It is used once.
 	FaultHalfway FaultKind = "halfway"
+	// FaultLag raises the replication lag that CloudWatch reports for every
+	// replica and secondary living in Region to about Seconds, until the
+	// fault is cleared (lag.go). It fails no call.
+	FaultLag FaultKind = "lag"
 )
+
+// maxLagSeconds bounds a lag fault: 14 days, within CloudWatch's 15-day
+// retention of 1-minute data points.
+const maxLagSeconds = 14 * 24 * 3600
 
 // Outage modes.
 const (
@@ -35,8 +43,9 @@ const (
 )
 
 // Fault is one scripted failure, scoped by region and optionally by service
-// (the SigV4 name: rds, elasticache, cloudformation, sns, sts, ssm) and
-// action. Empty scope fields match everything. Faults never touch /_sim/.
+// (the SigV4 name: rds, elasticache, cloudformation, sns, sts, ssm,
+// monitoring, iam) and action. Empty scope fields match everything. Faults
+// never touch /_sim/.
 type Fault struct {
 	ID      string    `json:"id,omitempty"` // assigned by SetFault
 	Kind    FaultKind `json:"kind"`
@@ -49,6 +58,8 @@ type Fault struct {
 	Rate float64 `json:"rate,omitempty"`
 	// Status is 500 (default) or 503, for error faults.
 	Status int `json:"status,omitempty"`
+	// Seconds is the replication lag a lag fault sets, in (0, 1209600].
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 // regionWide reports whether f takes a whole region down.
@@ -78,7 +89,7 @@ func (f Fault) normalize() (Fault, error) {
 		return f, fmt.Errorf("rate %v must be between 0 and 1", f.Rate)
 	}
 	if f.Service != "" && !knownService(f.Service) {
-		return f, fmt.Errorf("service %q is not simulated (rds, elasticache, cloudformation, sns, sts, ssm)", f.Service)
+		return f, fmt.Errorf("service %q is not simulated (rds, elasticache, cloudformation, sns, sts, ssm, monitoring, iam)", f.Service)
 	}
 	switch f.Kind {
 	case FaultOutage:
@@ -105,8 +116,17 @@ func (f Fault) normalize() (Fault, error) {
 		if f.Action == "" {
 			return f, errors.New("a halfway fault needs an action (e.g. SwitchoverGlobalCluster)")
 		}
+	case FaultLag:
+		switch {
+		case f.Region == "":
+			return f, errors.New("a lag fault needs the region whose replicas lag")
+		case f.Service != "" || f.Action != "":
+			return f, errors.New("a lag fault is scoped by region only (it changes metrics, not calls): drop service and action")
+		case !(f.Seconds > 0 && f.Seconds <= maxLagSeconds):
+			return f, fmt.Errorf("lag seconds %v must be more than 0 and at most %d (14 days)", f.Seconds, maxLagSeconds)
+		}
 	default:
-		return f, fmt.Errorf("fault kind %q must be outage, throttle, error or halfway", f.Kind)
+		return f, fmt.Errorf("fault kind %q must be outage, throttle, error, halfway or lag", f.Kind)
 	}
 	return f, nil
 }
@@ -173,6 +193,7 @@ func (s *Sim) faultsUpdated() {
 	for r := range down {
 		s.w.setDown(r, true)
 	}
+	s.w.setLagFaults(s.faults)
 	close(s.faultsChanged)
 	s.faultsChanged = make(chan struct{})
 }

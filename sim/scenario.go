@@ -24,6 +24,12 @@ var builtinScenarios embed.FS
 type Scenario struct {
 	Name    string `yaml:"name" json:"name"`
 	Account string `yaml:"account" json:"account"` // default 123456789012
+	// Principals are the account's IAM roles and users with their identity
+	// policies (iam:SimulatePrincipalPolicy); Caller is the ARN of the one
+	// STS GetCallerIdentity answers as (default: the first). Without
+	// principals the caller is user/drorch-sim, allowed everything.
+	Principals []ScenarioPrincipal `yaml:"principals" json:"principals"`
+	Caller     string              `yaml:"caller" json:"caller"`
 	// Regions lists every region that holds something; the first is the
 	// primary. DefaultRegion is the one `drorch sim` tells clients to use.
 	Regions       []string `yaml:"regions" json:"regions"`

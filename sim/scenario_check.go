@@ -135,6 +135,9 @@ func (sc *Scenario) Validate() error {
 			bad("topic %q: give the topic name, not an ARN", t)
 		}
 	}
+	if err := sc.validatePrincipals(); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("scenario %q: %w", sc.Name, errors.Join(errs...))
 	}

@@ -31,6 +31,7 @@ type service struct {
 	target  string // JSON X-Amz-Target prefix (before the '.')
 	query   map[string]queryHandler
 	jsonOps map[string]jsonHandler
+	rpc     *rpcService // Smithy RPC v2 CBOR (rpcv2.go)
 }
 
 // call is one API request on its way through a handler. Handlers run with
@@ -44,12 +45,14 @@ type call struct {
 	p      *params // Query parameters
 	body   []byte  // JSON body
 	reqID  string
+	// rpcJSON: an rpc service's call came in JSON 1.0, not CBOR (rpcv2.go).
+	rpcJSON bool
 }
 
 // knownService reports whether a SigV4 signing name is simulated.
 func knownService(name string) bool {
 	switch name {
-	case "rds", "elasticache", "cloudformation", "sns", "sts", "ssm":
+	case "rds", "elasticache", "cloudformation", "sns", "sts", "ssm", "monitoring", "iam":
 		return true
 	}
 	return false
@@ -85,11 +88,15 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	svc := s.services[svcName]
 	if svc == nil {
 		writeError(rw, jsonish, "", newErr("InvalidAction", 400,
-			"drorch sim does not simulate the %q service (simulated: rds, elasticache, cloudformation, sns, sts, ssm).", truncate(svcName, 40)), reqID)
+			"drorch sim does not simulate the %q service (simulated: rds, elasticache, cloudformation, sns, sts, ssm, monitoring, iam).", truncate(svcName, 40)), reqID)
 		return
 	}
 	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}
 	if aerr := c.parse(r); aerr != nil {
+		if svc.rpc != nil {
+			c.writeRPC(rw, aerr, nil)
+			return
+		}
 		writeError(rw, svc.json, svc.ns, aerr, reqID)
 		return
 	}
@@ -98,6 +105,9 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 
 // parse finds the action (and for Query, the parameters) of a call.
 func (c *call) parse(r *http.Request) *apiError {
+	if c.svc.rpc != nil {
+		return c.parseRPC(r)
+	}
 	if c.svc.json {
 		prefix, op, ok := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
 		if !ok || prefix != c.svc.target || c.svc.jsonOps[op] == nil {
@@ -195,6 +205,10 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 	s.logMutating(c, target, s.w.now, status, code)
 	s.mu.Unlock()
 	s.logCall(c, status, code)
+	if c.svc.rpc != nil {
+		c.writeRPC(rw, aerr, buf.Bytes())
+		return
+	}
 	if aerr != nil {
 		writeError(rw, c.svc.json, c.svc.ns, aerr, c.reqID)
 		return
@@ -214,6 +228,9 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 
 // run executes the action and writes its success body into buf.
 func (c *call) run(buf *bytes.Buffer) *apiError {
+	if c.svc.rpc != nil {
+		return c.runRPC(buf)
+	}
 	if c.svc.json {
 		v, aerr := c.svc.jsonOps[c.action](c)
 		if aerr != nil {

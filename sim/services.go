@@ -34,8 +34,16 @@ func serviceTable() map[string]*service {
 		query: map[string]queryHandler{"GetCallerIdentity": getCallerIdentity}}
 	ssm := &service{name: "ssm", json: true, target: "AmazonSSM",
 		jsonOps: map[string]jsonHandler{"GetParameter": getParameter}}
+	monitoring := &service{name: "monitoring", rpc: &rpcService{
+		name: "GraniteServiceVersion20100801", namespace: "com.amazonaws.cloudwatch", errShapes: cwErrShapes,
+		ops: map[string]rpcHandler{
+			"GetMetricData":       getMetricData,
+			"GetMetricStatistics": getMetricStatistics,
+		}}}
+	iam := &service{name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/",
+		query: map[string]queryHandler{"SimulatePrincipalPolicy": simulatePrincipalPolicy}}
 	out := map[string]*service{}
-	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm} {
+	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm, monitoring, iam} {
 		out[s.name] = s
 	}
 	return out

@@ -1,12 +1,15 @@
 // Package sim is drorch's simulated AWS: one HTTP endpoint that speaks the
 // Query and JSON 1.1 protocols of RDS (and DocumentDB), ElastiCache,
-// CloudFormation, SNS, STS and SSM well enough for unmodified clients
-// (aws-sdk-go-v2, the AWS CLI, boto3) to fail databases over on it.
+// CloudFormation, SNS, STS and SSM, CloudWatch's RPC v2 CBOR and JSON 1.0
+// (replication-lag metrics, lag.go) and IAM's SimulatePrincipalPolicy
+// (iam.go) well enough for unmodified clients (aws-sdk-go-v2, the AWS CLI,
+// boto3) to fail databases over on it, and to check beforehand whether
+// they could.
 //
 // Region and service come from each request's SigV4 credential scope
 // (signatures are not checked). Operations take time on a virtual clock and
 // pass through the statuses AWS shows; faults (region outage, throttling,
-// 5xx, an operation that fails half-way) are scripted per region and
+// 5xx, an operation that fails half-way, replication lag) are scripted per region and
 // service; scenarios (YAML or JSON, or built in Go) give the starting world.
 //
 // Use it in-process:
@@ -125,6 +128,11 @@ func New(cfg Config) (*Sim, error) {
 	start = start.UTC().Truncate(time.Millisecond)
 	w, err := newWorld(cfg.Scenario, start)
 	if err != nil {
+		return nil, fmt.Errorf("new simulator: %w", err)
+	}
+	w.lag = newLagModel(cfg.Seed)
+	w.observeLagAt(time.Time{})
+	if w.iam, err = newIAMState(cfg.Scenario, w.account); err != nil {
 		return nil, fmt.Errorf("new simulator: %w", err)
 	}
 	s := &Sim{

@@ -77,9 +77,10 @@ func publish(c *call, x xw) *apiError {
 }
 
 func getCallerIdentity(c *call, x xw) *apiError {
-	x.str("UserId", "AIDADRORCHSIMULATOR01")
+	arn, userID := c.w.iam.caller.identity()
+	x.str("UserId", userID)
 	x.str("Account", c.w.account)
-	x.str("Arn", fmt.Sprintf("arn:aws:iam::%s:user/drorch-sim", c.w.account))
+	x.str("Arn", arn)
 	return nil
 }
 

@@ -120,6 +120,7 @@ func (w *world) anyDown(regions []string) bool {
 // step runs with the world's clock set to its own due time, so that what it
 // records (ends, timestamps) is exact however late the world is advanced.
 func (w *world) advance(now time.Time) {
+	w.observeLag() // changes made by calls since the last advance
 	for {
 		var best *operation
 		var bestAt time.Time
@@ -140,6 +141,7 @@ func (w *world) advance(now time.Time) {
 		s := best.steps[best.next]
 		best.next++
 		s.fn()
+		w.observeLag()
 		if best.next >= len(best.steps) {
 			w.active = slices.DeleteFunc(w.active, func(o *operation) bool { return o == best })
 		}

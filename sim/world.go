@@ -43,6 +43,10 @@ type world struct {
 
 	// down holds the regions under a region-wide outage.
 	down map[string]bool
+	// lag records replication modes for the CloudWatch metrics (lag.go).
+	lag *lagModel
+	// iam holds the principals and the caller (iam.go).
+	iam *iamState
 	// now is the virtual time the world has been advanced to.
 	now time.Time
 	// ops is the operation log; active holds those with steps left.

@@ -26,14 +26,16 @@ func newSimCmd(a *app) *cobra.Command {
 	var opts simOptions
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS)",
+		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS, CloudWatch, IAM)",
 		Long: `drorch sim serves a simulated AWS on one local endpoint. The AWS CLI, boto3,
 aws-sdk-go-v2 and drorch itself talk to it unmodified: point AWS_ENDPOINT_URL
 at it and use any credentials. Region and service come from each request's
 signature. Operations take realistic (virtual) time; --speed makes a drill
 take seconds. Faults (region outage, throttling, 5xx, an operation that fails
-half-way) are scripted with 'drorch sim fault'; 'drorch sim state' shows the
-world. The seed scenario is the DR Orchestrator Framework's demo topology in
+half-way, replication lag) are scripted with 'drorch sim fault'; 'drorch sim
+state' shows the world. CloudWatch serves the replicas' lag metrics and IAM
+simulates the scenario's principals' policies; the caller is switched with
+PUT /_sim/caller. The seed scenario is the DR Orchestrator Framework's demo topology in
 us-east-1 (primary) and us-west-2 (DR), with every export its README imports.
 
 It listens on loopback unless --addr names another address, and runs until
@@ -139,16 +141,32 @@ func newSimStateCmd(a *app) *cobra.Command {
 		Use:   "state",
 		Short: "Print the world of a running simulator as JSON",
 		Example: `  drorch sim state
-  drorch sim state --sim http://127.0.0.1:14566 | jq '.globalClusters[].members'`,
+  drorch sim state --endpoint-url http://127.0.0.1:14566 | jq '.globalClusters[].members'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sim.NewClient(url).State(cmd.Context())
+			st, err := sim.NewClient(simURL(a, url)).State(cmd.Context())
 			if err != nil {
 				return runFailed(fmt.Errorf("sim state: %w", err))
 			}
 			return printSimJSON(a.stdout, st)
 		},
 	}
-	cmd.Flags().StringVar(&url, "sim", sim.DefaultURL, "URL of the running simulator")
+	cmd.Flags().StringVar(&url, "sim", "", simURLHelp)
 	return cmd
+}
+
+// simURLHelp documents where the sim subcommands find the simulator.
+const simURLHelp = "URL of the running simulator (default: --endpoint-url, else AWS_ENDPOINT_URL, else " + sim.DefaultURL + ")"
+
+// simURL is the simulator a sim subcommand talks to: --sim if given, else
+// the global --endpoint-url, else AWS_ENDPOINT_URL, else sim.DefaultURL;
+// the same endpoint every other command sends its AWS calls to, so that
+// on a shared host a fault never lands in someone else's simulator.
+func simURL(a *app, flag string) string {
+	for _, u := range []string{flag, a.endpointURL, a.getenv("AWS_ENDPOINT_URL")} {
+		if u != "" {
+			return u
+		}
+	}
+	return sim.DefaultURL
 }

@@ -16,24 +16,30 @@ func newSimFaultCmd(a *app) *cobra.Command {
 	var url string
 	cmd := &cobra.Command{
 		Use:   "fault",
-		Short: "Script failures into a running simulator (outage, throttle, error, halfway)",
+		Short: "Script failures into a running simulator (outage, throttle, error, halfway, lag)",
 		Long: `Faults are scoped by --region and optionally --service (rds, elasticache,
-cloudformation, sns, sts, ssm) and --action (e.g. SwitchoverGlobalCluster);
-an empty scope matches every call. Faults never touch the admin API.`,
+cloudformation, sns, sts, ssm, monitoring, iam) and --action (e.g.
+SwitchoverGlobalCluster); an empty scope matches every call. Faults never
+touch the admin API. A lag fault fails no call: it raises the replication
+lag CloudWatch reports for the replicas and secondaries in --region.
+
+The simulator is found like every AWS call: --endpoint-url, else
+AWS_ENDPOINT_URL, else ` + sim.DefaultURL + ` (--sim overrides all three).`,
 		Example: `  drorch sim fault outage --region us-east-1              # connections refused
   drorch sim fault outage --region us-east-1 --mode hang  # calls hang until the client gives up
   drorch sim fault throttle --region us-west-2 --service rds --rate 0.3
   drorch sim fault error --region us-west-2 --status 503 --rate 0.1
   drorch sim fault halfway --action SwitchoverGlobalCluster
+  drorch sim fault lag --region us-west-2 --seconds 90     # replicas in us-west-2 lag 90 s
   drorch sim fault list
   drorch sim fault clear          # every fault; or: clear f-1 f-2`,
 	}
-	cmd.PersistentFlags().StringVar(&url, "sim", sim.DefaultURL, "URL of the running simulator")
-	client := func() *sim.Client { return sim.NewClient(url) }
+	cmd.PersistentFlags().StringVar(&url, "sim", "", simURLHelp)
+	client := func() *sim.Client { return sim.NewClient(simURL(a, url)) }
 
 	type scope struct {
 		service, action, mode string
-		rate                  float64
+		rate, seconds         float64
 		status                int
 	}
 	add := func(kind sim.FaultKind, short, example string, flags func(*cobra.Command, *scope)) *cobra.Command {
@@ -44,7 +50,7 @@ an empty scope matches every call. Faults never touch the admin API.`,
 			Example: example,
 			Args:    cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
-				f := sim.Fault{Kind: kind, Region: a.region, Service: sc.service, Action: sc.action, Mode: sc.mode, Rate: sc.rate, Status: sc.status}
+				f := sim.Fault{Kind: kind, Region: a.region, Service: sc.service, Action: sc.action, Mode: sc.mode, Rate: sc.rate, Status: sc.status, Seconds: sc.seconds}
 				if err := f.Validate(); err != nil {
 					return badInput(fmt.Errorf("sim fault: %w", err))
 				}
@@ -56,8 +62,10 @@ an empty scope matches every call. Faults never touch the admin API.`,
 				return nil
 			},
 		}
-		c.Flags().StringVar(&sc.service, "service", "", "only calls to this service (rds, elasticache, cloudformation, sns, sts, ssm)")
-		c.Flags().StringVar(&sc.action, "action", "", "only calls of this action (e.g. DescribeDBClusters)")
+		if kind != sim.FaultLag {
+			c.Flags().StringVar(&sc.service, "service", "", "only calls to this service (rds, elasticache, cloudformation, sns, sts, ssm, monitoring, iam)")
+			c.Flags().StringVar(&sc.action, "action", "", "only calls of this action (e.g. DescribeDBClusters)")
+		}
 		flags(c, &sc)
 		return c
 	}
@@ -81,6 +89,11 @@ an empty scope matches every call. Faults never touch the admin API.`,
 		add(sim.FaultHalfway, "Let the next matching call be accepted, then roll its operation back half-way",
 			"  drorch sim fault halfway --action SwitchoverGlobalCluster\n  drorch sim fault halfway --region us-west-2 --action PromoteReadReplica",
 			func(*cobra.Command, *scope) {}),
+		add(sim.FaultLag, "Make the replicas and secondaries in --region lag about --seconds behind, until cleared",
+			"  drorch sim fault lag --region us-west-2 --seconds 90",
+			func(c *cobra.Command, sc *scope) {
+				c.Flags().Float64Var(&sc.seconds, "seconds", 0, "replication lag CloudWatch reports, in seconds (required)")
+			}),
 		&cobra.Command{
 			Use:     "clear [FAULT-ID...]",
 			Short:   "Remove the given faults, or every fault",
@@ -150,6 +163,8 @@ func describeFault(f sim.Fault) string {
 		return fmt.Sprintf("throttle %.0f%% of %s", f.Rate*100, where)
 	case sim.FaultError:
 		return fmt.Sprintf("HTTP %d on %.0f%% of %s", f.Status, f.Rate*100, where)
+	case sim.FaultLag:
+		return fmt.Sprintf("replication lag of about %gs for the replicas in %s", f.Seconds, where)
 	default:
 		return fmt.Sprintf("roll back half-way the next %s", where)
 	}
