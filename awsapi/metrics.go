@@ -99,9 +99,16 @@ func (c *Clients) cloudwatch(region string) *cloudwatch.Client {
 	})
 }
 
+// Metrics reads replication lag from CloudWatch.
+type Metrics struct{ c *Clients }
+
+// Metrics returns the CloudWatch reader.
+func (c *Clients) Metrics() Metrics { return Metrics{c} }
+
 // LatestLag reads the newest one-minute Maximum of a replica's lag metric
 // in region (the replica's region: CloudWatch metrics are regional).
-func (c *Clients) LatestLag(ctx context.Context, region string, q LagQuery) (Lag, error) {
+func (mr Metrics) LatestLag(ctx context.Context, region string, q LagQuery) (Lag, error) {
+	c := mr.c
 	metrics, ok := lagMetricsByFamily[q.Family]
 	switch {
 	case !ok:
@@ -134,10 +141,10 @@ func (c *Clients) LatestLag(ctx context.Context, region string, q LagQuery) (Lag
 		})
 	}
 	newest := map[string]cwtypes.MetricDataResult{}
-	err := pages(ctx, func(ctx context.Context, token *string) (*string, error) {
+	_, err := pages(ctx, func(ctx context.Context, token *string) (*string, error) {
 		in.NextToken = token
 		var out *cloudwatch.GetMetricDataOutput
-		err := c.call(ctx, "monitoring", "GetMetricData", region, func(ctx context.Context) (err error) {
+		err := c.call(ctx, op{"monitoring", "GetMetricData", q.ID, region}, func(ctx context.Context) (err error) {
 			out, err = c.cloudwatch(region).GetMetricData(ctx, in)
 			return err
 		})
@@ -157,7 +164,7 @@ func (c *Clients) LatestLag(ctx context.Context, region string, q LagQuery) (Lag
 		return out.NextToken, nil
 	})
 	if err != nil {
-		return Lag{}, fmt.Errorf("read %s lag of %s in %s: %w", q.Family, q.ID, region, err)
+		return Lag{}, err
 	}
 	for i, m := range metrics {
 		r, ok := newest[fmt.Sprintf("m%d", i)]

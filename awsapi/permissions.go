@@ -57,6 +57,12 @@ func (c *Clients) iam(region string) *iam.Client {
 	})
 }
 
+// PolicySimulator asks IAM's policy simulator what the caller may do.
+type PolicySimulator struct{ c *Clients }
+
+// PolicySimulator returns the IAM policy simulator.
+func (c *Clients) PolicySimulator() PolicySimulator { return PolicySimulator{c} }
+
 // CheckPermissions asks iam:SimulatePrincipalPolicy whether the caller
 // (STS GetCallerIdentity in the home region) may do q.Actions on
 // q.Resources under its identity policies. IAM is global: the call is
@@ -66,32 +72,27 @@ func (c *Clients) iam(region string) *iam.Client {
 // Limits of the simulation: resource policies, permissions boundaries,
 // SCPs and session policies are not part of it, and condition keys are
 // not supplied (reported as MissingContext).
-func (c *Clients) CheckPermissions(ctx context.Context, q PermissionQuery) (Permissions, error) {
+func (sim PolicySimulator) CheckPermissions(ctx context.Context, q PermissionQuery) (Permissions, error) {
+	c := sim.c
 	if len(q.Actions) == 0 {
 		return Permissions{}, errors.New("check permissions: no actions to check")
 	}
 	region := c.Region()
-	var caller string
-	err := c.call(ctx, "sts", "GetCallerIdentity", region, func(ctx context.Context) error {
-		out, err := c.sts(region).GetCallerIdentity(ctx, nil)
-		if err == nil {
-			caller = aws.ToString(out.Arn)
-		}
-		return err
-	})
+	who, err := c.Identity().Caller(ctx, region)
 	if err != nil {
-		return Permissions{}, fmt.Errorf("check permissions: get caller identity: %w", err)
+		return Permissions{}, fmt.Errorf("check permissions: %w", err)
 	}
+	caller := who.ARN
 	principal, err := PrincipalARN(caller, q.RolePath)
 	if err != nil {
 		return Permissions{}, fmt.Errorf("check permissions: %w", err)
 	}
 	res := Permissions{Caller: caller, Principal: principal}
 	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(principal), ActionNames: q.Actions, ResourceArns: q.Resources}
-	err = pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
+	_, err = pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
 		in.Marker = marker
 		var out *iam.SimulatePrincipalPolicyOutput
-		err := c.call(ctx, "iam", "SimulatePrincipalPolicy", region, func(ctx context.Context) (err error) {
+		err := c.call(ctx, op{"iam", "SimulatePrincipalPolicy", principal, region}, func(ctx context.Context) (err error) {
 			out, err = c.iam(region).SimulatePrincipalPolicy(ctx, in)
 			return err
 		})
@@ -116,7 +117,7 @@ func (c *Clients) CheckPermissions(ctx context.Context, q PermissionQuery) (Perm
 		return out.Marker, nil
 	})
 	if err != nil {
-		return Permissions{}, fmt.Errorf("check permissions of %s: %w", principal, err)
+		return Permissions{}, err
 	}
 	return res, nil
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"drorch/awsapi"
-	"drorch/resource"
+	"drorch/cloud"
 	"drorch/sim"
 )
 
@@ -22,7 +22,7 @@ var seedReplicas = []awsapi.LagQuery{
 func (e *simEnv) lagOf(t *testing.T, q awsapi.LagQuery) awsapi.Lag {
 	t.Helper()
 	q.Now = e.sim.Now()
-	lag, err := e.c.LatestLag(context.Background(), west, q)
+	lag, err := e.c.Metrics().LatestLag(context.Background(), west, q)
 	if err != nil {
 		t.Fatalf("latest lag of %s %s: %v", q.Family, q.ID, err)
 	}
@@ -69,7 +69,7 @@ func TestLatestLagThroughTheSimulator(t *testing.T) {
 	}
 
 	for _, bad := range []awsapi.LagQuery{{Family: "dynamodb", ID: "x"}, {Family: awsapi.LagRDS}} {
-		if _, err := e.c.LatestLag(context.Background(), west, bad); err == nil {
+		if _, err := e.c.Metrics().LatestLag(context.Background(), west, bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -78,8 +78,8 @@ func TestLatestLagThroughTheSimulator(t *testing.T) {
 	}
 
 	e.fault(t, sim.Fault{Kind: sim.FaultError, Region: west, Service: "monitoring", Status: 503})
-	_, err := e.c.LatestLag(context.Background(), west, awsapi.LagQuery{Family: awsapi.LagAurora, ID: "dbcluster-02", Now: e.sim.Now()})
-	wantKind(t, err, resource.KindTransient, "")
+	_, err := e.c.Metrics().LatestLag(context.Background(), west, awsapi.LagQuery{Family: awsapi.LagAurora, ID: "dbcluster-02", Now: e.sim.Now()})
+	wantKind(t, err, cloud.KindTransient, "")
 }
 
 func TestCheckPermissionsThroughTheSimulator(t *testing.T) {
@@ -88,7 +88,7 @@ func TestCheckPermissionsThroughTheSimulator(t *testing.T) {
 	ctx := context.Background()
 	actions := []string{"rds:SwitchoverGlobalCluster", "rds:FailoverGlobalCluster", "elasticache:FailoverGlobalReplicationGroup",
 		"cloudwatch:GetMetricData", "iam:SimulatePrincipalPolicy"}
-	p, err := e.c.CheckPermissions(ctx, awsapi.PermissionQuery{Actions: actions})
+	p, err := e.c.PolicySimulator().CheckPermissions(ctx, awsapi.PermissionQuery{Actions: actions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestCheckPermissionsThroughTheSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	resources := []string{"arn:aws:rds::123456789012:global-cluster:dr-globaldb-cluster-mysql", "*"}
-	p, err = e.c.CheckPermissions(ctx, awsapi.PermissionQuery{Actions: actions, Resources: resources})
+	p, err = e.c.PolicySimulator().CheckPermissions(ctx, awsapi.PermissionQuery{Actions: actions, Resources: resources})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestCheckPermissionsThroughTheSimulator(t *testing.T) {
 	if err := e.sim.SetCaller("arn:aws:iam::123456789012:user/ops/alice"); err != nil {
 		t.Fatal(err)
 	}
-	p, err = e.c.CheckPermissions(ctx, awsapi.PermissionQuery{Actions: actions[:3]})
+	p, err = e.c.PolicySimulator().CheckPermissions(ctx, awsapi.PermissionQuery{Actions: actions[:3]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestCheckPermissionsThroughTheSimulator(t *testing.T) {
 		p.Denied[2].Decision != "explicitDeny" || !slices.Equal(p.Denied[2].Policies, []string{"guarded"}) {
 		t.Errorf("conditional user: %+v", p)
 	}
-	if _, err := e.c.CheckPermissions(ctx, awsapi.PermissionQuery{}); err == nil {
+	if _, err := e.c.PolicySimulator().CheckPermissions(ctx, awsapi.PermissionQuery{}); err == nil {
 		t.Error("no actions: no error")
 	}
 }

@@ -151,7 +151,7 @@ func parseStatement(raw json.RawMessage) (statement, error) {
 		}
 	}
 	if s, ok := m["Sid"]; ok && json.Unmarshal(s, &st.sid) != nil {
-		return st, errors.New("Sid must be a string")
+		return st, errors.New("the Sid must be a string")
 	}
 	var effect string
 	_ = json.Unmarshal(m["Effect"], &effect)
@@ -160,7 +160,7 @@ func parseStatement(raw json.RawMessage) (statement, error) {
 		st.allow = true
 	case "Deny":
 	default:
-		return st, fmt.Errorf("Effect %s must be \"Allow\" or \"Deny\"", m["Effect"])
+		return st, fmt.Errorf("the Effect %s must be \"Allow\" or \"Deny\"", m["Effect"])
 	}
 	var err error
 	if st.actions, st.notAction, err = stringOrList(m, "Action", "NotAction"); err != nil {
@@ -177,7 +177,7 @@ func parseStatement(raw json.RawMessage) (statement, error) {
 	if c, ok := m["Condition"]; ok {
 		var cond map[string]map[string]json.RawMessage
 		if json.Unmarshal(c, &cond) != nil {
-			return st, errors.New("Condition must map operators to {key: value} objects")
+			return st, errors.New("the Condition must map operators to {key: value} objects")
 		}
 		for _, kv := range cond {
 			for k := range kv {
