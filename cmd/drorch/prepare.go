@@ -14,6 +14,7 @@ import (
 	"drorch/awsapi"
 	"drorch/engine"
 	"drorch/journal"
+	"drorch/journal/sqlitestore"
 	"drorch/manifest"
 	"drorch/ref"
 	"drorch/resource"
@@ -192,8 +193,18 @@ func (a *app) newEngine(cl *awsapi.Clients, store journal.Store, s engine.Settin
 	}
 }
 
-// openStore opens the journal at --state or the default path.
-func (a *app) openStore(ctx context.Context) (*journal.SQLite, error) {
+// openStore opens the existing journal at --state or the default path: a
+// missing one is bad input (exit 2), and nothing is created.
+func (a *app) openStore(ctx context.Context) (*sqlitestore.Store, error) {
+	return a.openJournal(ctx, sqlitestore.MustExist)
+}
+
+// createStore opens the journal, creating it if there is none (drorch run).
+func (a *app) createStore(ctx context.Context) (*sqlitestore.Store, error) {
+	return a.openJournal(ctx, sqlitestore.Create)
+}
+
+func (a *app) openJournal(ctx context.Context, mode sqlitestore.Mode) (*sqlitestore.Store, error) {
 	path := a.statePath
 	if path == "" {
 		var err error
@@ -201,11 +212,12 @@ func (a *app) openStore(ctx context.Context) (*journal.SQLite, error) {
 			return nil, badInput(err)
 		}
 	}
-	s, err := journal.OpenSQLite(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	s, err := sqlitestore.Open(ctx, path, mode)
+	var missing *sqlitestore.NoJournalError
+	if errors.As(err, &missing) {
+		return nil, badInput(err)
 	}
-	return s, nil
+	return s, err // the error names the journal already
 }
 
 // staticCreds are the dummy credentials drorch uses against its own simulator.
