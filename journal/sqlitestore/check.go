@@ -186,19 +186,19 @@ func inspect(ctx context.Context, path string, suspect bool) (contents, error) {
 func quickCheck(ctx context.Context, tx *sql.Tx, path string) error {
 	rows, err := tx.QueryContext(ctx, "PRAGMA quick_check(5)")
 	if err != nil {
-		return damaged(path, err)
+		return damaged(path, fmt.Errorf("PRAGMA quick_check: %w", err))
 	}
 	defer rows.Close()
 	var found []string
 	for rows.Next() {
 		var line string
 		if err := rows.Scan(&line); err != nil {
-			return damaged(path, err)
+			return damaged(path, fmt.Errorf("PRAGMA quick_check: %w", err))
 		}
 		found = append(found, line)
 	}
 	if err := rows.Err(); err != nil {
-		return damaged(path, err)
+		return damaged(path, fmt.Errorf("PRAGMA quick_check: %w", err))
 	}
 	if len(found) == 1 && found[0] == "ok" {
 		return nil
@@ -211,7 +211,7 @@ func quickCheck(ctx context.Context, tx *sql.Tx, path string) error {
 func judge(path string, c contents, k *keyFile) error {
 	kb := keyPath(path)
 	switch {
-	case k == nil && c.held > 0:
+	case k == nil && c.version >= 2 && c.held > 0: // schema 1 had no key file: it is made now
 		return &DamagedError{Path: path, Problem: fmt.Sprintf(
 			"its key file %s is missing, and without it the %d locks its unfinished runs hold cannot be recognised", kb, c.held)}
 	case k == nil:
@@ -220,10 +220,18 @@ func judge(path string, c contents, k *keyFile) error {
 		return &DamagedError{Path: path, Problem: fmt.Sprintf("its key file %s belongs to another journal", kb)}
 	case c.runs < k.Runs:
 		return &DamagedError{Path: path, Problem: fmt.Sprintf(
-			"it holds %d runs, but %s recorded %d: committed runs were lost (a lost -wal file, or an older copy of the journal)", c.runs, kb, k.Runs)}
+			"it holds %s, but %s recorded %d: committed runs were lost (a lost -wal file, or an older copy of the journal)", runs(c.runs), kb, k.Runs)}
 	case c.finished < k.Finished:
 		return &DamagedError{Path: path, Problem: fmt.Sprintf(
-			"%d of its runs are finished, but %s recorded %d: committed events were lost (a lost -wal file, or an older copy of the journal)", c.finished, kb, k.Finished)}
+			"it holds %s, but %s recorded %d: committed events were lost (a lost -wal file, or an older copy of the journal)", runs(c.finished)+" that finished", kb, k.Finished)}
 	}
 	return nil
+}
+
+// runs says how many runs: "1 run", "2 runs".
+func runs(n int64) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return fmt.Sprintf("%d runs", n)
 }

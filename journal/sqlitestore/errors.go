@@ -59,7 +59,7 @@ func damaged(path string, err error) error {
 	}
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_CORRUPT:
-		return &DamagedError{Path: path, Problem: "SQLite finds it corrupt (" + se.Error() + ")", Err: err}
+		return &DamagedError{Path: path, Problem: "SQLite finds it corrupt (" + err.Error() + ")", Err: err}
 	case sqlite3.SQLITE_NOTADB:
 		return &DamagedError{Path: path, Problem: "it is not a SQLite database (is --state the journal?)", Err: err}
 	}

@@ -24,10 +24,12 @@ import (
 // events until it is killed.
 const killChildEnv = "DRORCH_JOURNAL_KILL_CHILD"
 
-// killedJournal runs a child process that opens a new journal, creates run
-// "killed" holding lock "k" and appends one event per transaction; it is
-// SIGKILLed (no Close, no checkpoint) once before appends have returned. It
-// returns the journal's path and how many appends had returned.
+// killedJournal runs a child process that opens a new journal, runs
+// "first-run" to its end (300 events, then run.finished, which checkpoints
+// them into the main file), then creates run "killed" holding lock "k" and
+// appends one event per transaction; it is SIGKILLed (no Close, no
+// checkpoint) once before appends have returned. It returns the journal's
+// path and how many appends had returned.
 func killedJournal(t *testing.T, before int64) (string, int64) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "state", "journal.db")
@@ -99,10 +101,13 @@ func TestSurvivesSIGKILL(t *testing.T) {
 }
 
 // checkKilledRun: every confirmed event of run "killed" is there, dense,
-// and the run still holds its lock.
+// and the run still holds its lock; the finished run is whole.
 func checkKilledRun(t *testing.T, s *Store, confirmed int64) {
 	t.Helper()
 	ctx := context.Background()
+	if evs, err := s.Events(ctx, firstRun, 0); err != nil || len(evs) != firstEvents+1 || evs[firstEvents].Kind != journal.RunFinished {
+		t.Fatalf("the finished run has %d events (%v), want %d and run.finished", len(evs), err, firstEvents+1)
+	}
 	evs, err := s.Events(ctx, "killed", 0)
 	if err != nil {
 		t.Fatalf("Events after the kill: %v", err)
@@ -121,6 +126,12 @@ func checkKilledRun(t *testing.T, s *Store, confirmed int64) {
 	}
 }
 
+// The child's first run, which ends before the killed one starts.
+const (
+	firstRun    = "first-run"
+	firstEvents = 300
+)
+
 // appendUntilKilled is the child: it prints the seq of each event once its
 // Append has returned, and never stops on its own.
 func appendUntilKilled(path string) {
@@ -132,6 +143,24 @@ func appendUntilKilled(path string) {
 	ctx := context.Background()
 	s, err := Open(ctx, path, Create)
 	if err != nil {
+		fail(err)
+	}
+	if err := s.Create(ctx, firstRun, t0, []string{"k"}); err != nil {
+		fail(err)
+	}
+	for i := 0; i < firstEvents; i += 10 {
+		batch := make([]journal.Event, 10)
+		for j := range batch {
+			batch[j] = journal.Event{Time: t0, Kind: journal.StepObserved, Layer: 0, Resource: 0, Step: "s", Message: fmt.Sprintf("first run, observation %d", i+j)}
+		}
+		if _, err := s.Append(ctx, firstRun, batch...); err != nil {
+			fail(err)
+		}
+	}
+	if _, err := s.Append(ctx, firstRun, journal.Event{Time: t0, Kind: journal.RunFinished, Layer: -1, Resource: -1, Data: []byte(`{"status":"succeeded"}`)}); err != nil {
+		fail(err)
+	}
+	if err := s.Release(ctx, firstRun); err != nil {
 		fail(err)
 	}
 	if err := s.Create(ctx, "killed", t0, []string{"k"}); err != nil {
@@ -191,7 +220,16 @@ func TestDamagedJournalAfterSIGKILL(t *testing.T) {
 		{"frame corrupted", flip(frameAt(idx.mxFrame/2) + walFrameHeaderSize + 200), fmt.Sprintf("frame %d of the %d committed frames", idx.mxFrame/2, idx.mxFrame)},
 		{"last committed frame corrupted", flip(frameAt(idx.mxFrame) + frame - 1), fmt.Sprintf("frame %d of the %d", idx.mxFrame, idx.mxFrame)},
 		{"wal header corrupted", flip(17), "not the one its -shm file describes"},
-		{"wal and shm deleted", func(t *testing.T, path string) { os.Remove(path + "-wal"); os.Remove(path + "-shm") }, "it holds 0 runs, but"},
+		{"wal and shm deleted", func(t *testing.T, path string) { os.Remove(path + "-wal"); os.Remove(path + "-shm") }, "it holds 1 run, but "},
+		{"main file page corrupted", func(t *testing.T, path string) {
+			// A page of the finished run's events, in the main file only
+			// (no -wal frame replaces it): the -wal is intact, so only
+			// quick_check, run after a crash, can notice.
+			b := readFile(t, path)
+			p := int64(pageOnlyInMain(t, path, idx)) - 1
+			copy(b[p*int64(idx.pageSize):], bytes.Repeat([]byte{0xff}, 16))
+			writeFile(t, path, b)
+		}, "PRAGMA quick_check"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,56 +314,27 @@ func TestFinishedRunLivesInMainFile(t *testing.T) {
 	}
 }
 
-// Helpers for journals left by a crash. Only files no connection of this
-// process has open may be read or written with os calls.
-
-var journalFiles = []string{"", "-wal", "-shm", ".key"}
-
-func copyJournal(t *testing.T, from, to string) {
+// pageOnlyInMain returns a page of the main file, in its middle, that no
+// committed frame of the -wal file replaces.
+func pageOnlyInMain(t *testing.T, path string, idx walIndex) uint32 {
 	t.Helper()
-	for _, suf := range journalFiles {
-		b, err := os.ReadFile(from + suf)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, to+suf, b)
+	wal := readFile(t, path+"-wal")
+	inWAL := map[uint32]bool{}
+	frame := walFrameHeaderSize + idx.pageSize
+	for n := 0; n < int(idx.mxFrame); n++ {
+		off := walHeaderSize + n*frame
+		inWAL[uint32(wal[off])<<24|uint32(wal[off+1])<<16|uint32(wal[off+2])<<8|uint32(wal[off+3])] = true
 	}
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
+	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
-}
-
-func writeFile(t *testing.T, path string, b []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// files is the content of a journal's files ("" for a missing one) but the
-// -shm file, which SQLite may rebuild from the others at any time.
-type files map[string]string
-
-func snapshot(t *testing.T, path string) files {
-	t.Helper()
-	out := files{}
-	for _, suf := range []string{"", "-wal", ".key"} {
-		b, err := os.ReadFile(path + suf)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
+	pages := uint32(fi.Size() / int64(idx.pageSize))
+	for p := pages / 2; p > 1; p-- {
+		if !inWAL[p] {
+			return p
 		}
-		out[suf] = fmt.Sprintf("%d bytes %x", len(b), sha(b))
 	}
-	return out
+	t.Fatalf("every page of the %d-page main file is in the -wal", pages)
+	return 0
 }
-
-func (f files) same(g files) bool { return fmt.Sprint(f) == fmt.Sprint(g) }

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"drorch/journal"
@@ -92,18 +93,21 @@ func fingerprintLocks(ctx context.Context, tx *sql.Tx, fp journal.Fingerprinter)
 			return err
 		}
 	}
+	// The pages that held the keys are rewritten after the commit (scrub);
+	// the mark makes a later open finish the job if this one cannot.
 	_, err = tx.ExecContext(ctx, `DROP TABLE locks;
 	ALTER TABLE lock_fps RENAME TO locks;
-	CREATE INDEX locks_run ON locks(run_id);`)
+	CREATE INDEX locks_run ON locks(run_id);
+	INSERT INTO meta (name, value) VALUES ('scrub', 'lock keys in clear');`)
 	return err
 }
 
 // migrate brings the journal behind db up to len(steps), in one immediate
 // transaction so that two drorch processes opening a new file at once do
 // not both create the tables, and records the key check and application id.
-// A journal newer than this drorch is refused: an old binary must not write
-// events a newer one cannot fold.
-func migrate(ctx context.Context, db *sql.DB, path string, steps []migration, fp journal.Fingerprinter) error {
+// A journal newer than this drorch
+// is refused: an old binary must not write events a newer one cannot fold.
+func migrate(ctx context.Context, db *sql.DB, steps []migration, fp journal.Fingerprinter) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate journal: %w", err)
@@ -149,6 +153,34 @@ func migrate(ctx context.Context, db *sql.DB, path string, steps []migration, fp
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate journal: %w", err)
+	}
+	return nil
+}
+
+// scrub rewrites a journal that held lock keys in clear (schema 1), when
+// its meta table says so, so that no page of it, in the main file, the
+// -wal file or the free list, keeps one: VACUUM rebuilds every page from
+// the live rows, and a TRUNCATE checkpoint copies them into the main file
+// and empties the -wal file. A reader in another process can keep the
+// checkpoint from completing: the last connection to close completes it.
+func scrub(ctx context.Context, db *sql.DB) error {
+	var why string
+	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'scrub'`).Scan(&why)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("scrub journal: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("scrub journal (%s): %w", why, err)
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM meta WHERE name = 'scrub'`); err != nil {
+		return fmt.Errorf("scrub journal: %w", err)
+	}
+	var busy, logged, done int
+	if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logged, &done); err != nil {
+		return fmt.Errorf("scrub journal: checkpoint: %w", err)
 	}
 	return nil
 }

@@ -57,7 +57,7 @@ func TestSchemaVersion(t *testing.T) {
 		}
 		steps := append(migrations(), migration{sql: `ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''`})
 		for range 2 { // the second time finds nothing to do
-			if err := migrate(ctx, s.db, path, steps, s.key.fp); err != nil {
+			if err := migrate(ctx, s.db, steps, s.key.fp); err != nil {
 				t.Fatalf("migrate: %v", err)
 			}
 		}
@@ -76,7 +76,7 @@ func TestSchemaVersion(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "journal.db")
 		s := openTest(t, path)
 		steps := append(migrations(), migration{sql: `CREATE TABLE extra (x INTEGER)`}, migration{sql: `THIS IS NOT SQL`})
-		if err := migrate(ctx, s.db, path, steps, s.key.fp); err == nil {
+		if err := migrate(ctx, s.db, steps, s.key.fp); err == nil {
 			t.Fatal("migrate with a broken step succeeded")
 		}
 		var v, n int
@@ -101,7 +101,9 @@ func setUserVersion(t *testing.T, path string, v int) {
 }
 
 // writeV1Journal writes a journal as drorch wrote it before schema 2: lock
-// keys in clear, no key file. runs maps run id to its status and locks.
+// keys in clear, no key file. runs maps run id to its status and locks;
+// the locks of runs that are not running are then released, as schema-1
+// drorch did, which leaves their keys in free pages.
 func writeV1Journal(t *testing.T, path string, runs map[string]v1Run) {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
@@ -121,6 +123,9 @@ func writeV1Journal(t *testing.T, path string, runs map[string]v1Run) {
 				t.Fatal(err)
 			}
 		}
+	}
+	if _, err := db.Exec(`DELETE FROM locks WHERE run_id IN (SELECT id FROM runs WHERE status != 'running')`); err != nil {
+		t.Fatal(err)
 	}
 }
 

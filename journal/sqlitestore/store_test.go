@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -251,5 +250,3 @@ func TestTwoHandles(t *testing.T) {
 		t.Errorf("Create after the run was cancelled through the other handle: %v", err)
 	}
 }
-
-func sha(b []byte) [32]byte { return sha256.Sum256(b) }
