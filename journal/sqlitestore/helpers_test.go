@@ -52,10 +52,14 @@ func snapshot(t *testing.T, path string) files {
 	out := files{}
 	for _, suf := range []string{"", "-wal", ".key"} {
 		b, err := os.ReadFile(path + suf)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			out[suf] = "missing"
+		case err != nil:
 			t.Fatal(err)
+		default:
+			out[suf] = fmt.Sprintf("%d bytes %x", len(b), sha(b))
 		}
-		out[suf] = fmt.Sprintf("%d bytes %x", len(b), sha(b))
 	}
 	return out
 }

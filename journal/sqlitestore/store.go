@@ -143,6 +143,14 @@ func open(ctx context.Context, abs string, mode Mode) (*Store, error) {
 	case errors.Is(err, os.ErrNotExist) && mode == MustExist:
 		return nil, &NoJournalError{Path: abs}
 	case errors.Is(err, os.ErrNotExist):
+		// A key file that outlived its journal says the journal was lost:
+		// a new one in its place would hide that.
+		if k, err := readKeyFile(abs); err != nil || k != nil && k.Runs > 0 {
+			if err == nil {
+				err = &DamagedError{Path: abs, Problem: fmt.Sprintf("it is missing, but its key file %s recorded %s", k.path, runs(k.Runs))}
+			}
+			return nil, err
+		}
 		if err := mkdirPrivate(filepath.Dir(abs)); err != nil {
 			return nil, err
 		}
@@ -210,9 +218,17 @@ func dsn(abs string) string {
 	}, "&")
 }
 
-// roDSN opens the journal read-only, for inspect.
+// roDSN opens the journal read-only, for inspect. Even read-only, SQLite
+// creates a -wal and a -shm file for a WAL database; without a -wal file
+// the main file is the whole journal, unchanged since the last connection
+// closed (any connection makes a -wal file before it reads), so it is read
+// as immutable, which creates nothing.
 func roDSN(abs string) string {
-	return fileURI(abs) + fmt.Sprintf("?mode=ro&_pragma=busy_timeout(%d)", BusyTimeout.Milliseconds())
+	q := fmt.Sprintf("?mode=ro&_pragma=busy_timeout(%d)", BusyTimeout.Milliseconds())
+	if _, err := os.Lstat(abs + "-wal"); errors.Is(err, os.ErrNotExist) {
+		q += "&immutable=1"
+	}
+	return fileURI(abs) + q
 }
 
 func fileURI(abs string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,6 +158,9 @@ func testPrefixLookup(t *testing.T, s journal.Store) {
 		if tc.err != nil {
 			if !errors.Is(err, tc.err) {
 				t.Errorf("Run(%q) = %+v, %v; want %v", tc.q, rec, err, tc.err)
+			}
+			if strings.ContainsRune(err.Error(), 0x1b) {
+				t.Errorf("Run(%q) error carries the escape sequence: %q", tc.q, err)
 			}
 			continue
 		}

@@ -18,8 +18,8 @@ import (
 // instants they were given.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// Run runs the suite. open returns a new, empty store for each subtest; the
-// suite closes it.
+// Run runs the suite. open returns a new, empty store each time it is
+// called (a subtest may ask for several); the suite closes them.
 func Run(t *testing.T, open func(t *testing.T) journal.Store) {
 	t.Helper()
 	tests := []struct {
