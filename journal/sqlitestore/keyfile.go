@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"drorch/journal"
 )
@@ -195,8 +196,12 @@ func (k *keyFile) writeTemp() (string, error) {
 }
 
 // syncDir fsyncs a directory, so that a file created or renamed in it
-// survives a crash of the machine.
+// survives a crash of the machine. Windows cannot sync a directory (NTFS
+// journals its metadata itself).
 func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

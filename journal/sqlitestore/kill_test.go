@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"drorch/journal"
 )
@@ -337,4 +338,86 @@ func pageOnlyInMain(t *testing.T, path string, idx walIndex) uint32 {
 	}
 	t.Fatalf("every page of the %d-page main file is in the -wal", pages)
 	return 0
+}
+
+// TestStaleShmAfterReboot: SQLite never fsyncs the -shm file, so after a
+// power loss it may describe an older -wal file (here: from before a run
+// finished, which emptied the -wal file, and another began, which restarted
+// it with new salts). Written before the machine booted, it is not taken as
+// evidence and the intact journal opens; the same file written since the
+// boot would mean the -wal file was replaced, and is refused.
+func TestStaleShmAfterReboot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	boot, ok := bootTime()
+	if !ok {
+		t.Fatal("no boot time on this system: the -shm file would never be trusted")
+	}
+	crashed, _ := killedJournal(t, 10)
+	stale := readFile(t, crashed+"-shm")
+
+	// Carry on from the crash: finish the killed run (a TRUNCATE
+	// checkpoint), start another, and copy the files as a crash would
+	// leave them.
+	live := filepath.Join(t.TempDir(), "journal.db")
+	copyJournal(t, crashed, live)
+	s, err := Open(ctx, live, MustExist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Append(ctx, "killed", journal.Event{Time: t0, Kind: journal.RunFinished, Layer: -1, Resource: -1, Data: []byte(`{"status":"failed"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, "next-run", t0, []string{"n"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := s.Append(ctx, "next-run", journal.Event{Time: t0, Kind: journal.StepObserved, Layer: 0, Resource: 0, Step: "s", Message: strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		mtime   time.Time
+		refused bool
+	}{
+		{"written before the boot", boot.Add(-time.Hour), false},
+		{"written since the boot", time.Now(), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.db")
+			for _, suf := range []string{"", "-wal", ".key"} {
+				if out, err := exec.Command("cp", live+suf, path+suf).CombinedOutput(); err != nil {
+					t.Fatalf("cp: %v: %s", err, out)
+				}
+			}
+			writeFile(t, path+"-shm", stale)
+			if err := os.Chtimes(path+"-shm", tc.mtime, tc.mtime); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Open(ctx, path, MustExist)
+			if tc.refused {
+				var de *DamagedError
+				if !errors.As(err, &de) {
+					if s != nil {
+						s.Close()
+					}
+					t.Fatalf("Open = %v, want *DamagedError: this -shm file says the -wal file was replaced", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open with a -shm file older than the boot: %v", err)
+			}
+			defer s.Close()
+			runs, err := s.Runs(ctx)
+			if err != nil || len(runs) != 3 {
+				t.Fatalf("runs %+v, %v; want first-run, killed and next-run", runs, err)
+			}
+			if evs, err := s.Events(ctx, "next-run", 0); err != nil || len(evs) != 5 {
+				t.Errorf("next-run has %d events (%v), want 5", len(evs), err)
+			}
+		})
+	}
 }

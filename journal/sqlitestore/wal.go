@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 )
 
 // This file reads SQLite's WAL and wal-index (-shm) files, whose formats are
@@ -48,9 +49,10 @@ type walIndex struct {
 }
 
 // readWALIndex reads the wal-index header from the -shm file. ok is false
-// when it is missing or not a consistent, initialised header (a crash while
-// SQLite was writing it, or a file truncated by SQLite's next opener):
-// nothing can then be said from it.
+// when it is missing, was written before the machine last booted, or is not
+// a consistent, initialised header (a crash while SQLite was writing it, or
+// a file truncated by SQLite's next opener): nothing can then be said from
+// it.
 func readWALIndex(shm string) (idx walIndex, ok bool, err error) {
 	f, err := os.Open(shm)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -60,6 +62,9 @@ func readWALIndex(shm string) (idx walIndex, ok bool, err error) {
 		return idx, false, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !shmCurrent(fi.ModTime()) {
+		return idx, false, err
+	}
 	buf := make([]byte, shmMinSize)
 	if _, err := io.ReadFull(f, buf); errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return idx, false, nil
@@ -159,4 +164,16 @@ func checkWAL(wal string, idx walIndex) (string, error) {
 		return fmt.Sprintf("its -wal file does not end a transaction at frame %d, where its -shm file says the last one ended", idx.mxFrame), nil
 	}
 	return "", nil
+}
+
+// shmCurrent reports whether a -shm file last written at mtime tells the
+// truth about its -wal file. SQLite never fsyncs the -shm file (it is
+// shared memory): after a process crash the machine's page cache keeps it
+// exact, but after a power loss or a reboot it may hold any older state,
+// from before a checkpoint that emptied the -wal file or restarted it with
+// new salts, and would make an intact journal look damaged. Only a -shm
+// file written since the machine booted is evidence.
+func shmCurrent(mtime time.Time) bool {
+	boot, ok := bootTime()
+	return ok && !mtime.Before(boot)
 }
