@@ -32,8 +32,10 @@
 //     the journal): the -wal file against the -shm wal-index that survived
 //     the process, since SQLite itself silently drops every frame from the
 //     first missing or corrupted one: every committed frame not yet in the
-//     main file must be there, whole, with good checksums; then PRAGMA
-//     quick_check.
+//     main file must be there, whole, with good checksums. The -shm file
+//     is trusted only if written since the machine booted (SQLite never
+//     fsyncs it, so after a power loss it may describe an older -wal
+//     file). Then PRAGMA quick_check.
 //
 // When a run.finished event is appended the WAL is checkpointed
 // (wal_checkpoint(TRUNCATE)), so that finished runs live in the main file.
