@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"drorch/journal"
+	"drorch/journal/sqlitestore"
 )
 
 // journalDirEnv names a directory for the benchmark's journal instead of
@@ -29,7 +30,7 @@ func openJournal(tb testing.TB, w *world) *countingStore {
 		}
 		tb.Cleanup(func() { os.RemoveAll(dir) })
 	}
-	s, err := journal.OpenSQLite(context.Background(), filepath.Join(dir, "journal.db"))
+	s, err := sqlitestore.Open(context.Background(), filepath.Join(dir, "journal.db"), sqlitestore.Create)
 	if err != nil {
 		tb.Fatalf("open journal: %v", err)
 	}

@@ -6,26 +6,28 @@ import (
 	"time"
 )
 
-// prepared is a batch of events checked and stamped for one Append, shared by
-// both stores so that they accept and refuse exactly the same input.
-type prepared struct {
-	events []Event
-	// final is the status a run.finished event in the batch sets ("" if none).
-	final Status
+// Batch is the events of one Append, checked and stamped by PrepareAppend.
+// Stores write a Batch in one transaction: all of it or none.
+type Batch struct {
+	Events []Event
+	// Final is the status a run.finished event in the batch sets ("" if
+	// none); it ends the run and frees its locks.
+	Final Status
 }
 
-// prepareAppend checks events for runID and fills what the store owns: RunID,
-// and Time when the caller left it zero. Seq is assigned later, under the
-// store's lock or transaction. Data is copied so that a caller reusing its
-// buffer cannot change what was journaled.
-func prepareAppend(runID string, events []Event, now func() time.Time) (prepared, error) {
-	out := prepared{events: make([]Event, len(events))}
+// PrepareAppend checks events for runID and fills what the store owns:
+// RunID, and Time when the caller left it zero. Seq is assigned later, under
+// the store's lock or transaction (Batch.Number). Data is copied so that a
+// caller reusing its buffer cannot change what was journaled. Every store
+// calls it, so that all accept and refuse exactly the same input.
+func PrepareAppend(runID string, events []Event, now func() time.Time) (Batch, error) {
+	out := Batch{Events: make([]Event, len(events))}
 	for i, ev := range events {
 		if ev.RunID != "" && ev.RunID != runID {
-			return prepared{}, fmt.Errorf("append to run %s: event %d (%s) belongs to run %s", runID, i, ev.Kind, ev.RunID)
+			return Batch{}, fmt.Errorf("append to run %s: event %d (%s) belongs to run %s", runID, i, ev.Kind, quoteRunID(ev.RunID))
 		}
 		if ev.Kind == "" {
-			return prepared{}, fmt.Errorf("append to run %s: event %d has no kind", runID, i)
+			return Batch{}, fmt.Errorf("append to run %s: event %d has no kind", runID, i)
 		}
 		ev.RunID = runID
 		ev.Seq = 0
@@ -39,13 +41,20 @@ func prepareAppend(runID string, events []Event, now func() time.Time) (prepared
 			// the run's locks: it must be a real final status.
 			st, err := outcome(ev)
 			if err != nil {
-				return prepared{}, fmt.Errorf("append to run %s: event %d (%s): %w", runID, i, ev.Kind, err)
+				return Batch{}, fmt.Errorf("append to run %s: event %d (%s): %w", runID, i, ev.Kind, err)
 			}
-			out.final = st
+			out.Final = st
 		}
-		out.events[i] = ev
+		out.Events[i] = ev
 	}
 	return out, nil
+}
+
+// Number assigns the batch's Seq after last, the run's last seq.
+func (b Batch) Number(last int64) {
+	for i := range b.Events {
+		b.Events[i].Seq = last + int64(i) + 1
+	}
 }
 
 // normTime drops the monotonic reading and the location: both stores keep
@@ -65,16 +74,4 @@ func cloneEvents(evs []Event) []Event {
 		out[i] = ev
 	}
 	return out
-}
-
-// normLocks sorts and de-duplicates lock keys, dropping empty ones.
-func normLocks(locks []string) []string {
-	out := make([]string, 0, len(locks))
-	for _, k := range locks {
-		if k != "" {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

@@ -2,6 +2,31 @@
 // is a sequence of events; its state is a fold of them (Fold). Stores keep
 // events durable before Append returns, and hold the per-resource locks that
 // keep two runs off the same databases.
+//
+// The package holds what every store shares: the events and their fold, the
+// Store interface, the in-memory store (NewMemory) and the helpers that
+// make all stores accept and refuse the same input (PrepareAppend,
+// ResolveRunID, CheckLocks, RunRecord.CheckClaim). The durable store, a
+// SQLite file, is package journal/sqlitestore, so that a binary keeping no
+// local journal does not link SQLite; journal/storetest is the one suite
+// every store passes.
+//
+// Run ids match ^[a-z0-9-]{4,64}$ (ValidRunID); stores refuse others with
+// ErrInvalidRunID.
+//
+// No secret is ever kept. A lock key may hold a secret value (an identifier
+// read from an SSM SecureString), so stores keep only a keyed fingerprint
+// of it (Store.Fingerprint, HMAC-SHA256): RunRecord.Locks lists
+// fingerprints, and a *BusyError names the caller's own keys, which the
+// store holds only for the duration of the call. The fingerprint key never
+// lives in the journal itself. Event messages and data are the caller's to
+// keep free of secrets (the engine replaces secret values before it
+// appends); Store.Fingerprint lets it journal a fingerprint instead.
+//
+// Appends are group commits: Append(ctx, run, events...) writes all its
+// events in one transaction, made durable by one fsync in the SQLite store,
+// so a caller with several events to record at one moment (a layer's
+// starts, a polling round's observations) passes them together.
 package journal
 
 import (
@@ -163,7 +188,9 @@ type RunRecord struct {
 	// Owner and Heartbeat are the lease of the process running it.
 	Owner     string
 	Heartbeat time.Time
-	Locks     []string
+	// Locks are the fingerprints (Store.Fingerprint) of the lock keys the
+	// run holds, sorted: never the keys themselves, which may be secret.
+	Locks []string
 }
 
 // Live reports whether the run's owner heartbeated within stale of now.
@@ -171,11 +198,14 @@ func (r RunRecord) Live(now time.Time, stale time.Duration) bool {
 	return r.Owner != "" && now.Sub(r.Heartbeat) < stale
 }
 
-// Store keeps runs durably. Implementations: SQLite (OpenSQLite) and memory
-// (NewMemory); one test suite (journal/storetest) runs against both.
+// Store keeps runs durably. Implementations: SQLite (package
+// journal/sqlitestore) and memory (NewMemory); one test suite
+// (journal/storetest) runs against both.
 type Store interface {
 	// Create registers a new run and takes its locks atomically. If another
 	// run that is not finished holds any of them, it fails with *BusyError.
+	// A run id that ValidRunID refuses fails with ErrInvalidRunID. Only
+	// the fingerprints of the lock keys are kept.
 	Create(ctx context.Context, runID string, created time.Time, locks []string) error
 	// Append adds events in order, assigning Seq; they are durable on return.
 	Append(ctx context.Context, runID string, events ...Event) ([]Event, error)
@@ -197,6 +227,13 @@ type Store interface {
 	// run that is not finished it only clears the lease (so that a resume
 	// need not wait for it to go stale): its locks stay until it ends.
 	Release(ctx context.Context, runID string) error
+	// Fingerprint returns the store's keyed fingerprint of value (64 hex
+	// digits), the one its locks are kept by: equal values give equal
+	// fingerprints in this store, and nothing about value can be learnt
+	// from it without the store's key. The engine journals the
+	// fingerprints of secret parameter values with it, so that a resume
+	// can check that a secret has not changed without ever storing it.
+	Fingerprint(value string) string
 	Close() error
 }
 
@@ -210,10 +247,7 @@ type EventCreator interface {
 	CreateWithEvents(ctx context.Context, runID string, created time.Time, locks []string, events ...Event) ([]Event, error)
 }
 
-var (
-	_ EventCreator = (*Memory)(nil)
-	_ EventCreator = (*SQLite)(nil)
-)
+var _ EventCreator = (*Memory)(nil)
 
 // Errors returned by stores.
 var (
@@ -226,8 +260,11 @@ var (
 
 // BusyError says that some locks are held by another unfinished run.
 type BusyError struct {
-	RunID string   // the run holding them
-	Keys  []string // the contended locks
+	RunID string // the run holding them
+	// Keys are the caller's own requested lock keys that RunID holds,
+	// sorted. The store never kept them: they come from the call. The
+	// engine redacts secret values from the message.
+	Keys []string
 }
 
 // Error names the holder and the commands that free its locks.

@@ -14,17 +14,19 @@ import (
 // errClosed is returned by every method of a closed store.
 var errClosed = errors.New("journal store is closed")
 
-// Memory is the in-memory Store: the same contract as SQLite without a file,
-// for tests of the engine, the CLI and the HTTP API. It is safe for
-// concurrent use. Nothing survives the process.
+// Memory is the in-memory Store: the same contract as the SQLite store
+// without a file, for tests of the engine, the CLI and the HTTP API. It is
+// safe for concurrent use. Nothing survives the process. Like every store it
+// keeps only fingerprints of lock keys, under a random key of its own.
 type Memory struct {
 	clock clock.Clock
+	fp    Fingerprinter
 
 	mu     sync.Mutex
 	closed bool
 	runs   map[string]*memRun
 	order  int64             // creation counter, breaks ties between equal Created times
-	locks  map[string]string // key -> run id
+	locks  map[string]string // lock key fingerprint -> run id
 }
 
 type memRun struct {
@@ -37,7 +39,8 @@ type memRun struct {
 // events appended with a zero Time (default: the wall clock); only the first
 // clock given is used.
 func NewMemory(c ...clock.Clock) *Memory {
-	m := &Memory{clock: clock.Real(), runs: map[string]*memRun{}, locks: map[string]string{}}
+	fp, _ := NewFingerprinter(NewKey()) // a new key is always KeySize bytes
+	m := &Memory{clock: clock.Real(), fp: fp, runs: map[string]*memRun{}, locks: map[string]string{}}
 	if len(c) > 0 && c[0] != nil {
 		m.clock = c[0]
 	}
@@ -51,12 +54,12 @@ func (m *Memory) Create(ctx context.Context, runID string, created time.Time, lo
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("create run %s: %w", runID, err)
 	}
-	if runID == "" {
-		return errors.New("create run: empty run id")
+	if err := ValidRunID(runID); err != nil {
+		return fmt.Errorf("create run: %w", err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, err := m.createLocked(runID, created, normLocks(locks))
+	_, err := m.createLocked(runID, created, m.fp.Locks(locks))
 	return err
 }
 
@@ -66,46 +69,41 @@ func (m *Memory) CreateWithEvents(ctx context.Context, runID string, created tim
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("create run %s: %w", runID, err)
 	}
-	if runID == "" {
-		return nil, errors.New("create run: empty run id")
+	if err := ValidRunID(runID); err != nil {
+		return nil, fmt.Errorf("create run: %w", err)
 	}
-	p, err := prepareAppend(runID, events, m.clock.Now)
+	p, err := PrepareAppend(runID, events, m.clock.Now)
 	if err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r, err := m.createLocked(runID, created, normLocks(locks))
+	r, err := m.createLocked(runID, created, m.fp.Locks(locks))
 	if err != nil {
 		return nil, err
 	}
 	r.appendLocked(p)
-	return cloneEvents(p.events), nil
+	return cloneEvents(p.Events), nil
 }
 
 // createLocked adds a run and takes its locks unless another unfinished run
 // holds any of them. Callers hold m.mu.
-func (m *Memory) createLocked(runID string, created time.Time, keys []string) (*memRun, error) {
+func (m *Memory) createLocked(runID string, created time.Time, locks []Lock) (*memRun, error) {
 	if m.closed {
 		return nil, fmt.Errorf("create run %s: %w", runID, errClosed)
 	}
 	if _, ok := m.runs[runID]; ok {
 		return nil, fmt.Errorf("create run %s: a run with this id already exists", runID)
 	}
-	held := map[string][]string{} // holder -> keys
-	var first string
-	for _, k := range keys {
-		holder, ok := m.locks[k]
+	err := CheckLocks(locks, func(fp string) (string, error) {
+		holder, ok := m.locks[fp]
 		if !ok || m.runs[holder].rec.Status.Terminal() {
-			continue
+			return "", nil
 		}
-		if first == "" {
-			first = holder
-		}
-		held[holder] = append(held[holder], k)
-	}
-	if first != "" {
-		return nil, &BusyError{RunID: first, Keys: held[first]}
+		return holder, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	m.order++
 	r := &memRun{
@@ -113,8 +111,8 @@ func (m *Memory) createLocked(runID string, created time.Time, keys []string) (*
 		order: m.order,
 	}
 	m.runs[runID] = r
-	for _, k := range keys {
-		m.locks[k] = runID
+	for _, l := range locks {
+		m.locks[l.FP] = runID
 	}
 	return r, nil
 }
@@ -124,7 +122,7 @@ func (m *Memory) Append(ctx context.Context, runID string, events ...Event) ([]E
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("append to run %s: %w", runID, err)
 	}
-	p, err := prepareAppend(runID, events, m.clock.Now)
+	p, err := PrepareAppend(runID, events, m.clock.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -135,19 +133,16 @@ func (m *Memory) Append(ctx context.Context, runID string, events ...Event) ([]E
 		return nil, err
 	}
 	r.appendLocked(p)
-	return cloneEvents(p.events), nil
+	return cloneEvents(p.Events), nil
 }
 
 // appendLocked adds prepared events, assigning their Seq. Callers hold the
 // store's mutex.
-func (r *memRun) appendLocked(p prepared) {
-	next := int64(len(r.events)) + 1
-	for i := range p.events {
-		p.events[i].Seq = next + int64(i)
-	}
-	r.events = append(r.events, p.events...)
-	if p.final != "" {
-		r.rec.Status = p.final
+func (r *memRun) appendLocked(p Batch) {
+	p.Number(int64(len(r.events)))
+	r.events = append(r.events, p.Events...)
+	if p.Final != "" {
+		r.rec.Status = p.Final
 	}
 }
 
@@ -181,7 +176,7 @@ func (m *Memory) Run(ctx context.Context, runID string) (RunRecord, error) {
 	for id := range m.runs {
 		ids = append(ids, id)
 	}
-	id, err := resolveRunID(runID, ids)
+	id, err := ResolveRunID(runID, ids)
 	if err != nil {
 		return RunRecord{}, err
 	}
@@ -229,7 +224,7 @@ func (m *Memory) Claim(ctx context.Context, runID, owner string, now time.Time, 
 	if err != nil {
 		return err
 	}
-	if err := claimable(r.rec, owner, now, stale); err != nil {
+	if err := r.rec.CheckClaim(owner, now, stale); err != nil {
 		return err
 	}
 	r.rec.Owner, r.rec.Heartbeat = owner, normTime(now)
@@ -247,7 +242,7 @@ func (m *Memory) Heartbeat(ctx context.Context, runID, owner string, now time.Ti
 	if err != nil {
 		return err
 	}
-	if err := ownedBy(r.rec, owner); err != nil {
+	if err := r.rec.CheckHeartbeat(owner); err != nil {
 		return err
 	}
 	r.rec.Heartbeat = normTime(now)
@@ -277,6 +272,9 @@ func (m *Memory) Release(ctx context.Context, runID string) error {
 	return nil
 }
 
+// Fingerprint returns the fingerprint of value under this store's key.
+func (m *Memory) Fingerprint(value string) string { return m.fp.Fingerprint(value) }
+
 // Close makes every later call fail; the data is dropped.
 func (m *Memory) Close() error {
 	m.mu.Lock()
@@ -293,7 +291,7 @@ func (m *Memory) get(op, runID string) (*memRun, error) {
 	}
 	r, ok := m.runs[runID]
 	if !ok {
-		return nil, fmt.Errorf("%s %s: %w", op, runID, ErrRunNotFound)
+		return nil, fmt.Errorf("%s %s: %w", op, quoteRunID(runID), ErrRunNotFound)
 	}
 	return r, nil
 }
@@ -309,24 +307,4 @@ func (m *Memory) record(r *memRun) RunRecord {
 	}
 	slices.Sort(rec.Locks)
 	return rec
-}
-
-// claimable decides a Claim from the current lease; both stores use it.
-func claimable(rec RunRecord, owner string, now time.Time, stale time.Duration) error {
-	if rec.Owner == "" || rec.Owner == owner || !rec.Live(now, stale) {
-		return nil
-	}
-	return fmt.Errorf("claim run %s: %w (owner %s, last heartbeat %s ago)",
-		rec.ID, ErrRunActive, rec.Owner, now.Sub(rec.Heartbeat).Round(time.Second))
-}
-
-// ownedBy decides a Heartbeat from the current lease; both stores use it.
-func ownedBy(rec RunRecord, owner string) error {
-	if rec.Owner == owner && owner != "" {
-		return nil
-	}
-	if rec.Owner == "" {
-		return fmt.Errorf("heartbeat run %s: %w (it has no owner now)", rec.ID, ErrNotOwner)
-	}
-	return fmt.Errorf("heartbeat run %s: %w (%s took it over)", rec.ID, ErrNotOwner, rec.Owner)
 }

@@ -93,3 +93,26 @@ func (r RunRecord) ClaimStale(now time.Time, stale time.Duration, gone bool) tim
 	}
 	return stale
 }
+
+// CheckClaim decides a Claim of r by owner at now: nil when r has no owner,
+// is owned by owner already, or its owner's lease is older than stale; else
+// an error wrapping ErrRunActive. Every store decides with it.
+func (r RunRecord) CheckClaim(owner string, now time.Time, stale time.Duration) error {
+	if r.Owner == "" || r.Owner == owner || !r.Live(now, stale) {
+		return nil
+	}
+	return fmt.Errorf("claim run %s: %w (owner %s, last heartbeat %s ago)",
+		r.ID, ErrRunActive, r.Owner, now.Sub(r.Heartbeat).Round(time.Second))
+}
+
+// CheckHeartbeat decides a Heartbeat of r by owner: nil when owner holds the
+// lease, else an error wrapping ErrNotOwner. Every store decides with it.
+func (r RunRecord) CheckHeartbeat(owner string) error {
+	if r.Owner == owner && owner != "" {
+		return nil
+	}
+	if r.Owner == "" {
+		return fmt.Errorf("heartbeat run %s: %w (it has no owner now)", r.ID, ErrNotOwner)
+	}
+	return fmt.Errorf("heartbeat run %s: %w (%s took it over)", r.ID, ErrNotOwner, r.Owner)
+}

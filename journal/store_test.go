@@ -1,8 +1,6 @@
 package journal_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 
 	"drorch/journal"
@@ -12,15 +10,4 @@ import (
 func TestMemoryStore(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T) journal.Store { return journal.NewMemory() })
-}
-
-func TestSQLiteStore(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) journal.Store {
-		s, err := journal.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "journal.db"))
-		if err != nil {
-			t.Fatalf("OpenSQLite: %v", err)
-		}
-		return s
-	})
 }

@@ -120,7 +120,7 @@ func TestBadInputCorpusThroughCLI(t *testing.T) {
 			if n := s.CallCount("", "", ""); !c.lookups && n != 0 {
 				t.Errorf("a payload refused before its references are looked up still made %d AWS calls", n)
 			}
-			if r := d.run("runs"); r.code != 0 || !strings.Contains(r.stdout, "no runs yet") {
+			if r := d.run("runs"); !strings.Contains(r.stdout, "no runs yet") && !strings.Contains(r.stderr, "no journal at") {
 				t.Errorf("a refused payload left a run in the journal:\n%s", r)
 			}
 		})

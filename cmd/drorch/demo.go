@@ -17,6 +17,7 @@ import (
 
 	"drorch/examples"
 	"drorch/journal"
+	"drorch/journal/sqlitestore"
 	"drorch/resource/all"
 	"drorch/runner"
 	"drorch/sim"
@@ -74,7 +75,7 @@ type demoRun struct {
 type demo struct {
 	a     *app
 	sim   *sim.Sim
-	store *journal.SQLite
+	store *sqlitestore.Store
 	out   io.Writer
 	runs  []demoRun
 	keep  bool // the journal outlives the demo (--state was given)
@@ -109,7 +110,7 @@ func runDemo(ctx context.Context, a *app, speed float64) error {
 		defer os.RemoveAll(dir)
 		a.statePath = filepath.Join(dir, "journal.db")
 	}
-	store, err := a.openStore(ctx)
+	store, err := a.createStore(ctx)
 	if err != nil {
 		return err
 	}

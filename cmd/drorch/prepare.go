@@ -10,6 +10,7 @@ import (
 	"drorch/awsapi"
 	"drorch/engine"
 	"drorch/journal"
+	"drorch/journal/sqlitestore"
 	"drorch/resource"
 	"drorch/runner"
 )
@@ -38,8 +39,18 @@ func (a *app) newEngine(c runner.Cloud, store journal.Store, s engine.Settings) 
 	return runner.Engine(c, store, a.clock, journal.NewProcess(version), s)
 }
 
-// openStore opens the journal at --state or the default path.
-func (a *app) openStore(ctx context.Context) (*journal.SQLite, error) {
+// openStore opens the existing journal at --state or the default path: a
+// missing one is bad input (exit 2), and nothing is created.
+func (a *app) openStore(ctx context.Context) (*sqlitestore.Store, error) {
+	return a.openJournal(ctx, sqlitestore.MustExist)
+}
+
+// createStore opens the journal, creating it if there is none (drorch run).
+func (a *app) createStore(ctx context.Context) (*sqlitestore.Store, error) {
+	return a.openJournal(ctx, sqlitestore.Create)
+}
+
+func (a *app) openJournal(ctx context.Context, mode sqlitestore.Mode) (*sqlitestore.Store, error) {
 	path := a.statePath
 	if path == "" {
 		var err error
@@ -47,11 +58,12 @@ func (a *app) openStore(ctx context.Context) (*journal.SQLite, error) {
 			return nil, badInput(err)
 		}
 	}
-	s, err := journal.OpenSQLite(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	s, err := sqlitestore.Open(ctx, path, mode)
+	var missing *sqlitestore.NoJournalError
+	if errors.As(err, &missing) {
+		return nil, badInput(err)
 	}
-	return s, nil
+	return s, err // the error names the journal already
 }
 
 // staticCreds are the dummy credentials drorch uses against its own simulator.

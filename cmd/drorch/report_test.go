@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"drorch/journal"
+	"drorch/journal/sqlitestore"
 	"drorch/report"
 )
 
@@ -115,7 +116,7 @@ func TestReportOfAnUnfinishedRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	store, err := journal.OpenSQLite(ctx, d.state)
+	store, err := sqlitestore.Open(ctx, d.state, sqlitestore.Create)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestReportOfAnUnfinishedRun(t *testing.T) {
 func TestReportBadInput(t *testing.T) {
 	t.Parallel()
 	d := newCLI(t, "", "")
-	store, err := journal.OpenSQLite(context.Background(), d.state)
+	store, err := sqlitestore.Open(context.Background(), d.state, sqlitestore.Create)
 	if err != nil {
 		t.Fatal(err)
 	}

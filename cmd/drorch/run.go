@@ -15,6 +15,7 @@ import (
 
 	"drorch/engine"
 	"drorch/journal"
+	"drorch/journal/sqlitestore"
 	"drorch/resource/all"
 	"drorch/runner"
 )
@@ -59,12 +60,15 @@ succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if err := journal.ValidRunID(runID); runID != "" && err != nil {
+				return badInput(fmt.Errorf("--run-id: %w", err))
+			}
 			reg := all.Registry()
 			pf, err := a.readPayload(args[0], reg)
 			if err != nil {
 				return err
 			}
-			store, err := a.openStore(ctx)
+			store, err := a.createStore(ctx)
 			if err != nil {
 				return err
 			}
@@ -93,7 +97,7 @@ type runRequest struct {
 // planAndRun plans the payload, shows the plan, refuses a blocked one, asks
 // for confirmation when asked to, then runs it with live progress and the
 // RTO summary. It returns the run's final state when a run took place.
-func (a *app) planAndRun(ctx context.Context, store *journal.SQLite, req runRequest) (*journal.RunState, error) {
+func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runRequest) (*journal.RunState, error) {
 	reg := all.Registry()
 	cl, err := a.connect(ctx)
 	if err != nil {

@@ -42,7 +42,11 @@ func TestUsageErrorsExit2(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := newCLI(t, endpoint, tc.region).run(tc.args...)
+			c := newCLI(t, endpoint, tc.region)
+			if strings.HasPrefix(tc.name, "unknown run") { // a journal without that run
+				createJournal(t, c.state)
+			}
+			r := c.run(tc.args...)
 			if r.code != exitBadInput || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("want exit 2 and %q on stderr\n%s", tc.want, r)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -167,6 +168,16 @@ func run(t *testing.T, s journal.Store, id string) journal.RunRecord {
 func finished(at time.Time, st journal.Status) journal.Event {
 	data, _ := json.Marshal(journal.Outcome{Status: st})
 	return journal.Event{Time: at, Kind: journal.RunFinished, Layer: -1, Resource: -1, Data: data}
+}
+
+// fps returns the store's fingerprints of keys, sorted as RunRecord.Locks.
+func fps(s journal.Store, keys ...string) []string {
+	out := []string{}
+	for _, k := range keys {
+		out = append(out, s.Fingerprint(k))
+	}
+	slices.Sort(out)
+	return out
 }
 
 func seqs(evs []journal.Event) []int64 {

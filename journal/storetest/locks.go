@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,8 +27,8 @@ func testLockContention(t *testing.T, s journal.Store) {
 	}
 	// Nothing of the refused Create was kept: its free key is still free.
 	create(t, s, "run-c", t0, "elasticache/grg-1")
-	if got := run(t, s, "run-a").Locks; fmt.Sprint(got) != "[aurora/gc-1 rds/db-1]" {
-		t.Errorf("run-a locks = %v, want [aurora/gc-1 rds/db-1]", got)
+	if got, want := run(t, s, "run-a").Locks, fps(s, "aurora/gc-1", "rds/db-1"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("run-a locks = %v, want fingerprints %v", got, want)
 	}
 }
 
@@ -41,8 +42,8 @@ func testLocksFreedByTerminalStatus(t *testing.T, s journal.Store) {
 			t.Errorf("status of %s after run.finished = %s, want %s", a, got, st)
 		}
 		create(t, s, b, t0.Add(time.Hour), key) // a finished run holds nothing
-		if got := run(t, s, b).Locks; fmt.Sprint(got) != "["+key+"]" {
-			t.Errorf("%s locks = %v, want [%s]", b, got, key)
+		if got := run(t, s, b).Locks; fmt.Sprint(got) != fmt.Sprint(fps(s, key)) {
+			t.Errorf("%s locks = %v, want the fingerprint of %s", b, got, key)
 		}
 		if got := run(t, s, a).Locks; len(got) != 0 {
 			t.Errorf("%s still lists locks %v taken over by %s", a, got, b)
@@ -63,7 +64,7 @@ func testRelease(t *testing.T, s journal.Store) {
 	if rec.Owner != "" || !rec.Heartbeat.IsZero() {
 		t.Errorf("after Release owner=%q heartbeat=%v, want none", rec.Owner, rec.Heartbeat)
 	}
-	if fmt.Sprint(rec.Locks) != "[k1 k2]" {
+	if fmt.Sprint(rec.Locks) != fmt.Sprint(fps(s, "k1", "k2")) {
 		t.Errorf("Release of an unfinished run dropped its locks: %v", rec.Locks)
 	}
 	if err := s.Create(ctx, "run-b", t0, []string{"k2"}); !isBusy(err, "run-a") {
@@ -82,7 +83,7 @@ func testRelease(t *testing.T, s journal.Store) {
 	if err := s.Release(ctx, "run-a"); err != nil {
 		t.Errorf("second Release: %v", err)
 	}
-	if got := run(t, s, "run-b").Locks; fmt.Sprint(got) != "[k1 k2]" {
+	if got := run(t, s, "run-b").Locks; fmt.Sprint(got) != fmt.Sprint(fps(s, "k1", "k2")) {
 		t.Errorf("releasing run-a again took run-b's locks: %v", got)
 	}
 }
@@ -130,7 +131,7 @@ var errAny = errors.New("any error")
 
 func testPrefixLookup(t *testing.T, s journal.Store) {
 	ctx := context.Background()
-	for _, id := range []string{"0a1b2c3d-run-one", "0a1b2c3d-run-two", "ffee0011-x", "abcd1", "abcd12", "ab%_cdef"} {
+	for _, id := range []string{"0a1b2c3d-run-one", "0a1b2c3d-run-two", "ffee0011-x", "abcd1", "abcd12"} {
 		create(t, s, id, t0)
 	}
 	tests := []struct {
@@ -147,15 +148,19 @@ func testPrefixLookup(t *testing.T, s journal.Store) {
 		{"9999", "", journal.ErrRunNotFound},
 		{"abcd1", "abcd1", nil}, // an exact id wins over being a prefix of abcd12
 		{"abcd", "", journal.ErrRunAmbiguous},
-		{"ab%_", "ab%_cdef", nil}, // no wildcards
+		{"ab%_", "", journal.ErrRunNotFound}, // no wildcards: LIKE would match abcd1 and abcd12
 		{"ab__", "", journal.ErrRunNotFound},
 		{"a%", "", journal.ErrRunNotFound},
+		{"abc\x1b[2J", "", journal.ErrRunNotFound},
 	}
 	for _, tc := range tests {
 		rec, err := s.Run(ctx, tc.q)
 		if tc.err != nil {
 			if !errors.Is(err, tc.err) {
 				t.Errorf("Run(%q) = %+v, %v; want %v", tc.q, rec, err, tc.err)
+			}
+			if strings.ContainsRune(err.Error(), 0x1b) {
+				t.Errorf("Run(%q) error carries the escape sequence: %q", tc.q, err)
 			}
 			continue
 		}
@@ -185,7 +190,8 @@ func testRunsNewestFirst(t *testing.T, s journal.Store) {
 	for _, r := range runs {
 		got = append(got, fmt.Sprintf("%s:%s:%v", r.ID, r.Status, r.Locks))
 	}
-	want := []string{"newest:running:[n1 n2]", "middle:succeeded:[m]", "tie-second:running:[]", "tie-first:running:[]", "oldest:running:[]"}
+	want := []string{"newest:running:" + fmt.Sprint(fps(s, "n1", "n2")), "middle:succeeded:" + fmt.Sprint(fps(s, "m")),
+		"tie-second:running:[]", "tie-first:running:[]", "oldest:running:[]"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Runs = %v\nwant   %v", got, want)
 	}
@@ -213,4 +219,47 @@ func testCancelledContext(t *testing.T, s journal.Store) {
 func isBusy(err error, holder string) bool {
 	var busy *journal.BusyError
 	return errors.As(err, &busy) && busy.RunID == holder
+}
+
+// testClaimStaleGoneOwner: a run whose owner was killed a second ago is
+// taken over at once when the caller knows the owner is gone
+// (RunRecord.ClaimStale), never while the owner may live, and never from a
+// process that claimed the run after the record was read.
+func testClaimStaleGoneOwner(t *testing.T, s journal.Store) {
+	const stale = 15 * time.Second
+	cases := []struct {
+		id         string
+		gone       bool
+		claimSince bool // another process claims the run after the record is read
+		wantErr    error
+		wantOwner  string
+	}{
+		{"gone-taken-at-once", true, false, nil, "me"},
+		{"may-live-refused", false, false, journal.ErrRunActive, "dead"},
+		{"gone-but-claimed-since", true, true, journal.ErrRunActive, "other"},
+	}
+	ctx := context.Background()
+	for _, tc := range cases {
+		create(t, s, tc.id, t0, "k-"+tc.id)
+		claim(t, s, tc.id, "dead", t0)
+		if err := s.Heartbeat(ctx, tc.id, "dead", t0.Add(2*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		rec := run(t, s, tc.id)
+		now := t0.Add(3 * time.Second)
+		if tc.claimSince {
+			// other saw the owner gone first and took the run a moment
+			// ago: it is live, and must keep it.
+			if err := s.Claim(ctx, tc.id, "other", now.Add(-time.Millisecond), rec.ClaimStale(now.Add(-time.Millisecond), stale, true)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := s.Claim(ctx, tc.id, "me", now, rec.ClaimStale(now, stale, tc.gone))
+		if (tc.wantErr == nil) != (err == nil) || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
+			t.Errorf("%s: Claim = %v, want %v", tc.id, err, tc.wantErr)
+		}
+		if got := run(t, s, tc.id); got.Owner != tc.wantOwner {
+			t.Errorf("%s: owner %q, want %q", tc.id, got.Owner, tc.wantOwner)
+		}
+	}
 }

@@ -18,8 +18,8 @@ import (
 // instants they were given.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// Run runs the suite. open returns a new, empty store for each subtest; the
-// suite closes it.
+// Run runs the suite. open returns a new, empty store each time it is
+// called (a subtest may ask for several); the suite closes them.
 func Run(t *testing.T, open func(t *testing.T) journal.Store) {
 	t.Helper()
 	tests := []struct {
@@ -36,11 +36,16 @@ func Run(t *testing.T, open func(t *testing.T) journal.Store) {
 		{"LocksFreedByTerminalStatus", testLocksFreedByTerminalStatus},
 		{"Release", testRelease},
 		{"ClaimHeartbeatTakeover", testClaimHeartbeatTakeover},
+		{"ClaimStaleGoneOwner", testClaimStaleGoneOwner},
 		{"PrefixLookup", testPrefixLookup},
 		{"RunsNewestFirst", testRunsNewestFirst},
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"ConcurrentCreateOneWins", testConcurrentCreateOneWins},
 		{"CancelledContext", testCancelledContext},
+		{"LocksKeptAsFingerprints", func(t *testing.T, s journal.Store) { testLocksKeptAsFingerprints(t, s, open(t)) }},
+		{"BusyNamesCallersKeys", testBusyNamesCallersKeys},
+		{"InvalidRunIDs", testInvalidRunIDs},
+		{"CreateWithEventsAllOrNothing", func(t *testing.T, s journal.Store) { testCreateWithEvents(t, open) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,8 +99,8 @@ func testCreateAppendEvents(t *testing.T, s journal.Store) {
 	if rec.ID != "run-1" || !rec.Created.Equal(t0) || rec.Status != journal.StatusRunning {
 		t.Errorf("Run = %+v, want id run-1, created %v, status running", rec, t0)
 	}
-	if fmt.Sprint(rec.Locks) != "[aurora/gc-1]" {
-		t.Errorf("Run locks = %v, want [aurora/gc-1]", rec.Locks)
+	if want := fps(s, "aurora/gc-1"); fmt.Sprint(rec.Locks) != fmt.Sprint(want) {
+		t.Errorf("Run locks = %v, want the fingerprint of aurora/gc-1 %v", rec.Locks, want)
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"drorch/journal"
+	"drorch/journal/sqlitestore"
 	"drorch/sim"
 )
 
@@ -97,7 +98,7 @@ func (r *recorder) demo(ctx context.Context) error {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("drorch demo: %v\n%s", err, b)
 	}
-	store, err := journal.OpenSQLite(ctx, state)
+	store, err := sqlitestore.Open(ctx, state, sqlitestore.MustExist)
 	if err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func waitForCalls(ctx context.Context, state, id string, n int) error {
 }
 
 func events(ctx context.Context, state, id string) ([]journal.Event, error) {
-	store, err := journal.OpenSQLite(ctx, state)
+	store, err := sqlitestore.Open(ctx, state, sqlitestore.MustExist)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +256,7 @@ func (r *recorder) saveOnly(ctx context.Context, state, out, name string) error 
 }
 
 func (r *recorder) saveID(ctx context.Context, state, id, name string) error {
-	store, err := journal.OpenSQLite(ctx, state)
+	store, err := sqlitestore.Open(ctx, state, sqlitestore.MustExist)
 	if err != nil {
 		return err
 	}
