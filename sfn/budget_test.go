@@ -225,7 +225,7 @@ func TestBudgetKeepsChildUnderQuota(t *testing.T) {
 func TestPace(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		req, elapsed time.Duration
+		req, elapsed  time.Duration
 		minWait, want int
 	}{
 		{0, 0, 0, 1},
