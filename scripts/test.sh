@@ -20,7 +20,7 @@ need aws "the AWS CLI deploys deploy/template.yaml into moto"
 # aws-local-stepfunctions), pinned by its package-lock.json, into its
 # git-ignored node_modules; again whenever the lockfile changes.
 harness=sfn/harness
-if [ ! -f "$harness/node_modules/.package-lock.json" ] || ! cmp -s <(sed -n '/"packages"/,$p' "$harness/package-lock.json" | sed '1d') <(sed -n '/"packages"/,$p' "$harness/node_modules/.package-lock.json" | sed '1d') 2>/dev/null; then
+if [ ! -f "$harness/node_modules/.package-lock.json" ] || [ "$harness/package-lock.json" -nt "$harness/node_modules/.package-lock.json" ]; then
 	echo "== npm ci ($harness)"
 	npm ci --prefix "$harness" --no-audit --no-fund
 fi
