@@ -100,13 +100,13 @@
 // their own), and an execution 2 more. budget_test.go computes the figures
 // below from the generated definitions, following their transitions.
 //
-// The parent writes a fixed 5 + 2 + 6 + 2 = 15 events per layer without
-// retries, 51 with every retry of AfterLayer taken, whatever the number of
-// resources in the layer; its start and end cost under 100 even with every
+// The parent writes a fixed 6 + 5 + 2 = 13 events per layer (Layer,
+// AfterLayer, MoreLayers) without retries, 49 with every retry of
+// AfterLayer taken, whatever the number of resources in the layer; its start and end cost under 100 even with every
 // retry taken. With MaxLayers = 400 layers its worst history is 19,690
 // events (5,218 without retries), under 25,000; prepare refuses more
-// layers. 1,000 resources cost the parent 139 events in one layer, 580 in
-// ten, 4,990 in a hundred.
+// layers. At worst, 1,000 resources cost the parent 139 events in one layer,
+// 580 in ten, 4,990 in a hundred.
 //
 // A resource's child writes 9 events per poll (Step 5, Decide 2, Wait 2)
 // and about 12 at its ends. The step machine asks for a wait after each
