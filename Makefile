@@ -1,5 +1,5 @@
 # drorch: `make test` runs every test; `make demo` runs the demo.
-.PHONY: test demo build
+.PHONY: test demo build lambda
 
 test:
 	./scripts/test.sh
@@ -9,3 +9,8 @@ demo:
 
 build:
 	go build -o bin/drorch ./cmd/drorch
+
+# The Step Functions function, for Lambda's provided.al2023 on arm64 and
+# x86_64, as reproducible zips in build/lambda (deploy/README.md).
+lambda:
+	./scripts/lambda.sh build/lambda

@@ -11,6 +11,20 @@ need() {
 need go "install Go 1.26 or newer"
 need python3 "python3 with boto3, moto and the AWS CLI runs the conformance tests"
 
+need node "Node 20 or newer runs the Step Functions harness (sfn/harness)"
+need npm "npm installs the Step Functions harness's pinned packages"
+need cfn-lint "cfn-lint checks deploy/template.yaml"
+need aws "the AWS CLI deploys deploy/template.yaml into moto"
+
+# The Step Functions harness's packages (asl-validator,
+# aws-local-stepfunctions), pinned by its package-lock.json, into its
+# git-ignored node_modules; again whenever the lockfile changes.
+harness=sfn/harness
+if [ ! -f "$harness/node_modules/.package-lock.json" ] || [ "$harness/package-lock.json" -nt "$harness/node_modules/.package-lock.json" ]; then
+	echo "== npm ci ($harness)"
+	npm ci --prefix "$harness" --no-audit --no-fund
+fi
+
 # The conformance and emulator tests must run, not skip, here.
 export DRORCH_REQUIRE_PYTHON=1
 
@@ -62,6 +76,8 @@ if [ -n "$dead" ]; then
 	echo "$dead" >&2
 	exit 1
 fi
+echo "== make lambda (warms the build cache of the reproducible-zip test)"
+./scripts/lambda.sh build/lambda
 echo "== go test -race"
 go test -race -count=1 -timeout 12m ./...
 echo "== all tests passed"

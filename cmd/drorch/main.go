@@ -192,6 +192,7 @@ StatePayload of the DR Orchestrator Framework), and proves what it did.`,
 		newSchemaCmd(a),
 		newIAMPolicyCmd(a),
 		newSimCmd(a),
+		newSFNCmd(a),
 	)
 	return root
 }

@@ -1,0 +1,293 @@
+package sfn
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Definition is an Amazon States Language state machine
+// (https://states-language.net/spec.html), or the ItemProcessor of a Map.
+type Definition struct {
+	Comment         string            `json:"Comment,omitempty"`
+	ProcessorConfig *ProcessorConfig  `json:"ProcessorConfig,omitempty"`
+	StartAt         string            `json:"StartAt"`
+	States          map[string]*State `json:"States"`
+}
+
+// ProcessorConfig makes a Map state distributed: each item runs as a child
+// execution with its own history.
+type ProcessorConfig struct {
+	Mode          string `json:"Mode"`
+	ExecutionType string `json:"ExecutionType"`
+}
+
+// State is one state; only the fields of its Type are set.
+type State struct {
+	Type           string         `json:"Type"`
+	Comment        string         `json:"Comment,omitempty"`
+	Resource       string         `json:"Resource,omitempty"`
+	Label          string         `json:"Label,omitempty"`
+	ItemReader     *ItemReader    `json:"ItemReader,omitempty"`
+	ItemSelector   map[string]any `json:"ItemSelector,omitempty"`
+	ItemProcessor  *Definition    `json:"ItemProcessor,omitempty"`
+	Parameters     map[string]any `json:"Parameters,omitempty"`
+	TimeoutSeconds int            `json:"TimeoutSeconds,omitempty"`
+	ResultSelector map[string]any `json:"ResultSelector,omitempty"`
+	ResultPath     string         `json:"ResultPath,omitempty"`
+	OutputPath     string         `json:"OutputPath,omitempty"`
+	SecondsPath    string         `json:"SecondsPath,omitempty"`
+	Choices        []ChoiceRule   `json:"Choices,omitempty"`
+	Default        string         `json:"Default,omitempty"`
+	Error          string         `json:"Error,omitempty"`
+	ErrorPath      string         `json:"ErrorPath,omitempty"`
+	CausePath      string         `json:"CausePath,omitempty"`
+	Retry          []Retrier      `json:"Retry,omitempty"`
+	Catch          []Catcher      `json:"Catch,omitempty"`
+	Next           string         `json:"Next,omitempty"`
+	End            bool           `json:"End,omitempty"`
+}
+
+// ItemReader reads a distributed Map's items from S3.
+type ItemReader struct {
+	Resource     string         `json:"Resource"`
+	ReaderConfig map[string]any `json:"ReaderConfig"`
+	Parameters   map[string]any `json:"Parameters"`
+}
+
+// ChoiceRule is one rule of a Choice state.
+type ChoiceRule struct {
+	Variable     string `json:"Variable"`
+	StringEquals string `json:"StringEquals"`
+	Next         string `json:"Next"`
+}
+
+// Retrier is one Retry rule.
+type Retrier struct {
+	ErrorEquals     []string `json:"ErrorEquals"`
+	IntervalSeconds int      `json:"IntervalSeconds"`
+	MaxAttempts     int      `json:"MaxAttempts"`
+	BackoffRate     float64  `json:"BackoffRate"`
+	MaxDelaySeconds int      `json:"MaxDelaySeconds,omitempty"`
+	JitterStrategy  string   `json:"JitterStrategy,omitempty"`
+}
+
+// Catcher is one Catch rule.
+type Catcher struct {
+	ErrorEquals []string `json:"ErrorEquals"`
+	ResultPath  string   `json:"ResultPath,omitempty"`
+	Next        string   `json:"Next"`
+}
+
+// Options shape the generated definition.
+type Options struct {
+	// FunctionARN is the Lambda function every Task invokes. Empty: the
+	// placeholder "${FunctionArn}", which the CloudFormation template fills
+	// in through DefinitionSubstitutions.
+	FunctionARN string
+}
+
+// FunctionPlaceholder is the definition's stand-in for the function ARN.
+const FunctionPlaceholder = "${FunctionArn}"
+
+// taskTimeout bounds one invocation: Lambda's own maximum, so that a
+// running function is never cut short but a lost invocation ends.
+const taskTimeout = 900
+
+// The states' names. The Task names are also what the test harness
+// overrides, so they are unique across the parent and the child.
+const (
+	StatePrepare       = "Prepare"
+	StatePrepareFailed = "PrepareFailed"
+	StateLayer         = "Layer"
+	StateAfterLayer    = "AfterLayer"
+	StateMoreLayers    = "MoreLayers"
+	StateLayerFailed   = "LayerFailed"
+	StateFinish        = "Finish"
+	StateFinishFailed  = "FinishFailed"
+	StateOutcome       = "Outcome"
+	StateSucceeded     = "Succeeded"
+	StateFailed        = "Failed"
+	StateStep          = "Step"
+	StateDecide        = "Decide"
+	StateWaitForAWS    = "WaitForAWS"
+	StateResourceDone  = "ResourceDone"
+	StateResourceFail  = "ResourceFailed"
+)
+
+// Generate returns the definition of workflow w.
+func Generate(w Workflow, opts Options) *Definition {
+	fn := opts.FunctionARN
+	if fn == "" {
+		fn = FunctionPlaceholder
+	}
+	execution := map[string]any{"id.$": "$$.Execution.Id", "name.$": "$$.Execution.Name", "startTime.$": "$$.Execution.StartTime"}
+	invoke := func(payload map[string]any) map[string]any {
+		return map[string]any{"FunctionName": fn, "Payload": payload}
+	}
+	caught := func(next string) []Catcher {
+		return []Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: "$.error", Next: next}}
+	}
+	return &Definition{
+		Comment: w.Comment + fmt.Sprintf(". Runs %s; refuses any other resource type in its first state. Generated by drorch; see the sfn package doc for the contract.",
+			joinTypes(w.Types)),
+		StartAt: StatePrepare,
+		States: map[string]*State{
+			StatePrepare: {
+				Type:     "Task",
+				Comment:  "Validate the payload, resolve its references once, take the lock, write each layer's items to S3.",
+				Resource: "arn:aws:states:::lambda:invoke",
+				Parameters: invoke(map[string]any{"op": OpPrepare, "workflow": w.Name, "execution": execution,
+					"input.$": "$"}),
+				TimeoutSeconds: taskTimeout,
+				OutputPath:     "$.Payload",
+				Retry:          retryPolicy,
+				Catch:          caught(StatePrepareFailed),
+				Next:           StateLayer,
+			},
+			StatePrepareFailed: {
+				Type: "Pass",
+				Parameters: map[string]any{"run": nil, "layer": nil, "status": StatusFailed,
+					"summary": map[string]any{"resources": 0, "done": 0, "failed": 0, "continued": 0}, "error.$": "$.error"},
+				Next: StateFinish,
+			},
+			StateLayer:      layerState(fn),
+			StateAfterLayer: afterLayerState(invoke(map[string]any{"op": OpLayer, "execution": execution, "progress.$": "$"}), caught(StateLayerFailed)),
+			StateMoreLayers: {
+				Type:    "Choice",
+				Choices: []ChoiceRule{{Variable: "$.status", StringEquals: StatusRunning, Next: StateLayer}},
+				Default: StateFinish,
+			},
+			StateLayerFailed: {
+				Type: "Pass",
+				Parameters: map[string]any{"run.$": "$.run", "layer": nil, "status": StatusFailed,
+					"summary.$": "$.summary", "error.$": "$.error"},
+				Next: StateFinish,
+			},
+			StateFinish: {
+				Type:           "Task",
+				Comment:        "Release the lock and publish the run's end; reached on success and on failure.",
+				Resource:       "arn:aws:states:::lambda:invoke",
+				Parameters:     invoke(map[string]any{"op": OpFinish, "execution": execution, "progress.$": "$"}),
+				TimeoutSeconds: taskTimeout,
+				OutputPath:     "$.Payload",
+				Retry:          retryPolicy,
+				Catch:          []Catcher{{ErrorEquals: []string{"States.ALL"}, Next: StateFinishFailed}},
+				Next:           StateOutcome,
+			},
+			StateFinishFailed: {Type: "Fail", Error: ErrFinishFailed, CausePath: "$.Cause"},
+			StateOutcome: {
+				Type:    "Choice",
+				Choices: []ChoiceRule{{Variable: "$.status", StringEquals: StatusSucceeded, Next: StateSucceeded}},
+				Default: StateFailed,
+			},
+			StateSucceeded: {Type: "Succeed"},
+			StateFailed:    {Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause"},
+		},
+	}
+}
+
+func afterLayerState(params map[string]any, catch []Catcher) *State {
+	return &State{
+		Type:           "Task",
+		Comment:        "Decide after a layer: a failed resource without continueOnError stops the run; else the next layer, or the end.",
+		Resource:       "arn:aws:states:::lambda:invoke",
+		Parameters:     params,
+		TimeoutSeconds: taskTimeout,
+		OutputPath:     "$.Payload",
+		Retry:          retryPolicy,
+		Catch:          catch,
+		Next:           StateMoreLayers,
+	}
+}
+
+// layerState is the distributed Map that runs one layer: one child
+// execution per resource, all at once, each looping step -> wait -> step
+// until its resource is done or failed. A child never fails: its Catch
+// turns any error into a failed Result, so that the layer's other
+// resources finish (DESIGN.md 2.2) and the layer op decides.
+func layerState(fn string) *State {
+	stepResult := map[string]any{"index.$": "$.item.index", "continueOnError.$": "$.item.continueOnError"}
+	result := func(status string) map[string]any {
+		m := map[string]any{"status": status}
+		for k, v := range stepResult {
+			m[k] = v
+		}
+		return m
+	}
+	return &State{
+		Type:    "Map",
+		Comment: "One layer: every resource in its own child execution, in parallel.",
+		Label:   "Layer",
+		ItemReader: &ItemReader{
+			Resource:     "arn:aws:states:::s3:getObject",
+			ReaderConfig: map[string]any{"InputType": "JSON"},
+			Parameters:   map[string]any{"Bucket.$": "$.layer.bucket", "Key.$": "$.layer.key"},
+		},
+		ItemSelector: map[string]any{
+			"item.$":   "$$.Map.Item.Value",
+			"decision": map[string]any{"status": StatusStart, "wait": 0, "memory": nil, "message": ""},
+		},
+		ItemProcessor: &Definition{
+			ProcessorConfig: &ProcessorConfig{Mode: "DISTRIBUTED", ExecutionType: "STANDARD"},
+			StartAt:         StateStep,
+			States: map[string]*State{
+				StateStep: {
+					Type:     "Task",
+					Comment:  "One decision of the step machine for this resource.",
+					Resource: "arn:aws:states:::lambda:invoke",
+					Parameters: map[string]any{"FunctionName": fn, "Payload": map[string]any{
+						"op": OpStep, "item.$": "$.item", "memory.$": "$.decision.memory", "retries.$": "$$.State.RetryCount"}},
+					TimeoutSeconds: taskTimeout,
+					ResultSelector: map[string]any{"status.$": "$.Payload.status", "wait.$": "$.Payload.wait",
+						"memory.$": "$.Payload.memory", "message.$": "$.Payload.message"},
+					ResultPath: "$.decision",
+					Retry:      retryPolicy,
+					Catch:      []Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: "$.error", Next: StateResourceFail}},
+					Next:       StateDecide,
+				},
+				StateDecide: {
+					Type: "Choice",
+					Choices: []ChoiceRule{
+						{Variable: "$.decision.status", StringEquals: StatusWaiting, Next: StateWaitForAWS},
+						{Variable: "$.decision.status", StringEquals: StatusDone, Next: StateResourceDone},
+					},
+					Default: StateResourceFail,
+				},
+				StateWaitForAWS:   {Type: "Wait", SecondsPath: "$.decision.wait", Next: StateStep},
+				StateResourceDone: {Type: "Pass", Parameters: result(StatusDone), End: true},
+				StateResourceFail: {Type: "Pass", Parameters: result(StatusFailed), End: true},
+			},
+		},
+		ResultPath: "$.results",
+		Catch:      []Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: "$.error", Next: StateLayerFailed}},
+		Next:       StateAfterLayer,
+	}
+}
+
+// JSON returns the definition as indented JSON, as deployed.
+func (d *Definition) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		return nil, fmt.Errorf("encode state machine definition: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func joinTypes(types []string) string {
+	var b bytes.Buffer
+	for i, t := range types {
+		switch {
+		case i == 0:
+		case i == len(types)-1:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(t)
+	}
+	return b.String()
+}

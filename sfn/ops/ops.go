@@ -1,0 +1,183 @@
+// Package ops is the Step Functions Lambda function's operations (prepare,
+// step, layer, finish; the contract is in package sfn's doc), behind small
+// consumer-defined interfaces: AWS, S3, the lock table, SNS and the
+// fingerprint key are adapters that cmd/drorch-lambda wires in, and tests
+// replace with fakes. It knows nothing of the Lambda runtime library.
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"drorch/cloud"
+
+	"drorch/internal/clock"
+	"drorch/ref"
+	"drorch/resource"
+	"drorch/sfn"
+)
+
+// Locker takes and releases the shared lock on a run's databases (the
+// DynamoDB lease table that CLI runs use too). Acquire takes every key for
+// owner or none; a key held by another owner is an error wrapping ErrHeld.
+// Release gives back the keys owner holds and is not an error for keys it
+// does not hold (a finish retried after a release that did happen).
+type Locker interface {
+	Acquire(ctx context.Context, owner string, keys []string, ttl time.Duration) error
+	Release(ctx context.Context, owner string, keys []string) error
+}
+
+// ErrHeld is what a Locker's error wraps when another run holds a key.
+var ErrHeld = errors.New("held by another run")
+
+// Store keeps a run's objects (its layers' items and its record) in the
+// run bucket, where the layer's Map state reads its items.
+type Store interface {
+	Put(ctx context.Context, bucket, key string, data []byte) error
+	Get(ctx context.Context, bucket, key string) ([]byte, error)
+}
+
+// Notifier publishes a run's end to the operators' topic.
+type Notifier interface {
+	Publish(ctx context.Context, subject, message string) error
+}
+
+// Fingerprinter makes and checks keyed MACs of secret values, with a key
+// the execution history never sees (a KMS HMAC key when deployed), so that
+// a fingerprint in the history tells nothing about the value.
+type Fingerprinter interface {
+	Fingerprint(ctx context.Context, message []byte) (string, error)
+	Verify(ctx context.Context, message []byte, fingerprint string) (bool, error)
+}
+
+// Settings are the function's configuration (its environment variables).
+type Settings struct {
+	// Region is where the function runs: references resolve there and the
+	// run acts from there.
+	Region string
+	// Bucket holds the runs' objects.
+	Bucket string
+	// PollsPerSecond is how often the resources of one layer may poll
+	// together (0: sfn.DefaultPollsPerSecond).
+	PollsPerSecond float64
+}
+
+// Functions are the operations with their adapters.
+type Functions struct {
+	Registry     *resource.Registry
+	Exports      ref.Exports
+	Parameters   ref.Parameters
+	Identity     cloud.Identity
+	Locks        Locker
+	Store        Store
+	Notify       Notifier
+	Fingerprints Fingerprinter
+	Settings     Settings
+	// Log receives one JSON object per line (CloudWatch Logs when
+	// deployed). Writes are serialised.
+	Log   io.Writer
+	Clock clock.Clock
+
+	logMu sync.Mutex
+}
+
+// Handle decodes one request, runs its operation and encodes its answer.
+// Failures are *sfn.Error, named for the state machine's Retry and Catch.
+func (f *Functions) Handle(ctx context.Context, payload []byte) ([]byte, error) {
+	var req sfn.Request
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return nil, sfn.Errorf(sfn.ErrInternal, "decode the request: %v", err)
+	}
+	var (
+		out any
+		err error
+	)
+	switch req.Op {
+	case sfn.OpPrepare:
+		out, err = f.Prepare(ctx, &req)
+	case sfn.OpStep:
+		out, err = f.Step(ctx, &req)
+	case sfn.OpLayer:
+		out, err = f.Layer(ctx, &req)
+	case sfn.OpFinish:
+		out, err = f.Finish(ctx, &req)
+	default:
+		return nil, sfn.Errorf(sfn.ErrInternal, "unknown op %q: the function runs prepare, step, layer and finish", clip(req.Op, 40))
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, sfn.Errorf(sfn.ErrInternal, "encode the %s answer: %v", req.Op, err)
+	}
+	return b, nil
+}
+
+// Step is one decision of the step machine for one resource. It is wired
+// to the engine's step machine once that exists as a pure function; until
+// then the function cannot run resources, and says so.
+func (f *Functions) Step(_ context.Context, req *sfn.Request) (*sfn.Decision, error) {
+	if req.Item == nil {
+		return nil, sfn.Errorf(sfn.ErrInternal, "step without an item")
+	}
+	return nil, sfn.Errorf(sfn.ErrNotWired,
+		"this build of drorch's function cannot run resources yet (%s %q): the step op is wired to the engine's step machine in the next release; run the payload with `drorch run`",
+		req.Item.Type, clip(req.Item.Name, 80))
+}
+
+// logLine writes one JSON object to the log.
+func (f *Functions) logLine(fields map[string]any) {
+	if f.Log == nil {
+		return
+	}
+	fields["time"] = f.now().UTC().Format(time.RFC3339Nano)
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return
+	}
+	f.logMu.Lock()
+	defer f.logMu.Unlock()
+	_, _ = f.Log.Write(append(b, '\n'))
+}
+
+func (f *Functions) now() time.Time {
+	if f.Clock == nil {
+		return time.Now()
+	}
+	return f.Clock.Now()
+}
+
+// LogResourceEnd writes the line the original framework writes when a
+// resource ends: its type, name and RTO (the time since the execution
+// started), with the outcome. The step op calls it on done and failed.
+func (f *Functions) LogResourceEnd(item *sfn.Item, status, message string) {
+	fields := map[string]any{"event": "resource.finished", "workflow": item.Workflow, "execution": item.Execution.ID,
+		"layer": item.Layer, "index": item.Index, "resourceType": item.Type, "resourceName": item.Name,
+		"status": status, "message": message}
+	if start, err := time.Parse(time.RFC3339Nano, item.Execution.StartTime); err == nil {
+		rto := f.now().Sub(start)
+		fields["rtoSeconds"] = rto.Seconds()
+		fields["rto"] = rto.Round(time.Second).String()
+	}
+	f.logLine(fields)
+}
+
+// awsError names a failure to reach AWS for the state machine.
+func awsError(op string, err error) error {
+	return &sfn.Error{Name: sfn.ErrAWS, Message: fmt.Sprintf("%s: %v", op, err)}
+}
+
+// clip shortens s to n characters for messages.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-3]) + "..."
+}
