@@ -48,7 +48,16 @@ func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec j
 			}
 			rs := journal.ResourceSpec{Index: r.Index, Name: r.Name, Type: r.Type, Region: bound.Region(), Params: red.Params,
 				Refs: red.Refs, Secret: red.Secret, ContinueOnError: r.ContinueOnError, Timeout: timeout, Steps: steps}
-			pl.Resources = append(pl.Resources, PlanResource{Spec: rs, Resource: bound})
+			var secrets map[string]string
+			for k, secret := range r.Secret {
+				if secret {
+					if secrets == nil {
+						secrets = map[string]string{}
+					}
+					secrets[k] = r.Params[k]
+				}
+			}
+			pl.Resources = append(pl.Resources, PlanResource{Spec: rs, Resource: bound, secrets: secrets})
 			ls.Resources = append(ls.Resources, rs)
 		}
 		p.Layers = append(p.Layers, pl)

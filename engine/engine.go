@@ -106,6 +106,9 @@ type PlanLayer struct {
 type PlanResource struct {
 	Spec     journal.ResourceSpec
 	Resource resource.Resource
+	// secrets are the values of its secret parameters, by name: never
+	// journaled, only fingerprinted.
+	secrets map[string]string
 }
 
 // Locks returns every lock the plan's resources need, sorted, once each.
@@ -175,6 +178,7 @@ func (e *Engine) Start(ctx context.Context, runID string, p *Plan) (*journal.Run
 }
 
 func (e *Engine) start(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+	e.fingerprint(p)
 	created := journal.Event{Kind: journal.RunCreated, Layer: -1, Resource: -1, Data: mustJSON(p.Spec)}
 	if err := e.create(ctx, runID, p.Locks(), created); err != nil {
 		return nil, err
@@ -228,6 +232,9 @@ func (e *Engine) resume(ctx context.Context, runID string, p *Plan) (*journal.Ru
 	}
 	if st.Status.Terminal() {
 		return st, fmt.Errorf("resume %s: %w (%s)", runID, ErrRunFinished, st.Status)
+	}
+	if err := e.sameSecrets(st.Spec, p); err != nil {
+		return st, fmt.Errorf("resume %s: %w", runID, err)
 	}
 	return e.execute(ctx, runID, p, journal.RunResumed)
 }

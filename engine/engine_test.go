@@ -435,3 +435,38 @@ func TestPreview(t *testing.T) {
 		t.Errorf("preview made %d batch calls, want 1 for three instances in one region", batch)
 	}
 }
+
+// TestResumeRefusesAChangedSecret: a resume acts on exactly what the run
+// started with. A secret parameter is read again (it is never journaled)
+// and checked against the fingerprint journaled at the start: rotated
+// meanwhile, it stops the resume, naming the parameter, with no call made.
+func TestResumeRefusesAChangedSecret(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.world.addReplica("us-west-2", "a")
+	withSecret := func(v string) *Plan {
+		p := plan([]promoteRes{{region: "us-west-2", id: "a"}})
+		p.Layers[0].Resources[0].secrets = map[string]string{"RDSInstanceIdentifier": v}
+		p.Spec.Layers[0].Resources[0].Refs = map[string]string{"RDSInstanceIdentifier": "resolve:ssm:/db/replica"}
+		return p
+	}
+	p := withSecret("a")
+	h.engine().fingerprint(p)
+	if fp := p.Spec.Layers[0].Resources[0].SecretFingerprints["RDSInstanceIdentifier"]; fp == "" || strings.Contains(fp, "a") && len(fp) < 16 {
+		t.Fatalf("fingerprint %q", fp)
+	}
+	crash(t, h, p, false)
+
+	_, err := h.engine().Resume(context.Background(), "run-1", withSecret("b"))
+	var changed *SecretChangedError
+	if !errors.As(err, &changed) || changed.Parameter != "RDSInstanceIdentifier" || !strings.Contains(err.Error(), "resolve:ssm:/db/replica") {
+		t.Fatalf("resume with a rotated secret: %v, want a SecretChangedError naming the parameter", err)
+	}
+	if a, _, _, _ := h.world.stats(); a != 0 {
+		t.Errorf("%d calls made, want none", a)
+	}
+	st, err := h.engine().Resume(context.Background(), "run-1", withSecret("a"))
+	if err != nil || st.Status != journal.StatusSucceeded {
+		t.Fatalf("resume with the same secret: %v %v", st, err)
+	}
+}

@@ -143,6 +143,11 @@ type ResourceSpec struct {
 	ContinueOnError bool              `json:"continueOnError,omitempty"`
 	Timeout         time.Duration     `json:"timeout"`
 	Steps           []string          `json:"steps"`
+	// SecretFingerprints are keyed fingerprints (Store.Fingerprint) of the
+	// secret parameters' values when the run started: a resume reads the
+	// secrets again and refuses to act on a value that changed meanwhile,
+	// without the journal ever holding one.
+	SecretFingerprints map[string]string `json:"secretFingerprints,omitempty"`
 }
 
 // Process identifies who runs a run.

@@ -171,6 +171,10 @@ func (a *app) execute(ctx context.Context, e *engine.Engine, do func(context.Con
 	if errors.Is(err, engine.ErrInterrupted) && st != nil {
 		return st, runFailed(interrupted(a, st))
 	}
+	var changed *engine.SecretChangedError
+	if errors.As(err, &changed) {
+		return st, runFailed(err) // nothing was done: no table to show
+	}
 	if st == nil {
 		if err == nil {
 			err = errors.New("run ended without a state")
