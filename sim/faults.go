@@ -35,7 +35,7 @@ const (
 )
 
 // Fault is one scripted failure, scoped by region and optionally by service
-// (the SigV4 name: rds, elasticache, cloudformation, sns, sts, ssm) and
+// (its SigV4 signing name, one of the service table's) and
 // action. Empty scope fields match everything. Faults never touch /_sim/.
 type Fault struct {
 	ID      string    `json:"id,omitempty"` // assigned by SetFault
@@ -78,7 +78,7 @@ func (f Fault) normalize() (Fault, error) {
 		return f, fmt.Errorf("rate %v must be between 0 and 1", f.Rate)
 	}
 	if f.Service != "" && !knownService(f.Service) {
-		return f, fmt.Errorf("service %q is not simulated (rds, elasticache, cloudformation, sns, sts, ssm)", f.Service)
+		return f, fmt.Errorf("service %q is not simulated (%s)", f.Service, serviceNames())
 	}
 	switch f.Kind {
 	case FaultOutage:

@@ -46,15 +46,6 @@ type call struct {
 	reqID  string
 }
 
-// knownService reports whether a SigV4 signing name is simulated.
-func knownService(name string) bool {
-	switch name {
-	case "rds", "elasticache", "cloudformation", "sns", "sts", "ssm":
-		return true
-	}
-	return false
-}
-
 // ServeHTTP answers AWS API requests, and the admin API under /_sim/.
 func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/_sim" || strings.HasPrefix(r.URL.Path, "/_sim/") {
@@ -85,7 +76,7 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	svc := s.services[svcName]
 	if svc == nil {
 		writeError(rw, jsonish, "", newErr("InvalidAction", 400,
-			"drorch sim does not simulate the %q service (simulated: rds, elasticache, cloudformation, sns, sts, ssm).", truncate(svcName, 40)), reqID)
+			"drorch sim does not simulate the %q service (simulated: %s).", truncate(svcName, 40), serviceNames()), reqID)
 		return
 	}
 	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}

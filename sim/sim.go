@@ -133,7 +133,7 @@ func New(cfg Config) (*Sim, error) {
 		calls: map[CallKey]int{}, closed: make(chan struct{}),
 	}
 	s.admin = s.adminMux()
-	s.services = serviceTable()
+	s.services = simulated
 	return s, nil
 }
 
