@@ -28,6 +28,9 @@ const (
 	FaultHalfway FaultKind = "halfway"
 )
 
+// MaxFaults is how many faults may be active at once.
+const MaxFaults = 1000
+
 // Outage modes.
 const (
 	ModeRefuse = "refuse"
@@ -120,6 +123,12 @@ func (s *Sim) SetFault(f Fault) (Fault, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f.Region != "" && !s.w.validRegion(f.Region) {
+		return Fault{}, fmt.Errorf("set %s fault: region %q is not an AWS region nor one of the scenario's", f.Kind, truncate(f.Region, 64))
+	}
+	if len(s.faults) >= MaxFaults {
+		return Fault{}, fmt.Errorf("set %s fault: %d faults are active already; clear some first", f.Kind, MaxFaults)
+	}
 	s.faultSeq++
 	f.ID = "f-" + strconv.Itoa(s.faultSeq)
 	s.faults = append(s.faults, f)

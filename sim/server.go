@@ -79,6 +79,10 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			"drorch sim does not simulate the %q service (simulated: %s).", truncate(svcName, 40), serviceNames()), reqID)
 		return
 	}
+	if !s.w.validRegion(region) { // w.regions never changes after New
+		writeError(rw, svc.json, svc.ns, errInvalidRegion(svc.json, region), reqID)
+		return
+	}
 	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}
 	if aerr := c.parse(r); aerr != nil {
 		writeError(rw, svc.json, svc.ns, aerr, reqID)

@@ -37,7 +37,8 @@ type world struct {
 	params    map[key]*Parameter
 	topics    map[string]bool // topic ARNs
 	snapshots []Snapshot
-	messages  []Message
+	messages  []Message // see keepMessage
+	published int       // messages ever published
 
 	hostNames map[string]regionNames // cache of names(region)
 
@@ -47,6 +48,7 @@ type world struct {
 	now time.Time
 	// ops is the operation log; active holds those with steps left.
 	ops    []*operation
+	opSeq  int // operations ever started
 	active []*operation
 }
 
