@@ -206,22 +206,38 @@ func (s *Sim) injected(region string, svc *service, action string) *apiError {
 		switch f.Kind {
 		case FaultThrottle:
 			if s.rng.Float64() < f.Rate {
-				e := errThrottling()
-				if svc.json {
-					e.Code = "ThrottlingException"
-				}
-				return e
+				return throttlingError(svc, action)
 			}
 		case FaultError:
 			if s.rng.Float64() < f.Rate {
 				if f.Status == 503 {
 					return newErr("ServiceUnavailable", 503, "Service is unavailable. Please try again later.")
 				}
+				if svc.name == "dynamodb" {
+					return newErr("InternalServerError", 500, "Internal server error")
+				}
 				return newErr("InternalFailure", 500, "The request processing has failed because of an unknown error, exception or failure.")
 			}
 		}
 	}
 	return nil
+}
+
+// throttlingError is the service's answer to a throttled call: Throttling
+// (Query services), ThrottlingException (JSON ones and DynamoDB's table
+// actions), ProvisionedThroughputExceededException (DynamoDB's item
+// actions; "Error handling with DynamoDB", DynamoDB Developer Guide).
+func throttlingError(svc *service, action string) *apiError {
+	switch {
+	case svc.name == "dynamodb" && !ddbControlPlane[action]:
+		return newErr("ProvisionedThroughputExceededException", 400,
+			"The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")
+	case svc.name == "dynamodb":
+		return newErr("ThrottlingException", 400, "Rate of requests exceeds the allowed throughput.")
+	case svc.json:
+		return newErr("ThrottlingException", 400, "Rate exceeded")
+	}
+	return errThrottling()
 }
 
 // takeHalfway consumes a halfway fault matching the call, if any. Handlers

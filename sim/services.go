@@ -59,7 +59,7 @@ func serviceTable() map[string]*service {
 	ssm := &service{name: "ssm", json: true, target: "AmazonSSM",
 		jsonOps: map[string]jsonHandler{"GetParameter": getParameter}}
 	out := map[string]*service{}
-	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm} {
+	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm, dynamodbService()} {
 		out[s.name] = s
 	}
 	return out
