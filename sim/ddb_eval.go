@@ -351,13 +351,14 @@ func (it item) remove(p docPath) {
 }
 
 func (it item) add(p docPath, v *av) *apiError {
+	switch v.Kind {
+	case "N", "SS", "NS", "BS":
+	default:
+		return ddbValidation("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: %s", v.typeName())
+	}
 	cur := it.get(p)
 	if cur == nil {
-		switch v.Kind {
-		case "N", "SS", "NS", "BS":
-			return it.set(p, v.clone())
-		}
-		return ddbValidation("Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: %s", v.typeName())
+		return it.set(p, v.clone())
 	}
 	switch {
 	case cur.Kind == "N" && v.Kind == "N":

@@ -23,14 +23,31 @@ import (
 
 // dynamodbService is DynamoDB's entry in the service table.
 func dynamodbService() *service {
-	return &service{name: "dynamodb", json: true, jsonVersion: "1.0", target: "DynamoDB_20120810",
-		errPrefix: "com.amazonaws.dynamodb.v20120810#",
+	return &service{name: "dynamodb", json: true, jsonVersion: "1.0", target: "DynamoDB_20120810", errType: ddbErrType,
 		jsonOps: map[string]jsonHandler{
 			"CreateTable": createTable, "DescribeTable": describeTable, "DeleteTable": deleteTable,
 			"ListTables": listTables, "UpdateTimeToLive": updateTimeToLive, "DescribeTimeToLive": describeTimeToLive,
 			"PutItem": putItem, "GetItem": getItem, "UpdateItem": updateItem, "DeleteItem": deleteItem,
 			"Query": query, "Scan": scan, "TransactWriteItems": transactWriteItems, "BatchGetItem": batchGetItem,
 		}}
+}
+
+// ddbErrType is the __type DynamoDB sends for an error code: the
+// service's own errors in its namespace, the protocol's and throttling's in
+// those of the framework behind it (as DynamoDB's answers show them, e.g.
+// com.amazon.coral.validate#ValidationException).
+func ddbErrType(code string) string {
+	switch code {
+	case "ValidationException":
+		return "com.amazon.coral.validate#" + code
+	case "ThrottlingException":
+		return "com.amazon.coral.availability#" + code
+	case "SerializationException", "UnknownOperationException", "InvalidSignatureException",
+		"IncompleteSignatureException", "MissingAuthenticationTokenException", "UnrecognizedClientException",
+		"AccessDeniedException", "RequestEntityTooLarge", "IncompleteBody", "ServiceUnavailable":
+		return "com.amazon.coral.service#" + code
+	}
+	return "com.amazonaws.dynamodb.v20120810#" + code
 }
 
 // ddbControlPlane lists the actions DynamoDB throttles with

@@ -31,10 +31,9 @@ type service struct {
 	json    bool
 	// jsonVersion is the JSON protocol version: "1.1" (default) or "1.0".
 	jsonVersion string
-	// errPrefix comes before the code in a JSON error's __type
-	// (DynamoDB's com.amazonaws.dynamodb.v20120810#).
-	errPrefix string
-	target    string // JSON X-Amz-Target prefix (before the '.')
+	// errType gives a JSON error's __type for its code (nil: the code).
+	errType func(code string) string
+	target  string // JSON X-Amz-Target prefix (before the '.')
 	query   map[string]queryHandler
 	jsonOps map[string]jsonHandler
 }
@@ -218,7 +217,9 @@ func (c *call) run(buf *bytes.Buffer) *apiError {
 		if aerr != nil {
 			return aerr
 		}
-		if err := json.NewEncoder(buf).Encode(v); err != nil {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
 			return newErr("InternalFailure", 500, "encode response: %v", err)
 		}
 		return nil
@@ -300,11 +301,14 @@ func writeError(rw http.ResponseWriter, svc *service, jsonProto bool, e *apiErro
 		ns = svc.ns
 	}
 	if jsonProto {
-		ct, prefix := "application/x-amz-json-1.1", ""
+		ct, typ := "application/x-amz-json-1.1", e.Code
 		if svc != nil {
-			ct, prefix = svc.contentType(), svc.errPrefix
+			ct = svc.contentType()
+			if svc.errType != nil {
+				typ = svc.errType(e.Code)
+			}
 		}
-		body := map[string]any{"__type": prefix + e.Code}
+		body := map[string]any{"__type": typ}
 		for k, v := range e.Extra {
 			body[k] = v
 		}
@@ -313,10 +317,14 @@ func writeError(rw http.ResponseWriter, svc *service, jsonProto bool, e *apiErro
 			mk = "message"
 		}
 		body[mk] = e.Message
-		data, err := json.Marshal(body)
-		if err != nil {
-			data = []byte(`{"__type":"InternalFailure"}`)
+		var out bytes.Buffer
+		enc := json.NewEncoder(&out)
+		enc.SetEscapeHTML(false) // AWS sends <, > and & as they are
+		if err := enc.Encode(body); err != nil {
+			out.Reset()
+			out.WriteString(`{"__type":"InternalFailure"}`)
 		}
+		data := bytes.TrimSuffix(out.Bytes(), []byte("\n"))
 		h.Set("Content-Type", ct)
 		h.Set("X-Amzn-ErrorType", e.Code)
 		setCRC32(h, svc, data)

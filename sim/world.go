@@ -39,7 +39,7 @@ type world struct {
 	snapshots []Snapshot
 	tables    map[key]*ddbTable // DynamoDB, by region and name
 	messages  []Message         // see keepMessage
-	published int       // messages ever published
+	published int               // messages ever published
 
 	hostNames map[string]regionNames // cache of names(region)
 
