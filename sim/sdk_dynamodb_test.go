@@ -425,3 +425,9 @@ func TestSDKDynamoDBThrottle(t *testing.T) {
 		}
 	}
 }
+
+// DynamoDB through boto3 (client and resource layers) and the AWS CLI.
+func TestDynamoDBPythonConformance(t *testing.T) {
+	t.Parallel()
+	runScript(t, "dynamodb_conformance.py", "aws")
+}
