@@ -22,7 +22,7 @@ type CallCount struct {
 }
 
 // MutatingCall is one entry of the ordered log of mutating calls (every
-// action that is not Describe*, List* or Get*).
+// action IsMutating says changes the world).
 type MutatingCall struct {
 	Seq     int       `json:"seq"`
 	Time    time.Time `json:"time"` // virtual
@@ -43,9 +43,10 @@ type CallLog struct {
 	Mutating []MutatingCall `json:"mutating"`
 }
 
-// IsMutating reports whether an action changes the world.
+// IsMutating reports whether an action changes the world (DynamoDB's
+// Query, Scan and BatchGetItem read).
 func IsMutating(action string) bool {
-	for _, p := range []string{"Describe", "List", "Get"} {
+	for _, p := range []string{"Describe", "List", "Get", "Query", "Scan", "BatchGet"} {
 		if strings.HasPrefix(action, p) {
 			return false
 		}

@@ -187,18 +187,46 @@ func canonicalNumber(s string) (string, *apiError) {
 	if r.Sign() == 0 {
 		return "0", nil
 	}
-	mant := strings.TrimLeft(strings.NewReplacer("-", "", "+", "", ".", "").Replace(strings.ToLower(strings.SplitN(strings.ToLower(t), "e", 2)[0])), "0")
-	if len(strings.TrimRight(mant, "0")) > 38 {
+	if significantDigits(t) > 38 {
 		return "", ddbValidation("Attempting to store more than 38 significant digits in a Number")
 	}
 	abs := new(big.Rat).Abs(r)
-	if abs.Cmp(ratPow10(126)) >= 0 {
+	if abs.Cmp(numberMax) >= 0 {
 		return "", ddbValidation("Number overflow. Attempting to store a number with magnitude larger than supported range")
 	}
-	if abs.Cmp(ratPow10(-130)) < 0 {
+	if abs.Cmp(numberMin) < 0 {
 		return "", ddbValidation("Number underflow. Attempting to store a number with magnitude smaller than supported range")
 	}
 	return formatRat(r), nil
+}
+
+// numberMax and numberMin bound a number's magnitude (1E+126, 1E-130).
+var numberMax, numberMin = ratPow10(126), ratPow10(-130)
+
+// significantDigits counts the digits of a decimal's mantissa between its
+// first and last non-zero digit.
+func significantDigits(t string) int {
+	first, last, n := -1, -1, 0
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c == 'e' || c == 'E' {
+			break
+		}
+		if c < '0' || c > '9' {
+			continue
+		}
+		if c != '0' {
+			if first < 0 {
+				first = n
+			}
+			last = n
+		}
+		n++
+	}
+	if first < 0 {
+		return 0
+	}
+	return last - first + 1
 }
 
 func ratPow10(n int) *big.Rat {

@@ -102,6 +102,9 @@ func (t *ddbTable) itemKey(it item) string {
 // its ValidationException, anything else unreadable as a
 // SerializationException.
 func ddbDecode(c *call, v any) *apiError {
+	if jsonDepth(c.body) > maxJSONDepth {
+		return ddbValidation("Nesting Levels have exceeded supported limits")
+	}
 	if err := json.NewDecoder(bytes.NewReader(c.body)).Decode(v); err != nil {
 		var aerr *apiError
 		if errors.As(err, &aerr) {
@@ -110,6 +113,38 @@ func ddbDecode(c *call, v any) *apiError {
 		return newErr("SerializationException", 400, "Start of structure or map found where not expected.")
 	}
 	return nil
+}
+
+// maxJSONDepth bounds a request's nesting before it is decoded: DynamoDB
+// nests attribute values at most 32 deep (two JSON levels each) under a few
+// levels of request structure. Attribute values decode themselves level by
+// level, so an unbounded depth would cost quadratic time.
+const maxJSONDepth = 2*32 + 12
+
+// jsonDepth is the deepest nesting of objects and arrays in data.
+func jsonDepth(data []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, b := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+		case b == '"':
+			inString = true
+		case b == '{' || b == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case b == '}' || b == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 var tableNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`)

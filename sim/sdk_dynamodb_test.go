@@ -334,6 +334,11 @@ func TestSDKDynamoDBQueryScanBatch(t *testing.T) {
 	if err != nil || len(bg.Responses["events"]) != 2 || len(bg.UnprocessedKeys) != 0 {
 		t.Errorf("batch get: %+v %v", bg, err)
 	}
+	// Reads stay out of the mutating-call log; writes name their table.
+	log := h.sim.MutatingCalls()
+	if len(log) != 14 || log[0].Action != "PutItem" || log[0].Target != "events" || log[13].Service != "dynamodb" {
+		t.Errorf("mutating log: %d entries, first %+v", len(log), log[0])
+	}
 }
 
 func TestSDKDynamoDBTransactions(t *testing.T) {
@@ -430,4 +435,24 @@ func TestSDKDynamoDBThrottle(t *testing.T) {
 func TestDynamoDBPythonConformance(t *testing.T) {
 	t.Parallel()
 	runScript(t, "dynamodb_conformance.py", "aws")
+}
+
+// A deeply nested value is refused before it is decoded (a 1 MB body of
+// nested lists would otherwise cost quadratic time), and the 32 levels
+// DynamoDB allows are served.
+func TestDynamoDBNesting(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, tableScenario())
+	nested := func(levels int) string {
+		return strings.Repeat(`{"L":[`, levels) + `{"S":"x"}` + strings.Repeat(`]}`, levels)
+	}
+	hdr := map[string]string{"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"}
+	deep := serve(h.sim, "POST", "/", auth(west, "dynamodb"), hdr, `{"TableName":"locks","Item":{"pk":{"S":"a"},"v":`+nested(100000)+`}}`)
+	if deep.Code != 400 || !strings.Contains(deep.Body.String(), "Nesting Levels have exceeded supported limits") {
+		t.Errorf("100000 levels: %d %.200s", deep.Code, deep.Body.String())
+	}
+	ok := serve(h.sim, "POST", "/", auth(west, "dynamodb"), hdr, `{"TableName":"locks","Item":{"pk":{"S":"a"},"v":`+nested(31)+`}}`)
+	if ok.Code != 200 {
+		t.Errorf("31 levels: %d %s", ok.Code, ok.Body.String())
+	}
 }

@@ -1,7 +1,8 @@
 // Package sim is drorch's simulated AWS: one HTTP endpoint that speaks the
-// Query and JSON 1.1 protocols of RDS (and DocumentDB), ElastiCache,
-// CloudFormation, SNS, STS and SSM well enough for unmodified clients
-// (aws-sdk-go-v2, the AWS CLI, boto3) to fail databases over on it.
+// Query and JSON protocols of RDS (and DocumentDB), ElastiCache,
+// CloudFormation, SNS, STS, SSM and DynamoDB well enough for unmodified
+// clients (aws-sdk-go-v2, the AWS CLI, boto3) to fail databases over on it
+// and to hold drorch's shared lock.
 //
 // Region and service come from each request's SigV4 credential scope
 // (signatures are not checked). Operations take time on a virtual clock and

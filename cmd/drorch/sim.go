@@ -27,7 +27,7 @@ func newSimCmd(a *app) *cobra.Command {
 	var opts simOptions
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS)",
+		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS, DynamoDB)",
 		Long: `drorch sim serves a simulated AWS on one local endpoint. The AWS CLI, boto3,
 aws-sdk-go-v2 and drorch itself talk to it unmodified: point AWS_ENDPOINT_URL
 at it and use any credentials. Region and service come from each request's
