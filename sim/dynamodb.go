@@ -23,7 +23,10 @@ import (
 
 // dynamodbService is DynamoDB's entry in the service table.
 func dynamodbService() *service {
+	// A transaction carries up to 4 MB of items (TransactWriteItems in
+	// the API Reference), plus its expressions.
 	return &service{name: "dynamodb", json: true, jsonVersion: "1.0", target: "DynamoDB_20120810", errType: ddbErrType,
+		maxBody: 4<<20 + 256<<10,
 		jsonOps: map[string]jsonHandler{
 			"CreateTable": createTable, "DescribeTable": describeTable, "DeleteTable": deleteTable,
 			"ListTables": listTables, "UpdateTimeToLive": updateTimeToLive, "DescribeTimeToLive": describeTimeToLive,

@@ -456,3 +456,30 @@ func TestDynamoDBNesting(t *testing.T) {
 		t.Errorf("31 levels: %d %s", ok.Code, ok.Body.String())
 	}
 }
+
+// DynamoDB takes up to 4 MB of items in a transaction (more than other
+// services' 1 MiB bodies) and 400 KB per item.
+func TestDynamoDBSizes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, tableScenario())
+	ctx := context.Background()
+	c := h.ddb(west)
+	big := strings.Repeat("x", 300*1024)
+	var items []ddbtypes.TransactWriteItem
+	for i := range 6 {
+		items = append(items, ddbtypes.TransactWriteItem{Put: &ddbtypes.Put{TableName: aws.String("locks"),
+			Item: map[string]ddbtypes.AttributeValue{"pk": s(fmt.Sprint(i)), "v": s(big)}}})
+	}
+	if _, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		t.Errorf("a 1.8 MB transaction: %v", err)
+	}
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("locks"),
+		Item: map[string]ddbtypes.AttributeValue{"pk": s("big"), "v": s(big + big)}}); apiCode(err) != "ValidationException" ||
+		!strings.Contains(err.Error(), "Item size has exceeded the maximum allowed size") {
+		t.Errorf("a 600 KB item: %v", err)
+	}
+	hdr := map[string]string{"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"}
+	if rec := serve(h.sim, "POST", "/", auth(west, "dynamodb"), hdr, strings.Repeat(" ", 5<<20)); rec.Code != 413 {
+		t.Errorf("a 5 MiB body: %d", rec.Code)
+	}
+}

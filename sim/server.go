@@ -20,7 +20,7 @@ const maxBody = 1 << 20
 // <ActionResult> element, or returns the AWS error to send instead.
 type queryHandler func(c *call, w xw) *apiError
 
-// jsonHandler answers a JSON 1.1 action with the value to marshal.
+// jsonHandler answers a JSON action with the value to marshal.
 type jsonHandler func(c *call) (any, *apiError)
 
 // service is one simulated AWS service, keyed by its SigV4 signing name.
@@ -34,6 +34,8 @@ type service struct {
 	// errType gives a JSON error's __type for its code (nil: the code).
 	errType func(code string) string
 	target  string // JSON X-Amz-Target prefix (before the '.')
+	// maxBody is the service's largest request body (0: maxBody).
+	maxBody int64
 	query   map[string]queryHandler
 	jsonOps map[string]jsonHandler
 }
@@ -64,17 +66,21 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	reqID := s.nextRequestID()
 	jsonish := r.Header.Get("X-Amz-Target") != ""
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBody))
+	region, svcName, aerr := credentialScope(r)
+	limit := int64(maxBody)
+	if svc := s.services[svcName]; aerr == nil && svc != nil && svc.maxBody > 0 {
+		limit = svc.maxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(rw, nil, jsonish, newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", maxBody), reqID)
+			writeError(rw, nil, jsonish, newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", limit), reqID)
 		} else {
 			writeError(rw, nil, jsonish, newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
 		}
 		return
 	}
-	region, svcName, aerr := credentialScope(r)
 	if aerr != nil {
 		writeError(rw, nil, jsonish, aerr, reqID)
 		return
