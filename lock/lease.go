@@ -18,9 +18,10 @@ type Lease struct {
 	token  string
 	ttl    time.Duration
 
-	mu    sync.Mutex
-	keys  []held // still held, sorted by id
-	until time.Time
+	mu       sync.Mutex
+	keys     []held // still held, sorted by id
+	until    time.Time
+	released bool
 }
 
 // Until is when the lease lapses unless renewed, by this machine's clock.
@@ -57,6 +58,9 @@ func (s *Lease) record(until time.Time) Record {
 func (s *Lease) Renew(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.released {
+		return fmt.Errorf("renew locks of run %s: the lease was released", clean(s.holder.RunID))
+	}
 	until := s.l.set.Clock.Now().Add(s.ttl)
 	lost, err := s.each(ctx, s.keys, Extend, s.record(until))
 	s.forget(lost)
@@ -83,7 +87,7 @@ func (s *Lease) Release(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("release locks of run %s: %w", clean(s.holder.RunID), err)
 	}
-	s.keys = nil
+	s.keys, s.released = nil, true
 	if len(lost) > 0 {
 		return &LostError{Lost: lost}
 	}

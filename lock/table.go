@@ -88,6 +88,7 @@ func (e *ConditionError) Error() string {
 }
 
 // ErrContention means another transaction was working on the same records
-// at the same moment (DynamoDB's TransactionConflict): trying again soon
-// may succeed.
+// at the same moment, or the table was busy (DynamoDB cancelled the
+// transaction with TransactionConflict or ThrottlingError): trying again
+// soon may succeed.
 var ErrContention = errors.New("lock table: another transaction touched the same records at the same time")

@@ -82,7 +82,7 @@ func (t *Table) Get(ctx context.Context, id string) (lock.Record, bool, error) {
 	out, err := t.api.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(t.name), ConsistentRead: aws.Bool(true),
 		Key: map[string]types.AttributeValue{AttrID: &types.AttributeValueMemberS{Value: id}}})
 	if err != nil {
-		return lock.Record{}, false, fmt.Errorf("get %s from lock table %s: %w", id, t.name, err)
+		return lock.Record{}, false, t.wrap("read "+id+" from", err)
 	}
 	if out.Item == nil {
 		return lock.Record{}, false, nil
@@ -115,7 +115,7 @@ func (t *Table) Apply(ctx context.Context, writes []lock.Write) error {
 	}
 	var tce *types.TransactionCanceledException
 	if !errors.As(err, &tce) {
-		return fmt.Errorf("write to lock table %s: %w", t.name, err)
+		return t.wrap("write to", err)
 	}
 	ce := &lock.ConditionError{Failed: map[int]*lock.Record{}}
 	contention := false
@@ -131,7 +131,7 @@ func (t *Table) Apply(ctx context.Context, writes []lock.Write) error {
 				found = &rec
 			}
 			ce.Failed[i] = found
-		case "TransactionConflict":
+		case "TransactionConflict", "ThrottlingError":
 			contention = true
 		}
 	}
@@ -142,6 +142,16 @@ func (t *Table) Apply(ctx context.Context, writes []lock.Write) error {
 		return fmt.Errorf("write to lock table %s: %w", t.name, lock.ErrContention)
 	}
 	return fmt.Errorf("write to lock table %s: %w", t.name, err)
+}
+
+// wrap names the operation and, for a table that does not exist, what to
+// do about it.
+func (t *Table) wrap(op string, err error) error {
+	var rnf *types.ResourceNotFoundException
+	if errors.As(err, &rnf) {
+		return fmt.Errorf("%s lock table %s: no such table in this region (create it with drorch's CloudFormation template, or name another): %w", op, t.name, err)
+	}
+	return fmt.Errorf("%s lock table %s: %w", op, t.name, err)
 }
 
 // names are the placeholders every expression uses: all attribute names go
