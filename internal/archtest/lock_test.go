@@ -13,7 +13,7 @@ import (
 func TestLockStandsAlone(t *testing.T) {
 	t.Parallel()
 	cases := map[string][]string{
-		"drorch/lock":             {"drorch/engine", "drorch/cmd", "drorch/resource", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "net/http"},
+		"drorch/lock":            {"drorch/engine", "drorch/cmd", "drorch/resource", "github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "net/http"},
 		"drorch/lock/dynamolock": {"drorch/engine", "drorch/cmd", "drorch/resource"},
 	}
 	for pkg, forbidden := range cases {
