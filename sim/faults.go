@@ -18,7 +18,9 @@ const (
 	// unavailable and freezes the operations that need them.
 	FaultOutage FaultKind = "outage"
 	// FaultThrottle answers a share (Rate) of matching calls with the
-	// service's throttling error (Throttling, or ThrottlingException for SSM).
+	// service's throttling error (Throttling; ThrottlingException for SSM
+	// and DynamoDB's table actions; ProvisionedThroughputExceededException
+	// for DynamoDB's item actions).
 	FaultThrottle FaultKind = "throttle"
 	// FaultError answers a share (Rate) of matching calls with a 5xx
 	// (Status 500 InternalFailure or 503 ServiceUnavailable).
