@@ -78,11 +78,19 @@ func (sim PolicySimulator) CheckPermissions(ctx context.Context, q PermissionQue
 		return Permissions{}, errors.New("check permissions: no actions to check")
 	}
 	region := c.Region()
-	who, err := c.Identity().Caller(ctx, region)
+	// Asked afresh, not from Identity's cache: a readiness check run on a
+	// schedule must see a changed role.
+	var caller string
+	err := c.call(ctx, op{"sts", "GetCallerIdentity", "", region}, func(ctx context.Context) error {
+		out, err := c.sts(region).GetCallerIdentity(ctx, nil)
+		if err == nil {
+			caller = aws.ToString(out.Arn)
+		}
+		return err
+	})
 	if err != nil {
 		return Permissions{}, fmt.Errorf("check permissions: %w", err)
 	}
-	caller := who.ARN
 	principal, err := PrincipalARN(caller, q.RolePath)
 	if err != nil {
 		return Permissions{}, fmt.Errorf("check permissions: %w", err)

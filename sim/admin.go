@@ -2,10 +2,13 @@ package sim
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net"
 	"net/http"
+	"strings"
+	"time"
 )
 
 // The admin API, JSON over HTTP under /_sim/, outside SigV4 and untouched
@@ -23,11 +26,14 @@ import (
 //	DELETE /_sim/calls                    reset the counts and the log
 //	GET    /_sim/ops                      []Op
 //	GET    /_sim/sns                      []Message
-//	POST   /_sim/advance                  {"seconds":N}: skip virtual time
+//	POST   /_sim/advance                  {"seconds":N}: skip virtual time (0 < N <= 30 days)
 //	GET    /_sim/caller                   {"arn":...,"principals":[...]}
 //	PUT    /_sim/caller                   {"arn":...}: answer STS as that principal
 //	PUT    /_sim/principals               ScenarioPrincipal: add or replace one
-func (s *Sim) adminMux() *http.ServeMux {
+//
+// Writes (POST, PUT, DELETE) need Content-Type: application/json and no
+// Origin header or the simulator's own (see guardWrites).
+func (s *Sim) adminMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_sim/health", func(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, http.StatusOK, map[string]any{"status": "ok", "now": s.Now()})
@@ -89,13 +95,14 @@ func (s *Sim) adminMux() *http.ServeMux {
 	})
 	mux.HandleFunc("POST /_sim/advance", func(rw http.ResponseWriter, r *http.Request) {
 		var in struct {
-			Seconds float64 `json:"seconds"`
+			Seconds *float64 `json:"seconds"`
 		}
-		if err := readJSON(r, &in); err != nil || in.Seconds <= 0 {
-			writeJSONError(rw, http.StatusBadRequest, errors.New(`advance: body must be {"seconds": N} with N > 0`))
+		if err := readJSON(r, &in); err != nil || in.Seconds == nil || !(*in.Seconds > 0) || *in.Seconds > MaxAdvance.Seconds() {
+			writeJSONError(rw, http.StatusBadRequest, fmt.Errorf(`advance: body must be {"seconds": N} with 0 < N <= %.0f (%v)`,
+				MaxAdvance.Seconds(), MaxAdvance))
 			return
 		}
-		s.Advance(seconds(in.Seconds))
+		s.Advance(seconds(*in.Seconds))
 		writeJSON(rw, http.StatusOK, map[string]any{"now": s.Now()})
 	})
 	mux.HandleFunc("GET /_sim/caller", func(rw http.ResponseWriter, r *http.Request) {
@@ -128,9 +135,45 @@ func (s *Sim) adminMux() *http.ServeMux {
 		rw.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("/_sim/", func(rw http.ResponseWriter, r *http.Request) {
-		writeJSONError(rw, http.StatusNotFound, fmt.Errorf("no admin endpoint %s %s", r.Method, r.URL.Path))
+		writeJSONError(rw, http.StatusNotFound, fmt.Errorf("no admin endpoint %s %s", r.Method, truncate(r.URL.Path, 200)))
 	})
-	return mux
+	return guardWrites(mux)
+}
+
+// literalHost reports whether a Host header names an IP address or
+// localhost: a page served from a name that an attacker's DNS points at
+// 127.0.0.1 (DNS rebinding) would otherwise be "same origin".
+func literalHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	return host == "localhost" || net.ParseIP(strings.Trim(host, "[]")) != nil
+}
+
+// guardWrites lets admin writes through only when a web page cannot have
+// sent them: a browser sends a cross-origin POST without asking first only
+// when its body is form or text/plain, and always names the page's Origin.
+// So a write must say application/json and carry no Origin, or the
+// simulator's own. Reads (GET, HEAD) stay open.
+func guardWrites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			next.ServeHTTP(rw, r)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && (origin != "http://"+r.Host || !literalHost(r.Host)) {
+			writeJSONError(rw, http.StatusForbidden, fmt.Errorf("admin %s %s: cross-origin writes are refused (Origin %q is not http://%s)",
+				r.Method, r.URL.Path, truncate(origin, 100), truncate(r.Host, 100)))
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeJSONError(rw, http.StatusUnsupportedMediaType, fmt.Errorf("admin %s %s: send Content-Type: application/json (got %q)",
+				r.Method, r.URL.Path, truncate(r.Header.Get("Content-Type"), 100)))
+			return
+		}
+		next.ServeHTTP(rw, r)
+	})
 }
 
 // clearOutages ends every outage fault of a region.
@@ -169,3 +212,6 @@ func writeJSON(rw http.ResponseWriter, status int, v any) {
 func writeJSONError(rw http.ResponseWriter, status int, err error) {
 	writeJSON(rw, status, map[string]string{"error": err.Error()})
 }
+
+// MaxAdvance is the longest skip of virtual time /_sim/advance accepts.
+const MaxAdvance = 30 * 24 * time.Hour

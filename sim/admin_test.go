@@ -35,6 +35,7 @@ func TestAdminAPI(t *testing.T) {
 	}
 	// Region outage sugar.
 	req, _ := http.NewRequest(http.MethodPost, h.url+"/_sim/regions/us-east-1/outage?mode=hang", nil)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("outage sugar: %v %v", resp, err)
@@ -49,6 +50,7 @@ func TestAdminAPI(t *testing.T) {
 		t.Errorf("state: %+v %v", st.Regions, err)
 	}
 	req, _ = http.NewRequest(http.MethodDelete, h.url+"/_sim/regions/us-east-1/outage", nil)
+	req.Header.Set("Content-Type", "application/json")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("end outage: %v %v", resp, err)
 	}

@@ -22,7 +22,7 @@ type CallCount struct {
 }
 
 // MutatingCall is one entry of the ordered log of mutating calls (every
-// action that is not Describe*, List* or Get*).
+// action IsMutating says changes the world).
 type MutatingCall struct {
 	Seq     int       `json:"seq"`
 	Time    time.Time `json:"time"` // virtual
@@ -43,9 +43,10 @@ type CallLog struct {
 	Mutating []MutatingCall `json:"mutating"`
 }
 
-// IsMutating reports whether an action changes the world.
+// IsMutating reports whether an action changes the world (DynamoDB's
+// Query, Scan and BatchGetItem read).
 func IsMutating(action string) bool {
-	for _, p := range []string{"Describe", "List", "Get"} {
+	for _, p := range []string{"Describe", "List", "Get", "Query", "Scan", "BatchGet"} {
 		if strings.HasPrefix(action, p) {
 			return false
 		}
@@ -61,10 +62,18 @@ func (s *Sim) logMutating(c *call, target string, t time.Time, status int, code 
 	if !IsMutating(c.action) {
 		return
 	}
-	s.mutating = append(s.mutating, MutatingCall{
-		Seq: len(s.mutating) + 1, Time: t, Region: c.region, Service: c.svc.name, Action: c.action,
+	s.mutatingSeq++
+	e := MutatingCall{
+		Seq: s.mutatingSeq, Time: t, Region: c.region, Service: c.svc.name, Action: c.action,
 		Target: target, Status: status, Code: code,
-	})
+	}
+	if len(s.mutating) < MaxMutatingLog {
+		s.mutating = append(s.mutating, e)
+		return
+	}
+	// A ring: the oldest entry gives way.
+	s.mutating[s.mutatingHead] = e
+	s.mutatingHead = (s.mutatingHead + 1) % MaxMutatingLog
 }
 
 // Calls returns the call counts per region, service and action, sorted.
@@ -106,9 +115,9 @@ func (s *Sim) CallCount(region, service, action string) int {
 func (s *Sim) MutatingCalls() []MutatingCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]MutatingCall, len(s.mutating))
-	copy(out, s.mutating)
-	return out
+	out := make([]MutatingCall, 0, len(s.mutating))
+	out = append(out, s.mutating[s.mutatingHead:]...)
+	return append(out, s.mutating[:s.mutatingHead]...)
 }
 
 // ResetCalls forgets the counts and the mutating-call log (a test can set
@@ -117,10 +126,14 @@ func (s *Sim) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[CallKey]int{}
-	s.mutating = nil
+	s.mutating, s.mutatingSeq, s.mutatingHead = nil, 0, 0
 }
 
 func (s *Sim) nextRequestID() string {
 	n := s.reqSeq.Add(1)
 	return stableUUID("request", strconv.FormatUint(s.seed, 10), strconv.FormatUint(n, 10))
 }
+
+// MaxMutatingLog is how many entries the mutating-call log keeps: the
+// newest; Seq keeps counting, so a reader sees how many went before.
+const MaxMutatingLog = 10000

@@ -137,7 +137,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if err != nil {
 		return fmt.Errorf("simulator %s %s: %w", method, path, err)
 	}
-	if in != nil {
+	if method != http.MethodGet {
+		// The simulator takes admin writes only as JSON (see guardWrites).
 		req.Header.Set("Content-Type", "application/json")
 	}
 	hc := c.HTTP

@@ -8,6 +8,12 @@ type apiError struct {
 	Code    string
 	Status  int
 	Message string
+	// Extra holds further members of a JSON error body (DynamoDB's Item,
+	// CancellationReasons).
+	Extra map[string]any
+	// MessageKey names the JSON message member: "message" unless the
+	// error's shape says "Message".
+	MessageKey string
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }

@@ -18,7 +18,9 @@ const (
 	// unavailable and freezes the operations that need them.
 	FaultOutage FaultKind = "outage"
 	// FaultThrottle answers a share (Rate) of matching calls with the
-	// service's throttling error (Throttling, or ThrottlingException for SSM).
+	// service's throttling error (Throttling; ThrottlingException for SSM
+	// and DynamoDB's table actions; ProvisionedThroughputExceededException
+	// for DynamoDB's item actions).
 	FaultThrottle FaultKind = "throttle"
 	// FaultError answers a share (Rate) of matching calls with a 5xx
 	// (Status 500 InternalFailure or 503 ServiceUnavailable).
@@ -36,6 +38,9 @@ const (
 // retention of 1-minute data points.
 const maxLagSeconds = 14 * 24 * 3600
 
+// MaxFaults is how many faults may be active at once.
+const MaxFaults = 1000
+
 // Outage modes.
 const (
 	ModeRefuse = "refuse"
@@ -43,9 +48,8 @@ const (
 )
 
 // Fault is one scripted failure, scoped by region and optionally by service
-// (the SigV4 name: rds, elasticache, cloudformation, sns, sts, ssm,
-// monitoring, iam) and action. Empty scope fields match everything. Faults
-// never touch /_sim/.
+// (its SigV4 signing name, one of the service table's) and
+// action. Empty scope fields match everything. Faults never touch /_sim/.
 type Fault struct {
 	ID      string    `json:"id,omitempty"` // assigned by SetFault
 	Kind    FaultKind `json:"kind"`
@@ -89,7 +93,7 @@ func (f Fault) normalize() (Fault, error) {
 		return f, fmt.Errorf("rate %v must be between 0 and 1", f.Rate)
 	}
 	if f.Service != "" && !knownService(f.Service) {
-		return f, fmt.Errorf("service %q is not simulated (rds, elasticache, cloudformation, sns, sts, ssm, monitoring, iam)", f.Service)
+		return f, fmt.Errorf("service %q is not simulated (%s)", f.Service, serviceNames())
 	}
 	switch f.Kind {
 	case FaultOutage:
@@ -140,6 +144,12 @@ func (s *Sim) SetFault(f Fault) (Fault, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f.Region != "" && !s.w.validRegion(f.Region) {
+		return Fault{}, fmt.Errorf("set %s fault: region %q is not an AWS region nor one of the scenario's", f.Kind, truncate(f.Region, 64))
+	}
+	if len(s.faults) >= MaxFaults {
+		return Fault{}, fmt.Errorf("set %s fault: %d faults are active already; clear some first", f.Kind, MaxFaults)
+	}
 	s.faultSeq++
 	f.ID = "f-" + strconv.Itoa(s.faultSeq)
 	s.faults = append(s.faults, f)
@@ -218,22 +228,38 @@ func (s *Sim) injected(region string, svc *service, action string) *apiError {
 		switch f.Kind {
 		case FaultThrottle:
 			if s.rng.Float64() < f.Rate {
-				e := errThrottling()
-				if svc.json {
-					e.Code = "ThrottlingException"
-				}
-				return e
+				return throttlingError(svc, action)
 			}
 		case FaultError:
 			if s.rng.Float64() < f.Rate {
 				if f.Status == 503 {
 					return newErr("ServiceUnavailable", 503, "Service is unavailable. Please try again later.")
 				}
+				if svc.name == "dynamodb" {
+					return newErr("InternalServerError", 500, "Internal server error")
+				}
 				return newErr("InternalFailure", 500, "The request processing has failed because of an unknown error, exception or failure.")
 			}
 		}
 	}
 	return nil
+}
+
+// throttlingError is the service's answer to a throttled call: Throttling
+// (Query services), ThrottlingException (JSON ones and DynamoDB's table
+// actions), ProvisionedThroughputExceededException (DynamoDB's item
+// actions; "Error handling with DynamoDB", DynamoDB Developer Guide).
+func throttlingError(svc *service, action string) *apiError {
+	switch {
+	case svc.name == "dynamodb" && !ddbControlPlane[action]:
+		return newErr("ProvisionedThroughputExceededException", 400,
+			"The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")
+	case svc.name == "dynamodb":
+		return newErr("ThrottlingException", 400, "Rate of requests exceeds the allowed throughput.")
+	case svc.json:
+		return newErr("ThrottlingException", 400, "Rate exceeded")
+	}
+	return errThrottling()
 }
 
 // takeHalfway consumes a halfway fault matching the call, if any. Handlers

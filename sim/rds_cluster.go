@@ -86,6 +86,9 @@ func createDBCluster(c *call, x xw) *apiError {
 	if w.clusters[key{c.region, id}] != nil {
 		return newErr("DBClusterAlreadyExistsFault", 400, "DB Cluster %s already exists.", id)
 	}
+	if len(w.clOrder[c.region]) >= quotaClusters {
+		return newErr("DBClusterQuotaExceededFault", 403, "Cannot create more than %d DB clusters in %s.", quotaClusters, c.region)
+	}
 	version := c.p.str("EngineVersion")
 	var g *GlobalCluster
 	if gid := c.p.str("GlobalClusterIdentifier"); gid != "" {
@@ -194,6 +197,15 @@ func (c *call) finalSnapshot() (skip bool, final string, err *apiError) {
 }
 
 func (w *world) takeSnapshot(region, id, source, kind string) *apiError {
+	n := 0
+	for _, s := range w.snapshots {
+		if s.Region == region {
+			n++
+		}
+	}
+	if n >= quotaSnapshots {
+		return newErr("SnapshotQuotaExceeded", 400, "Cannot create more than %d manual snapshots in %s.", quotaSnapshots, region)
+	}
 	for _, s := range w.snapshots {
 		if s.Region == region && s.ID == id {
 			return newErr("DBSnapshotAlreadyExists", 400, "Cannot create the snapshot because a snapshot with the identifier %s already exists.", id)

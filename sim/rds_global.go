@@ -70,6 +70,9 @@ func createGlobalCluster(c *call, x xw) *apiError {
 	if w.gcs[id] != nil {
 		return newErr("GlobalClusterAlreadyExistsFault", 400, "Global cluster %s already exists.", id)
 	}
+	if len(w.gcOrder) >= quotaGlobalClusters {
+		return newErr("GlobalClusterQuotaExceededFault", 400, "The number of global clusters for this account is already at the maximum allowed (%d).", quotaGlobalClusters)
+	}
 	deletionProtection, _, err := c.p.boolean("DeletionProtection")
 	if err != nil {
 		return err

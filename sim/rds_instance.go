@@ -122,6 +122,9 @@ func createDBInstance(c *call, x xw) *apiError {
 	if w.insts[key{c.region, id}] != nil {
 		return newErr("DBInstanceAlreadyExists", 400, "DB instance %s already exists.", id)
 	}
+	if aerr := w.instanceQuota(c.region); aerr != nil {
+		return aerr
+	}
 	in := &DBInstance{ID: id, Region: c.region, Status: "creating", Engine: engine, EngineVersion: c.p.str("EngineVersion"),
 		Class: class, AutoMinorVersionUpgrade: true, BackupRetentionPeriod: 1, CreateTime: w.now}
 	var cl *DBCluster
@@ -262,6 +265,9 @@ func createDBInstanceReadReplica(c *call, x xw) *apiError {
 		return errInvalidInstanceState("DB instance %s is an Aurora cluster member; Aurora uses CreateDBInstance in a cluster.", src.ARN)
 	case w.insts[key{c.region, id}] != nil:
 		return newErr("DBInstanceAlreadyExists", 400, "DB instance %s already exists.", id)
+	}
+	if aerr := w.instanceQuota(c.region); aerr != nil {
+		return aerr
 	}
 	in := &DBInstance{ID: id, Region: c.region, Status: "creating", Engine: src.Engine, EngineVersion: src.EngineVersion,
 		Class: def(c.p.str("DBInstanceClass"), src.Class), Port: src.Port, AutoMinorVersionUpgrade: true,

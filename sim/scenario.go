@@ -51,6 +51,23 @@ type Scenario struct {
 	Parameters []ScenarioParameter          `yaml:"parameters" json:"parameters"`
 	// Topics are SNS topic names; each exists in every region of Regions.
 	Topics []string `yaml:"topics" json:"topics"`
+	// Tables are DynamoDB tables, ACTIVE from the start.
+	Tables []ScenarioTable `yaml:"tables" json:"tables"`
+}
+
+// ScenarioTable is a DynamoDB table: a partition key, optionally a sort
+// key (types S, N or B; default S), on-demand billing unless
+// ReadCapacity/WriteCapacity are set, and optionally a TTL attribute.
+type ScenarioTable struct {
+	Name             string `yaml:"name" json:"name"`
+	Region           string `yaml:"region" json:"region"`
+	PartitionKey     string `yaml:"partitionKey" json:"partitionKey"`
+	PartitionKeyType string `yaml:"partitionKeyType" json:"partitionKeyType"`
+	SortKey          string `yaml:"sortKey" json:"sortKey"`
+	SortKeyType      string `yaml:"sortKeyType" json:"sortKeyType"`
+	ReadCapacity     int64  `yaml:"readCapacity" json:"readCapacity"`
+	WriteCapacity    int64  `yaml:"writeCapacity" json:"writeCapacity"`
+	TTLAttribute     string `yaml:"ttlAttribute" json:"ttlAttribute"`
 }
 
 // ScenarioGlobalCluster is an Aurora or DocumentDB global cluster; its
@@ -154,6 +171,10 @@ type Durations struct {
 	DeleteInstance       float64 `yaml:"deleteInstance" json:"deleteInstance"`
 	ElastiCacheFailover  float64 `yaml:"elastiCacheFailover" json:"elastiCacheFailover"`
 	Resync               float64 `yaml:"resync" json:"resync"`
+	// CreateTable and DeleteTable are how long a DynamoDB table stays
+	// CREATING or DELETING.
+	CreateTable float64 `yaml:"createTable" json:"createTable"`
+	DeleteTable float64 `yaml:"deleteTable" json:"deleteTable"`
 }
 
 // DefaultDurations are the realistic defaults, in virtual seconds.
@@ -163,7 +184,7 @@ func DefaultDurations() Durations {
 		DeleteGlobalCluster: 5, CreateCluster: 600, CreateInstance: 480,
 		DeleteAuroraInstance: 120, DeleteCluster: 180, CreateReadReplica: 900,
 		PromoteReadReplica: 90, DeleteInstance: 300, ElastiCacheFailover: 60,
-		Resync: 30,
+		Resync: 30, CreateTable: 5, DeleteTable: 5,
 	}
 }
 
@@ -189,6 +210,8 @@ func (d Durations) withDefaults() Durations {
 	fill(&d.DeleteInstance, def.DeleteInstance)
 	fill(&d.ElastiCacheFailover, def.ElastiCacheFailover)
 	fill(&d.Resync, def.Resync)
+	fill(&d.CreateTable, def.CreateTable)
+	fill(&d.DeleteTable, def.DeleteTable)
 	return d
 }
 

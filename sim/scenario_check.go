@@ -135,6 +135,28 @@ func (sc *Scenario) Validate() error {
 			bad("topic %q: give the topic name, not an ARN", t)
 		}
 	}
+	for _, t := range sc.Tables {
+		what := "table " + t.Name
+		region(what, t.Region)
+		if seen["table/"+t.Region+"/"+t.Name] {
+			bad("%s in %s: defined twice", what, t.Region)
+		}
+		seen["table/"+t.Region+"/"+t.Name] = true
+		if aerr := checkTableName(t.Name); aerr != nil {
+			bad("%s: %s", what, aerr.Message)
+		}
+		if t.PartitionKey == "" {
+			bad("%s: partitionKey is required", what)
+		}
+		for _, kt := range []string{t.PartitionKeyType, t.SortKeyType} {
+			if kt != "" && kt != "S" && kt != "N" && kt != "B" {
+				bad("%s: key type %q must be S, N or B", what, kt)
+			}
+		}
+		if (t.ReadCapacity > 0) != (t.WriteCapacity > 0) || t.ReadCapacity < 0 || t.WriteCapacity < 0 {
+			bad("%s: give both readCapacity and writeCapacity (positive), or neither for on-demand", what)
+		}
+	}
 	if err := sc.validatePrincipals(); err != nil {
 		errs = append(errs, err)
 	}

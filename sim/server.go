@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -19,7 +20,7 @@ const maxBody = 1 << 20
 // <ActionResult> element, or returns the AWS error to send instead.
 type queryHandler func(c *call, w xw) *apiError
 
-// jsonHandler answers a JSON 1.1 action with the value to marshal.
+// jsonHandler answers a JSON action with the value to marshal.
 type jsonHandler func(c *call) (any, *apiError)
 
 // service is one simulated AWS service, keyed by its SigV4 signing name.
@@ -28,7 +29,13 @@ type service struct {
 	version string // Query Version
 	ns      string // Query XML namespace
 	json    bool
+	// jsonVersion is the JSON protocol version: "1.1" (default) or "1.0".
+	jsonVersion string
+	// errType gives a JSON error's __type for its code (nil: the code).
+	errType func(code string) string
 	target  string // JSON X-Amz-Target prefix (before the '.')
+	// maxBody is the service's largest request body (0: maxBody).
+	maxBody int64
 	query   map[string]queryHandler
 	jsonOps map[string]jsonHandler
 	rpc     *rpcService // Smithy RPC v2 CBOR (rpcv2.go)
@@ -45,17 +52,9 @@ type call struct {
 	p      *params // Query parameters
 	body   []byte  // JSON body
 	reqID  string
+	tgt    string // main resource named by a JSON handler, for the call log
 	// rpcJSON: an rpc service's call came in JSON 1.0, not CBOR (rpcv2.go).
 	rpcJSON bool
-}
-
-// knownService reports whether a SigV4 signing name is simulated.
-func knownService(name string) bool {
-	switch name {
-	case "rds", "elasticache", "cloudformation", "sns", "sts", "ssm", "monitoring", "iam":
-		return true
-	}
-	return false
 }
 
 // ServeHTTP answers AWS API requests, and the admin API under /_sim/.
@@ -70,25 +69,33 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	reqID := s.nextRequestID()
 	jsonish := r.Header.Get("X-Amz-Target") != ""
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBody))
+	region, svcName, aerr := credentialScope(r)
+	limit := int64(maxBody)
+	if svc := s.services[svcName]; aerr == nil && svc != nil && svc.maxBody > 0 {
+		limit = svc.maxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(rw, jsonish, "", newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", maxBody), reqID)
+			writeError(rw, nil, jsonish, newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", limit), reqID)
 		} else {
-			writeError(rw, jsonish, "", newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
+			writeError(rw, nil, jsonish, newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
 		}
 		return
 	}
-	region, svcName, aerr := credentialScope(r)
 	if aerr != nil {
-		writeError(rw, jsonish, "", aerr, reqID)
+		writeError(rw, nil, jsonish, aerr, reqID)
 		return
 	}
 	svc := s.services[svcName]
 	if svc == nil {
-		writeError(rw, jsonish, "", newErr("InvalidAction", 400,
-			"drorch sim does not simulate the %q service (simulated: rds, elasticache, cloudformation, sns, sts, ssm, monitoring, iam).", truncate(svcName, 40)), reqID)
+		writeError(rw, nil, jsonish, newErr("InvalidAction", 400,
+			"drorch sim does not simulate the %q service (simulated: %s).", truncate(svcName, 40), serviceNames()), reqID)
+		return
+	}
+	if !s.w.validRegion(region) { // w.regions never changes after New
+		writeError(rw, svc, svc.json, errInvalidRegion(svc.json, region), reqID)
 		return
 	}
 	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}
@@ -97,7 +104,7 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 			c.writeRPC(rw, aerr, nil)
 			return
 		}
-		writeError(rw, svc.json, svc.ns, aerr, reqID)
+		writeError(rw, svc, svc.json, aerr, reqID)
 		return
 	}
 	s.handle(rw, r, c)
@@ -202,7 +209,7 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 	if aerr != nil {
 		status, code = aerr.Status, aerr.Code
 	}
-	s.logMutating(c, target, s.w.now, status, code)
+	s.logMutating(c, c.target(), s.w.now, status, code)
 	s.mu.Unlock()
 	s.logCall(c, status, code)
 	if c.svc.rpc != nil {
@@ -210,16 +217,13 @@ func (s *Sim) handle(rw http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	if aerr != nil {
-		writeError(rw, c.svc.json, c.svc.ns, aerr, c.reqID)
+		writeError(rw, c.svc, c.svc.json, aerr, c.reqID)
 		return
 	}
 	h := rw.Header()
 	h.Set("x-amzn-RequestId", c.reqID)
-	if c.svc.json {
-		h.Set("Content-Type", "application/x-amz-json-1.1")
-	} else {
-		h.Set("Content-Type", "text/xml")
-	}
+	h.Set("Content-Type", c.svc.contentType())
+	setCRC32(h, c.svc, buf.Bytes())
 	// AWS answers with a known length rather than chunked.
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	rw.WriteHeader(http.StatusOK)
@@ -236,7 +240,9 @@ func (c *call) run(buf *bytes.Buffer) *apiError {
 		if aerr != nil {
 			return aerr
 		}
-		if err := json.NewEncoder(buf).Encode(v); err != nil {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
 			return newErr("InternalFailure", 500, "encode response: %v", err)
 		}
 		return nil
@@ -258,6 +264,9 @@ func (c *call) run(buf *bytes.Buffer) *apiError {
 
 // target names the call's main resource for the call log.
 func (c *call) target() string {
+	if c.tgt != "" {
+		return c.tgt
+	}
 	if c.p == nil {
 		return ""
 	}
@@ -293,16 +302,58 @@ func credentialScope(r *http.Request) (region, service string, err *apiError) {
 	return parts[2], parts[3], nil
 }
 
+// contentType is the service's answer content type.
+func (s *service) contentType() string {
+	if !s.json {
+		return "text/xml"
+	}
+	if s.jsonVersion != "" {
+		return "application/x-amz-json-" + s.jsonVersion
+	}
+	return "application/x-amz-json-1.1"
+}
+
 // writeError sends an AWS error in the service's protocol: the Query
-// ErrorResponse envelope, or a JSON body with __type.
-func writeError(rw http.ResponseWriter, jsonProto bool, ns string, e *apiError, reqID string) {
+// ErrorResponse envelope, or a JSON body with __type. svc is nil when the
+// request named no known service; jsonProto then says how it looked.
+func writeError(rw http.ResponseWriter, svc *service, jsonProto bool, e *apiError, reqID string) {
 	h := rw.Header()
 	h.Set("x-amzn-RequestId", reqID)
+	ns := ""
+	if svc != nil {
+		ns = svc.ns
+	}
 	if jsonProto {
-		h.Set("Content-Type", "application/x-amz-json-1.1")
+		ct, typ := "application/x-amz-json-1.1", e.Code
+		if svc != nil {
+			ct = svc.contentType()
+			if svc.errType != nil {
+				typ = svc.errType(e.Code)
+			}
+		}
+		body := map[string]any{"__type": typ}
+		for k, v := range e.Extra {
+			body[k] = v
+		}
+		mk := e.MessageKey
+		if mk == "" {
+			mk = "message"
+		}
+		body[mk] = e.Message
+		var out bytes.Buffer
+		enc := json.NewEncoder(&out)
+		enc.SetEscapeHTML(false) // AWS sends <, > and & as they are
+		if err := enc.Encode(body); err != nil {
+			out.Reset()
+			out.WriteString(`{"__type":"InternalFailure"}`)
+		}
+		data := bytes.TrimSuffix(out.Bytes(), []byte("\n"))
+		h.Set("Content-Type", ct)
 		h.Set("X-Amzn-ErrorType", e.Code)
+		setCRC32(h, svc, data)
+		h.Set("Content-Length", strconv.Itoa(len(data)))
 		rw.WriteHeader(e.Status)
-		_ = json.NewEncoder(rw).Encode(map[string]string{"__type": e.Code, "message": e.Message})
+		_, _ = rw.Write(data)
 		return
 	}
 	var buf bytes.Buffer
@@ -327,6 +378,14 @@ func writeError(rw http.ResponseWriter, jsonProto bool, ns string, e *apiError, 
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	rw.WriteHeader(e.Status)
 	_, _ = rw.Write(buf.Bytes())
+}
+
+// setCRC32 adds the X-Amz-Crc32 header DynamoDB sends with every answer
+// (the CRC32 of the body, which SDKs check when it is present).
+func setCRC32(h http.Header, svc *service, body []byte) {
+	if svc != nil && svc.name == "dynamodb" {
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	}
 }
 
 // abortConn drops the connection without an answer: a reset (linger 0)

@@ -1,7 +1,31 @@
 package sim
 
-// serviceTable lists the simulated services and their actions. It is built
-// once per Sim and only read afterwards.
+import (
+	"slices"
+	"strings"
+)
+
+// simulated is the service table: the one place that says which services
+// the simulator serves. Adding a service is adding its file and one entry
+// to serviceTable. It is built once and only read afterwards (handlers are
+// plain functions over the world, so every Sim can share it).
+var simulated = serviceTable()
+
+// knownService reports whether a SigV4 signing name is simulated.
+func knownService(name string) bool { return simulated[name] != nil }
+
+// serviceNames lists the simulated services' signing names, sorted, for
+// error messages.
+func serviceNames() string {
+	names := make([]string, 0, len(simulated))
+	for n := range simulated {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}
+
+// serviceTable lists the simulated services and their actions.
 func serviceTable() map[string]*service {
 	rds := &service{name: "rds", version: "2014-10-31", ns: "http://rds.amazonaws.com/doc/2014-10-31/",
 		query: map[string]queryHandler{
@@ -43,7 +67,7 @@ func serviceTable() map[string]*service {
 	iam := &service{name: "iam", version: "2010-05-08", ns: "https://iam.amazonaws.com/doc/2010-05-08/",
 		query: map[string]queryHandler{"SimulatePrincipalPolicy": simulatePrincipalPolicy}}
 	out := map[string]*service{}
-	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm, monitoring, iam} {
+	for _, s := range []*service{rds, elasticache, cfn, sns, sts, ssm, monitoring, iam, dynamodbService()} {
 		out[s.name] = s
 	}
 	return out

@@ -1,10 +1,10 @@
 // Package sim is drorch's simulated AWS: one HTTP endpoint that speaks the
-// Query and JSON 1.1 protocols of RDS (and DocumentDB), ElastiCache,
-// CloudFormation, SNS, STS and SSM, CloudWatch's RPC v2 CBOR and JSON 1.0
-// (replication-lag metrics, lag.go) and IAM's SimulatePrincipalPolicy
-// (iam.go) well enough for unmodified clients (aws-sdk-go-v2, the AWS CLI,
-// boto3) to fail databases over on it, and to check beforehand whether
-// they could.
+// Query and JSON protocols of RDS (and DocumentDB), ElastiCache,
+// CloudFormation, SNS, STS, SSM and DynamoDB, CloudWatch's RPC v2 CBOR and
+// JSON 1.0 (replication-lag metrics, lag.go) and IAM's
+// SimulatePrincipalPolicy (iam.go) well enough for unmodified clients
+// (aws-sdk-go-v2, the AWS CLI, boto3) to fail databases over on it, to check
+// beforehand whether they could, and to hold drorch's shared lock.
 //
 // Region and service come from each request's SigV4 credential scope
 // (signatures are not checked). Operations take time on a virtual clock and
@@ -36,13 +36,10 @@
 package sim
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -67,6 +64,9 @@ type Config struct {
 	// Logger receives one debug line per API call (default: discard). It
 	// never sees parameter values.
 	Logger *slog.Logger
+	// Server bounds the HTTP server of Serve and ListenAndServe (timeouts,
+	// concurrent connections); zero fields take DefaultServerSettings.
+	Server ServerSettings
 }
 
 // Sim is a running simulated AWS. It is an http.Handler: mount it on any
@@ -79,8 +79,9 @@ type Sim struct {
 	realStart time.Time
 	start     time.Time
 	log       *slog.Logger
-	admin     *http.ServeMux
+	admin     http.Handler
 	services  map[string]*service // by SigV4 signing name; read-only
+	server    ServerSettings
 	reqSeq    atomic.Uint64
 
 	mu       sync.Mutex
@@ -94,7 +95,9 @@ type Sim struct {
 	rng           *rand.Rand
 	held          int // requests held by a hang outage
 	calls         map[CallKey]int
-	mutating      []MutatingCall
+	mutating      []MutatingCall // the newest MaxMutatingLog, a ring from mutatingHead
+	mutatingHead  int
+	mutatingSeq   int
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -140,8 +143,9 @@ func New(cfg Config) (*Sim, error) {
 		w: w, faultsChanged: make(chan struct{}), rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
 		calls: map[CallKey]int{}, closed: make(chan struct{}),
 	}
+	s.server = cfg.Server.WithDefaults()
 	s.admin = s.adminMux()
-	s.services = serviceTable()
+	s.services = simulated
 	return s, nil
 }
 
@@ -190,8 +194,8 @@ func (s *Sim) Ops() []Op {
 func (s *Sim) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Message, len(s.w.messages))
-	copy(out, s.w.messages)
+	out := make([]Message, len(s.w.keptMessages()))
+	copy(out, s.w.keptMessages())
 	return out
 }
 
@@ -211,39 +215,4 @@ func (s *Sim) DefaultRegion() string { return s.w.defaultRegion }
 // context does).
 func (s *Sim) Close() {
 	s.closeOnce.Do(func() { close(s.closed) })
-}
-
-// Serve answers on ln until ctx is done, then shuts down (closing held
-// connections) and returns nil.
-func (s *Sim) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		s.Close()
-		return fmt.Errorf("serve simulator on %s: %w", ln.Addr(), err)
-	case <-ctx.Done():
-	}
-	s.Close()
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		_ = srv.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve simulator on %s: %w", ln.Addr(), err)
-	}
-	return nil
-}
-
-// ListenAndServe listens on addr (e.g. 127.0.0.1:4566) and serves until ctx
-// is done.
-func (s *Sim) ListenAndServe(ctx context.Context, addr string) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen for simulator on %s: %w", addr, err)
-	}
-	return s.Serve(ctx, ln)
 }

@@ -21,6 +21,7 @@ type State struct {
 	Exports                 map[string][]Export      `json:"exports"`
 	Parameters              []Parameter              `json:"parameters"`
 	Topics                  []string                 `json:"topics"`
+	Tables                  []DynamoDBTable          `json:"tables"`
 	Snapshots               []Snapshot               `json:"snapshots"`
 	Faults                  []Fault                  `json:"faults"`
 	Ops                     []Op                     `json:"ops"`
@@ -99,6 +100,7 @@ func (s *Sim) State() State {
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
+	st.Tables = w.tableStates()
 	for t := range w.topics {
 		st.Topics = append(st.Topics, t)
 	}

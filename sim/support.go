@@ -61,17 +61,26 @@ func publish(c *call, x xw) *apiError {
 	if !ok || a.service != "sns" || a.region != c.region || !c.w.topics[topic] {
 		return newErr("NotFound", 404, "Topic does not exist")
 	}
+	c.w.published++
 	m := Message{
-		ID:     stableUUID("sns", topic, strconv.Itoa(len(c.w.messages)+1)),
+		ID:     stableUUID("sns", topic, strconv.Itoa(c.w.published)),
 		Region: c.region, TopicARN: topic, Subject: c.p.str("Subject"), Message: msg, Time: c.w.now,
 	}
+	size := len(msg)
 	for _, e := range c.p.items("MessageAttributes", "entry") {
 		if m.Attributes == nil {
 			m.Attributes = map[string]string{}
 		}
 		m.Attributes[e.str("Name")] = e.str("Value.StringValue")
+		size += len(e.str("Name")) + len(e.str("Value.StringValue")) + len(e.str("Value.DataType"))
 	}
-	c.w.messages = append(c.w.messages, m)
+	// The message and its attributes together are at most 256 KB
+	// (SNS Publish API reference, Message).
+	if size > maxMessageBytes {
+		c.w.published--
+		return newErr("InvalidParameter", 400, "Invalid parameter: Message too long")
+	}
+	c.w.keepMessage(m)
 	x.str("MessageId", m.ID)
 	return nil
 }
@@ -153,4 +162,27 @@ func getParameter(c *call) (any, *apiError) {
 func encryptedValue(p *Parameter) string {
 	sum := sha256.Sum256([]byte("drorch-sim-kms\x00" + p.Region + "\x00" + p.Name + "\x00" + strconv.FormatInt(p.Version, 10)))
 	return base64.StdEncoding.EncodeToString(append([]byte("AQICAHh"), sum[:]...))
+}
+
+// MaxMessages is how many SNS messages the simulator keeps (the newest).
+// With maxMessageBytes each, they hold at most 256 MiB; drills publish a
+// few per run.
+const MaxMessages = 1000
+
+// maxMessageBytes is SNS's largest message, attributes included.
+const maxMessageBytes = 256 * 1024
+
+// keepMessage appends m to the message log, dropping the oldest past
+// MaxMessages. The log holds up to twice that before it is cut back, so
+// that keeping a message costs O(1) on average.
+func (w *world) keepMessage(m Message) {
+	if len(w.messages) >= 2*MaxMessages {
+		w.messages = append(w.messages[:0], w.messages[len(w.messages)-MaxMessages+1:]...)
+	}
+	w.messages = append(w.messages, m)
+}
+
+// keptMessages is the newest MaxMessages of the log.
+func (w *world) keptMessages() []Message {
+	return w.messages[max(0, len(w.messages)-MaxMessages):]
 }

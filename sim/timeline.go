@@ -68,12 +68,14 @@ func (o *operation) then(at time.Duration, fn func()) *operation {
 // are added by the caller; the last one should call finish.
 func (w *world) startOp(action, target, region string, regions ...string) *operation {
 	o := &operation{
-		Op:      Op{ID: fmt.Sprintf("op-%04d", len(w.ops)+1), Action: action, Target: target, Region: region, Start: w.now, Outcome: outcomeRunning},
+		Op:      Op{ID: fmt.Sprintf("op-%04d", w.opSeq+1), Action: action, Target: target, Region: region, Start: w.now, Outcome: outcomeRunning},
 		regions: regions,
 	}
 	if w.anyDown(regions) {
 		o.Frozen, o.frozenSince = true, w.now
 	}
+	w.opSeq++
+	w.trimOps()
 	w.ops = append(w.ops, o)
 	w.active = append(w.active, o)
 	return o

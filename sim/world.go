@@ -37,7 +37,9 @@ type world struct {
 	params    map[key]*Parameter
 	topics    map[string]bool // topic ARNs
 	snapshots []Snapshot
-	messages  []Message
+	tables    map[key]*ddbTable // DynamoDB, by region and name
+	messages  []Message         // see keepMessage
+	published int               // messages ever published
 
 	hostNames map[string]regionNames // cache of names(region)
 
@@ -51,6 +53,7 @@ type world struct {
 	now time.Time
 	// ops is the operation log; active holds those with steps left.
 	ops    []*operation
+	opSeq  int // operations ever started
 	active []*operation
 }
 
@@ -65,7 +68,7 @@ func newWorld(sc *Scenario, start time.Time) (*world, error) {
 		insts: map[key]*DBInstance{}, inOrder: map[string][]string{},
 		grgs: map[string]*GlobalReplicationGroup{}, rgs: map[key]*ReplicationGroup{}, rgOrder: map[string][]string{},
 		exports: map[string][]Export{}, params: map[key]*Parameter{}, topics: map[string]bool{},
-		down: map[string]bool{}, now: start, hostNames: map[string]regionNames{},
+		down: map[string]bool{}, now: start, hostNames: map[string]regionNames{}, tables: map[key]*ddbTable{},
 	}
 	if w.defaultRegion == "" {
 		w.defaultRegion = w.regions[0]
@@ -120,6 +123,9 @@ func newWorld(sc *Scenario, start time.Time) (*world, error) {
 		for _, r := range regions {
 			w.params[key{r, p.Name}] = &Parameter{Region: r, Name: p.Name, Type: def(p.Type, "String"), Value: p.Value, Version: 1, LastModified: start}
 		}
+	}
+	for _, t := range sc.Tables {
+		w.addScenarioTable(t)
 	}
 	for _, t := range sc.Topics {
 		for _, r := range w.regions {

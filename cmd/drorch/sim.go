@@ -19,6 +19,7 @@ type simOptions struct {
 	scenario string
 	speed    float64
 	seed     uint64
+	server   sim.ServerSettings
 }
 
 // newSimCmd is `drorch sim`: run the simulated AWS, and talk to a running one.
@@ -26,7 +27,7 @@ func newSimCmd(a *app) *cobra.Command {
 	var opts simOptions
 	cmd := &cobra.Command{
 		Use:   "sim",
-		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS, CloudWatch, IAM)",
+		Short: "Run a simulated AWS to rehearse failovers on (RDS, Aurora, ElastiCache, CloudFormation, SSM, SNS, STS, CloudWatch, IAM, DynamoDB)",
 		Long: `drorch sim serves a simulated AWS on one local endpoint. The AWS CLI, boto3,
 aws-sdk-go-v2 and drorch itself talk to it unmodified: point AWS_ENDPOINT_URL
 at it and use any credentials. Region and service come from each request's
@@ -58,6 +59,12 @@ interrupted.`,
 	f.StringVar(&opts.scenario, "scenario", "seed", "starting world: a built-in name (seed) or a YAML/JSON scenario file")
 	f.Float64Var(&opts.speed, "speed", 1, "virtual seconds per real second (60 makes a 60 s switchover take one second)")
 	f.Uint64Var(&opts.seed, "seed", 1, "seed for fault rates and generated ids (same seed, same run)")
+	d := sim.DefaultServerSettings
+	f.IntVar(&opts.server.MaxConns, "max-conns", d.MaxConns, "connections served at once; more wait until one closes")
+	f.DurationVar(&opts.server.ReadHeaderTimeout, "read-header-timeout", d.ReadHeaderTimeout, "time a client has to send its request headers")
+	f.DurationVar(&opts.server.ReadTimeout, "read-timeout", d.ReadTimeout, "time a client has to send a whole request")
+	f.DurationVar(&opts.server.WriteTimeout, "write-timeout", d.WriteTimeout, "time an answer may take (a call held by a hang outage waits at most this long)")
+	f.DurationVar(&opts.server.IdleTimeout, "idle-timeout", d.IdleTimeout, "time an idle keep-alive connection stays open")
 	cmd.AddCommand(newSimFaultCmd(a), newSimStateCmd(a))
 	return cmd
 }
@@ -66,11 +73,15 @@ func runSim(ctx context.Context, a *app, opts simOptions) error {
 	if opts.speed <= 0 {
 		return badInput(fmt.Errorf("sim: --speed %v must be positive", opts.speed))
 	}
+	srv := opts.server
+	if srv.MaxConns <= 0 || srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {
+		return badInput(fmt.Errorf("sim: --max-conns and the --*-timeout flags must be positive (defaults: %+v)", sim.DefaultServerSettings))
+	}
 	sc, err := sim.LoadScenario(opts.scenario)
 	if err != nil {
 		return badInput(fmt.Errorf("sim: %w", err))
 	}
-	s, err := sim.New(sim.Config{Scenario: sc, Speed: opts.speed, Seed: opts.seed})
+	s, err := sim.New(sim.Config{Scenario: sc, Speed: opts.speed, Seed: opts.seed, Server: srv})
 	if err != nil {
 		return badInput(fmt.Errorf("sim: %w", err))
 	}

@@ -143,6 +143,8 @@ func TestSimCommandBadInput(t *testing.T) {
 		{"sim", "--scenario", "no-such-scenario.yaml", "--addr", "127.0.0.1:0"},
 		{"sim", "--scenario", bad, "--addr", "127.0.0.1:0"},
 		{"sim", "--speed", "0", "--addr", "127.0.0.1:0"},
+		{"sim", "--max-conns", "0", "--addr", "127.0.0.1:0"},
+		{"sim", "--read-header-timeout", "-1s", "--addr", "127.0.0.1:0"},
 	} {
 		if code, _, errOut := runDrorch(t, args...); code != 2 || !strings.Contains(errOut, "sim") {
 			t.Errorf("%v: exit %d %s", args, code, errOut)

@@ -40,7 +40,8 @@ def check(cond, msg):
 
 
 def advance(seconds):
-    req = urllib.request.Request(URL + "/_sim/advance", data=json.dumps({"seconds": seconds}).encode(), method="POST")
+    req = urllib.request.Request(URL + "/_sim/advance", data=json.dumps({"seconds": seconds}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req).read()
 
 
