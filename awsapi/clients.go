@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
 
 	"drorch/cloud"
 )
@@ -116,6 +117,7 @@ type clientKey struct{ service, region string }
 func New(ctx context.Context, conf Config) (*Clients, error) {
 	conf = conf.withDefaults()
 	opts := []func(*config.LoadOptions) error{
+		config.WithAPIOptions([]func(*middleware.Stack) error{limitBody}),
 		config.WithRetryer(func() aws.Retryer {
 			std := retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = conf.BusyReadAttempts

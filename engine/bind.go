@@ -60,11 +60,39 @@ func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec j
 			pl.Resources = append(pl.Resources, PlanResource{Spec: rs, Resource: bound, secrets: secrets})
 			ls.Resources = append(ls.Resources, rs)
 		}
+		problems = append(problems, sameDatabase(l, pl)...)
 		p.Layers = append(p.Layers, pl)
 		spec.Layers = append(spec.Layers, ls)
 	}
 	p.Spec = spec
 	return p, problems
+}
+
+// sameDatabase refuses two resources of one layer that act on one database
+// (they share a lock key): they would run at once and race, as two
+// promotions of one replica, or a switchover and a detach of one global
+// cluster, would. In different layers they run in order; the plan says so
+// (Plan.SharedWith).
+func sameDatabase(l ref.Layer, pl PlanLayer) manifest.Problems {
+	var problems manifest.Problems
+	first := map[string]int{} // lock key -> index in pl of the first resource holding it
+	for i, r := range pl.Resources {
+		for _, k := range r.Resource.Locks() {
+			j, seen := first[k]
+			if !seen {
+				first[k] = i
+				continue
+			}
+			other := pl.Resources[j].Spec
+			problems = append(problems, manifest.Problem{LayerIndex: l.Index, Layer: l.Number, ResourceIndex: r.Spec.Index,
+				ResourceName: r.Spec.Name,
+				Message: fmt.Sprintf("acts on the same database as resource %d (%q) of this layer (%s): the resources of a layer run at once, and two operations on one database would race",
+					other.Index, other.Name, k),
+				Fix: "move one of them to a later layer, or remove it"})
+			break
+		}
+	}
+	return problems
 }
 
 // canonical binds the identifiers of params to the form AWS compares them

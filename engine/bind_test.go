@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,5 +37,50 @@ func TestBindJournalsNoSecretAndLocatesProblems(t *testing.T) {
 	}
 	if spec.Region != "us-west-2" || spec.Timeout != time.Hour || len(spec.Steps) != 1 || spec.Steps[0] != "promote" {
 		t.Errorf("spec = %+v, want region, the type's default timeout and its steps", spec)
+	}
+}
+
+// Two resources of one layer on one database would run at once and race:
+// they are bad input, named together, even spelled in another case. In two
+// layers they run in order, and the plan says so.
+func TestBindRefusesTwoResourcesOfALayerOnOneDatabase(t *testing.T) {
+	t.Parallel()
+	const arn = "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02"
+	planned := func(i int, name, global string) ref.Resource {
+		return ref.Resource{Index: i, Name: name, Type: "PlannedFailoverAurora",
+			Params: map[string]string{"GlobalClusterIdentifier": global, "DBClusterIdentifier": arn}}
+	}
+	unplanned := func(i int, name string) ref.Resource {
+		return ref.Resource{Index: i, Name: name, Type: "UnPlannedFailoverAurora",
+			Params: map[string]string{"GlobalClusterIdentifier": "dr-db", "DBClusterIdentifier": arn, "ClusterRegion": "us-west-2"}}
+	}
+	promote := func(i int, name, id string) ref.Resource {
+		return ref.Resource{Index: i, Name: name, Type: "PromoteRDSReadReplica", Params: map[string]string{"RDSInstanceIdentifier": id}}
+	}
+	rctx := resource.Context{HomeRegion: "us-west-2", AllowDataLoss: true}
+
+	for name, layer := range map[string][]ref.Resource{
+		"planned and unplanned on one global cluster": {planned(0, "switch", "dr-db"), unplanned(1, "detach")},
+		"one replica promoted twice, spelled twice":   {promote(0, "first", "rds-mysql-instance"), promote(1, "second", "RDS-MySQL-Instance")},
+	} {
+		res := &ref.Result{Region: "us-west-2", Layers: []ref.Layer{{Number: 1, Resources: layer}}}
+		_, problems := Bind(res, all.Registry(), rctx, journal.RunSpec{})
+		if len(problems) != 1 || problems[0].ResourceIndex != 1 ||
+			!strings.Contains(problems[0].Error(), fmt.Sprintf("resource 0 (%q)", layer[0].Name)) ||
+			!strings.Contains(problems[0].Error(), "move one of them to a later layer") {
+			t.Errorf("%s: problems = %v, want one naming both resources and the fix", name, problems)
+		}
+	}
+
+	res := &ref.Result{Region: "us-west-2", Layers: []ref.Layer{
+		{Number: 1, Resources: []ref.Resource{planned(0, "switch", "dr-db")}},
+		{Number: 2, Index: 1, Resources: []ref.Resource{unplanned(0, "detach")}},
+	}}
+	p, problems := Bind(res, all.Registry(), rctx, journal.RunSpec{})
+	if len(problems) != 0 {
+		t.Fatalf("two layers: %v", problems)
+	}
+	if got := p.SharedWith(1, 0); len(got) != 1 || got[0] != "switch (layer 1)" {
+		t.Errorf("SharedWith = %v, want the switchover of layer 1", got)
 	}
 }

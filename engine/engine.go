@@ -111,6 +111,28 @@ type PlanResource struct {
 	secrets map[string]string
 }
 
+// SharedWith names, for the resource at position ri of layer li, the
+// resources of earlier layers that act on one of the same databases: they
+// run before it, in order.
+func (p *Plan) SharedWith(li, ri int) []string {
+	mine := map[string]bool{}
+	for _, k := range p.Layers[li].Resources[ri].Resource.Locks() {
+		mine[k] = true
+	}
+	var out []string
+	for _, l := range p.Layers[:li] {
+		for _, r := range l.Resources {
+			for _, k := range r.Resource.Locks() {
+				if mine[k] {
+					out = append(out, fmt.Sprintf("%s (layer %d)", r.Spec.Name, l.Number))
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Locks returns every lock the plan's resources need, sorted, once each.
 func (p *Plan) Locks() []string {
 	seen := map[string]bool{}

@@ -77,12 +77,15 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 
 	red := newRedactor(p.Secrets)
 	out := &Preview{NothingToDo: true}
-	for _, l := range p.Layers {
+	for li, l := range p.Layers {
 		lp := LayerPreview{Number: l.Number}
-		for _, r := range l.Resources {
+		for ri, r := range l.Resources {
 			rp, err := previewResource(ctx, v, r, e.Settings.WithDefaults().machine())
 			if err != nil {
 				return nil, red.err(err)
+			}
+			for _, before := range p.SharedWith(li, ri) {
+				rp.State = append(rp.State, "runs after "+before+", which acts on the same database")
 			}
 			red.preview(&rp)
 			out.Blocked = out.Blocked || len(rp.Blockers) > 0

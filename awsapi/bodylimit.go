@@ -1,0 +1,54 @@
+package awsapi
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// MaxResponseBytes bounds the body drorch reads of one AWS answer. The
+// largest answers it asks for (a page of 100 DB instances, 100 exports)
+// are a few hundred kilobytes; an endpoint sending more is broken or
+// hostile, and must not fill drorch's memory (an 800 MB body once pushed
+// a plan to 2.1 GB).
+const MaxResponseBytes = 32 << 20
+
+// ErrResponseTooLarge is the cause of a call whose answer was cut short at
+// MaxResponseBytes.
+var ErrResponseTooLarge = fmt.Errorf("the answer is larger than %d MiB: drorch stopped reading it", MaxResponseBytes>>20)
+
+// limitBody is an API option of every client: the raw answer's body is
+// read through a limit before any deserializer sees it. It sits innermost
+// in the deserialize step, so it wraps the body first on the way back.
+func limitBody(stack *middleware.Stack) error {
+	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("drorchLimitBody",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil {
+				resp.Body = &limitedBody{r: io.LimitReader(resp.Body, MaxResponseBytes+1), c: resp.Body}
+			}
+			return out, md, err
+		}), middleware.After)
+}
+
+// limitedBody fails a read past MaxResponseBytes instead of ending it
+// quietly, so that no deserializer takes a cut answer for a whole one.
+type limitedBody struct {
+	r    io.Reader
+	c    io.Closer
+	read int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	if b.read > MaxResponseBytes {
+		return n, ErrResponseTooLarge
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.c.Close() }
