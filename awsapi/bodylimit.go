@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -9,7 +10,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// MaxResponseBytes bounds the body drorch reads of one AWS answer. The
+// MaxResponseBytes bounds by default (Config.MaxResponseBytes) the body
+// drorch reads of one AWS answer. The
 // largest answers it asks for (a page of 100 DB instances, 100 exports)
 // are a few hundred kilobytes; an endpoint sending more is broken or
 // hostile, and must not fill drorch's memory (an 800 MB body once pushed
@@ -17,36 +19,40 @@ import (
 const MaxResponseBytes = 32 << 20
 
 // ErrResponseTooLarge is the cause of a call whose answer was cut short at
-// MaxResponseBytes.
-var ErrResponseTooLarge = fmt.Errorf("the answer is larger than %d MiB: drorch stopped reading it", MaxResponseBytes>>20)
+// its limit (Config.MaxResponseBytes).
+var ErrResponseTooLarge = errors.New("the answer is larger than drorch's limit: it stopped reading it")
 
-// limitBody is an API option of every client: the raw answer's body is
-// read through a limit before any deserializer sees it. It sits innermost
-// in the deserialize step, so it wraps the body first on the way back.
-func limitBody(stack *middleware.Stack) error {
-	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("drorchLimitBody",
-		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
-			out, md, err := next.HandleDeserialize(ctx, in)
-			if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil {
-				resp.Body = &limitedBody{r: io.LimitReader(resp.Body, MaxResponseBytes+1), c: resp.Body}
-			}
-			return out, md, err
-		}), middleware.After)
+// limitBody returns an API option of every client: the raw answer's body is
+// read through a limit of max bytes before any deserializer sees it. It
+// sits innermost in the deserialize step, so it wraps the body first on
+// the way back.
+func limitBody(max int64) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("drorchLimitBody",
+			func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleDeserialize(ctx, in)
+				if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil {
+					resp.Body = &limitedBody{r: io.LimitReader(resp.Body, max+1), c: resp.Body, max: max}
+				}
+				return out, md, err
+			}), middleware.After)
+	}
 }
 
-// limitedBody fails a read past MaxResponseBytes instead of ending it
-// quietly, so that no deserializer takes a cut answer for a whole one.
+// limitedBody fails a read past max instead of ending it quietly, so that
+// no deserializer takes a cut answer for a whole one.
 type limitedBody struct {
 	r    io.Reader
 	c    io.Closer
+	max  int64
 	read int64
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	b.read += int64(n)
-	if b.read > MaxResponseBytes {
-		return n, ErrResponseTooLarge
+	if b.read > b.max {
+		return n, fmt.Errorf("%w (%d MiB)", ErrResponseTooLarge, b.max>>20)
 	}
 	return n, err
 }

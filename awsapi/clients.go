@@ -65,6 +65,9 @@ type Config struct {
 	BusyReadAttempts int
 	// MaxBackoff caps the SDK's delay between read attempts (default 20s).
 	MaxBackoff time.Duration
+	// MaxResponseBytes bounds the body read of one answer (default
+	// MaxResponseBytes, 32 MiB).
+	MaxResponseBytes int64
 	// HTTPClient replaces the SDK's HTTP client (optional). It is used as
 	// given: AWS_CA_BUNDLE applies only to the SDK's own client.
 	HTTPClient *http.Client
@@ -82,6 +85,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = MaxResponseBytes
 	}
 	if c.BusyReadAttempts <= 0 {
 		c.BusyReadAttempts = DefaultBusyReadAttempts
@@ -117,7 +123,7 @@ type clientKey struct{ service, region string }
 func New(ctx context.Context, conf Config) (*Clients, error) {
 	conf = conf.withDefaults()
 	opts := []func(*config.LoadOptions) error{
-		config.WithAPIOptions([]func(*middleware.Stack) error{limitBody}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{limitBody(conf.MaxResponseBytes)}),
 		config.WithRetryer(func() aws.Retryer {
 			std := retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = conf.BusyReadAttempts
