@@ -30,6 +30,7 @@ func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
 		return runner.Cloud{}, fmt.Errorf("set up AWS clients: %w", err)
 	}
 	reads, refs := c.Reads(), c.Refs()
+	reads.Now = a.clock.Now
 	return runner.Cloud{Region: c.Region(), Reader: reads, Batch: reads, Executor: c.Calls(), Identity: c.Identity(),
 		Exports: refs, Params: refs}, nil
 }
