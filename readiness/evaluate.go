@@ -185,7 +185,7 @@ func (e *evaluation) references(ctx context.Context) bool {
 			case n == 0:
 				e.add(rr, CheckReferences, Pass, "", "every parameter is a literal value")
 			default:
-				e.add(rr, CheckReferences, Pass, "", "its %d references resolve in %s", n, c.Region)
+				e.add(rr, CheckReferences, Pass, "", "its %s resolve in %s", plural(n, "reference"), c.Region)
 			}
 		}
 	}
@@ -287,7 +287,11 @@ func (e *evaluation) compareShared(rr *ResourceResult, there ref.Resource, regio
 			"%s is %s in %s but %s in %s (%s)", ps.Name, shown(a), e.set.Region, shown(b), region, here.Refs[ps.Name])
 	}
 	if compared > 0 && !hasFailure(rr, CheckReferences) {
-		e.add(rr, CheckReferences, Pass, "", "its %d shared values agree with %s's exports", compared, region)
+		verb := "agree"
+		if compared == 1 {
+			verb = "agrees"
+		}
+		e.add(rr, CheckReferences, Pass, "", "%s %s with the exports of %s", plural(compared, "shared value"), verb, region)
 	}
 }
 
@@ -408,4 +412,12 @@ func (e *evaluation) redact() {
 	for i := range e.res.Resources {
 		fix(e.res.Resources[i].Findings)
 	}
+}
+
+// plural is "1 reference", "2 references".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -67,11 +67,11 @@ func (e *evaluation) permissions(ctx context.Context) {
 			for _, p := range r.Resource.Permissions() {
 				n += len(p.Actions) * len(p.Resources)
 			}
-			e.add(rr, CheckPermissions, Pass, "", "the caller may make its %d calls", n)
+			e.add(rr, CheckPermissions, Pass, "", "the caller may make its %s", plural(n, "call"))
 		}
 	})
 	if len(denied) == 0 {
-		e.add(nil, CheckPermissions, Pass, "", "the caller may make all %d calls the payload needs (iam:SimulatePrincipalPolicy)", checked)
+		e.add(nil, CheckPermissions, Pass, "", "the caller may make the %s the payload needs (iam:SimulatePrincipalPolicy)", plural(checked, "call"))
 	}
 }
 

@@ -2,6 +2,7 @@ package readiness
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -13,6 +14,9 @@ const (
 	Pass    Status = "pass"
 	Warning Status = "warning"
 	Failure Status = "failure"
+	// NotChecked is the status of a resource that has no finding: the
+	// evaluation could not reach it (the payload's findings say why).
+	NotChecked Status = "not-checked"
 )
 
 func (s Status) rank() int {
@@ -100,8 +104,17 @@ func (c *Counts) add(s Status) {
 	}
 }
 
-// finish computes statuses and counts once every finding is in.
+// checkOrder is the rank of each check in a list of findings.
+var checkOrder = map[string]int{CheckReferences: 0, CheckExists: 1, CheckHealth: 2, CheckLag: 3, CheckParity: 4, CheckPermissions: 5, CheckPlan: 6}
+
+// finish puts findings in check order and computes statuses and counts
+// once every finding is in.
 func (r *Result) finish() {
+	byCheck := func(a, b Finding) int { return checkOrder[a.Check] - checkOrder[b.Check] }
+	slices.SortStableFunc(r.Findings, byCheck)
+	for i := range r.Resources {
+		slices.SortStableFunc(r.Resources[i].Findings, byCheck)
+	}
 	r.Status, r.Counts = Pass, Counts{}
 	for _, f := range r.Findings {
 		r.Status = worse(r.Status, f.Status)
@@ -110,6 +123,9 @@ func (r *Result) finish() {
 	for i := range r.Resources {
 		rr := &r.Resources[i]
 		rr.Status = Pass
+		if len(rr.Findings) == 0 {
+			rr.Status = NotChecked
+		}
 		for _, f := range rr.Findings {
 			rr.Status = worse(rr.Status, f.Status)
 			r.Counts.add(f.Status)
