@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,4 +206,69 @@ func TestCheckBadInput(t *testing.T) {
 			t.Errorf("want exit 2 and %q\n%s", tc.want, r)
 		}
 	}
+}
+
+// check --every logs one line per evaluation and tells the webhook (named by
+// the environment, as a URL with a token should be) when readiness changes.
+func TestCheckEveryNotifiesAWebhook(t *testing.T) {
+	t.Parallel()
+	s, _, endpoint := startClockedSim(t, nil, 5*time.Minute)
+	if err := s.SetCaller("arn:aws:iam::123456789012:role/drorch-no-switchover"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	texts := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Text string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		texts <- body.Text
+	}))
+	defer hook.Close()
+	// One evaluation is enough: its log line ends the schedule.
+	out := &lineWriter{onLine: cancel}
+	var errb strings.Builder
+	env := map[string]string{webhookEnv: hook.URL + "/T0/SECRET"}
+	code := run(ctx, []string{"--endpoint-url", endpoint, "--region", "us-west-2", "--state", t.TempDir() + "/j.db",
+		"check", "--every", "1h", seedPayload("1-planned-switchover.json")}, strings.NewReader(""), out, &errb, func(k string) string { return env[k] })
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1 (the last evaluation was not ready)\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "check ../../examples/seed/1-planned-switchover.json in us-west-2: NOT READY (") ||
+		!strings.Contains(lines[0], "[permissions] layer 1") || !strings.HasSuffix(lines[0], "; notified") {
+		t.Errorf("want one log line per evaluation:\n%s", out.String())
+	}
+	text := <-texts
+	if !strings.HasPrefix(text, "drorch: failover NOT READY: ../../examples/seed/1-planned-switchover.json in us-west-2\n") ||
+		!strings.Contains(text, "the caller may not rds:SwitchoverGlobalCluster") {
+		t.Errorf("webhook text:\n%s", text)
+	}
+	if strings.Contains(out.String()+errb.String(), "SECRET") {
+		t.Errorf("the webhook URL was shown:\n%s\n%s", out.String(), errb.String())
+	}
+}
+
+// lineWriter keeps what is written and calls onLine after the first line.
+type lineWriter struct {
+	mu     sync.Mutex
+	b      strings.Builder
+	onLine func()
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if w.onLine != nil && strings.Contains(w.b.String(), "\n") {
+		w.onLine()
+		w.onLine = nil
+	}
+	return len(p), nil
+}
+
+func (w *lineWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
