@@ -31,6 +31,16 @@ type Env struct {
 	Clock       clock.Clock
 }
 
+// Regional returns the Env.Cloud of adapters that take the region per call
+// (awsapi's): home with its Region replaced.
+func Regional(home runner.Cloud) func(region string) runner.Cloud {
+	return func(region string) runner.Cloud {
+		c := home
+		c.Region = region
+		return c
+	}
+}
+
 // PermissionChecker asks IAM whether the caller may make calls.
 type PermissionChecker interface {
 	// Denied returns the action-resource pairs among actions × resources

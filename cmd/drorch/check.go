@@ -15,7 +15,6 @@ import (
 	"drorch/readiness"
 	"drorch/report"
 	"drorch/resource/all"
-	"drorch/runner"
 )
 
 // webhookEnv names the variable that may hold the webhook URL, which often
@@ -88,11 +87,7 @@ each change back and forth. It then exits with the last evaluation's code.`,
 			}
 			home := a.cloudOf(clients)
 			env := readiness.Env{
-				Cloud: func(region string) runner.Cloud {
-					c := home
-					c.Region = region
-					return c
-				},
+				Cloud:       readiness.Regional(home),
 				Permissions: iamChecker{sim: clients.PolicySimulator(), rolePath: rolePath},
 				Clock:       a.clock,
 			}
