@@ -173,6 +173,8 @@ func (e *evaluation) references(ctx context.Context) bool {
 		}
 		ok.Layers = append(ok.Layers, kept)
 	}
+	// ManagedFailoverAurora binds only with the operator's acknowledgement
+	// of data loss, which is given when it runs, not a readiness matter.
 	rctx := resource.Context{HomeRegion: c.Region, AllowDataLoss: true}
 	if who, err := c.Identity.Caller(ctx, c.Region); err == nil {
 		rctx.Account, rctx.Partition = who.Account, who.Partition
