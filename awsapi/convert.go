@@ -58,6 +58,7 @@ func dbCluster(c rdstypes.DBCluster, callRegion string) cloud.DBCluster {
 		DeletionProtection: aws.ToBool(c.DeletionProtection),
 		GlobalClusterID:    cloud.ID(aws.ToString(c.GlobalClusterIdentifier)),
 		ReplicationSource:  cloud.ID(aws.ToString(c.ReplicationSourceIdentifier)),
+		ParameterGroup:     aws.ToString(c.DBClusterParameterGroup),
 	}
 	for _, m := range c.DBClusterMembers {
 		out.Members = append(out.Members, cloud.DBClusterMember{
@@ -81,6 +82,10 @@ func dbInstance(i rdstypes.DBInstance, callRegion string) cloud.DBInstance {
 		ReplicaSource:      cloud.ID(aws.ToString(i.ReadReplicaSourceDBInstanceIdentifier)),
 		Replicas:           ids(i.ReadReplicaDBInstanceIdentifiers),
 		DeletionProtection: aws.ToBool(i.DeletionProtection),
+		EngineVersion:      aws.ToString(i.EngineVersion),
+	}
+	if len(i.DBParameterGroups) > 0 {
+		out.ParameterGroup = aws.ToString(i.DBParameterGroups[0].DBParameterGroupName)
 	}
 	// The endpoint is absent while an instance is being created; the
 	// instance's own port is known from the start.

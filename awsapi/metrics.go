@@ -9,10 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"drorch/cloud"
 )
 
-// LagFamily is the kind of replica whose lag is read.
-type LagFamily string
+// LagFamily is the kind of replica whose lag is read (cloud.LagFamily).
+type LagFamily = cloud.LagFamily
 
 // The replica families drorch reads lag for.
 const (
@@ -21,17 +23,17 @@ const (
 	// PostgreSQL, Aurora MySQL 3.04+ / 2.12+), else
 	// AuroraGlobalDBReplicationLag (ms), dimension DBClusterIdentifier
 	// (Aurora UG, "Amazon CloudWatch metrics for Amazon Aurora").
-	LagAurora LagFamily = "aurora"
+	LagAurora = cloud.LagAurora
 	// LagRDS: an RDS read replica: ReplicaLag (s), dimension
 	// DBInstanceIdentifier; -1 while replication is not active (RDS UG,
 	// "Amazon CloudWatch metrics for Amazon RDS").
-	LagRDS LagFamily = "rds"
+	LagRDS = cloud.LagRDS
 	// LagElastiCache: a secondary replication group of a global datastore:
 	// GlobalDatastoreReplicationLag (s) of the group's primary node, read
 	// for cache cluster <group>-001 (ElastiCache UG, "Metrics for Valkey
 	// and Redis OSS"). A cluster-mode-enabled group names its nodes
 	// <group>-0001-001 and is not read correctly.
-	LagElastiCache LagFamily = "elasticache"
+	LagElastiCache = cloud.LagElastiCache
 )
 
 // DefaultLagWindow is how far back LatestLag looks for a data point.
@@ -108,76 +110,131 @@ func (c *Clients) Metrics() Metrics { return Metrics{c} }
 // LatestLag reads the newest one-minute Maximum of a replica's lag metric
 // in region (the replica's region: CloudWatch metrics are regional).
 func (mr Metrics) LatestLag(ctx context.Context, region string, q LagQuery) (Lag, error) {
-	c := mr.c
-	metrics, ok := lagMetricsByFamily[q.Family]
-	switch {
-	case !ok:
+	if _, ok := lagMetricsByFamily[q.Family]; !ok {
 		return Lag{}, fmt.Errorf("read replication lag: family %q must be aurora, rds or elasticache", q.Family)
-	case q.ID == "":
+	}
+	if q.ID == "" {
 		return Lag{}, errors.New("read replication lag: the replica's id is required")
 	}
-	if q.Window <= 0 {
-		q.Window = DefaultLagWindow
+	lags, err := mr.latestLags(ctx, region, q.Window, q.Now, []lagReplica{{q.Family, q.ID}})
+	if err != nil {
+		return Lag{}, err
 	}
-	if q.Now.IsZero() {
-		q.Now = time.Now()
+	return lags[0], nil
+}
+
+// lagReplica is one replica whose lag latestLags reads.
+type lagReplica struct {
+	family LagFamily
+	id     string
+}
+
+// maxMetricQueries is the most queries one GetMetricData call may hold
+// (CloudWatch API reference, GetMetricData).
+const maxMetricQueries = 500
+
+// latestLags reads the newest lag of every replica in region, all in one
+// GetMetricData call (more when they need over maxMetricQueries queries):
+// the lags, in the order of replicas.
+func (mr Metrics) latestLags(ctx context.Context, region string, window time.Duration, now time.Time, replicas []lagReplica) ([]Lag, error) {
+	if window <= 0 {
+		window = DefaultLagWindow
 	}
-	value := q.ID
-	if q.Family == LagElastiCache {
-		value += "-001"
+	if now.IsZero() {
+		now = time.Now()
 	}
+	out := make([]Lag, len(replicas))
+	for start := 0; start < len(replicas); {
+		// Queries of one replica stay in one call.
+		end, n := start, 0
+		for end < len(replicas) && n+len(lagMetricsByFamily[replicas[end].family]) <= maxMetricQueries {
+			n += len(lagMetricsByFamily[replicas[end].family])
+			end++
+		}
+		if err := mr.latestLagsCall(ctx, region, window, now, replicas[start:end], out[start:end]); err != nil {
+			return nil, err
+		}
+		start = end
+	}
+	return out, nil
+}
+
+// latestLagsCall reads the lags of replicas with one GetMetricData (and its
+// pages) into out.
+func (mr Metrics) latestLagsCall(ctx context.Context, region string, window time.Duration, now time.Time, replicas []lagReplica, out []Lag) error {
+	c := mr.c
 	in := &cloudwatch.GetMetricDataInput{
-		StartTime: aws.Time(q.Now.Add(-q.Window)), EndTime: aws.Time(q.Now.Add(time.Second)),
+		StartTime: aws.Time(now.Add(-window)), EndTime: aws.Time(now.Add(time.Second)),
 		ScanBy: cwtypes.ScanByTimestampDescending,
 	}
-	for i, m := range metrics {
-		in.MetricDataQueries = append(in.MetricDataQueries, cwtypes.MetricDataQuery{
-			Id: aws.String(fmt.Sprintf("m%d", i)),
-			MetricStat: &cwtypes.MetricStat{
-				Metric: &cwtypes.Metric{Namespace: aws.String(m.namespace), MetricName: aws.String(m.name),
-					Dimensions: []cwtypes.Dimension{{Name: aws.String(m.dimension), Value: aws.String(value)}}},
-				Period: aws.Int32(60), Stat: aws.String("Maximum"),
-			},
-		})
+	type ref struct {
+		replica int
+		metric  lagMetric
+		rank    int
+	}
+	refs := map[string]ref{}
+	names := make([]string, 0, len(replicas))
+	for i, r := range replicas {
+		value := r.id
+		if r.family == LagElastiCache {
+			value += "-001"
+		}
+		names = append(names, r.id)
+		for j, m := range lagMetricsByFamily[r.family] {
+			id := fmt.Sprintf("m%d_%d", i, j)
+			refs[id] = ref{replica: i, metric: m, rank: j}
+			in.MetricDataQueries = append(in.MetricDataQueries, cwtypes.MetricDataQuery{
+				Id: aws.String(id),
+				MetricStat: &cwtypes.MetricStat{
+					Metric: &cwtypes.Metric{Namespace: aws.String(m.namespace), MetricName: aws.String(m.name),
+						Dimensions: []cwtypes.Dimension{{Name: aws.String(m.dimension), Value: aws.String(value)}}},
+					Period: aws.Int32(60), Stat: aws.String("Maximum"),
+				},
+			})
+		}
 	}
 	newest := map[string]cwtypes.MetricDataResult{}
 	_, err := pages(ctx, func(ctx context.Context, token *string) (*string, error) {
 		in.NextToken = token
-		var out *cloudwatch.GetMetricDataOutput
-		err := c.call(ctx, op{"monitoring", "GetMetricData", q.ID, region}, func(ctx context.Context) (err error) {
-			out, err = c.cloudwatch(region).GetMetricData(ctx, in)
+		var res *cloudwatch.GetMetricDataOutput
+		err := c.call(ctx, op{"monitoring", "GetMetricData", summary(names), region}, func(ctx context.Context) (err error) {
+			res, err = c.cloudwatch(region).GetMetricData(ctx, in)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range out.MetricDataResults {
+		for _, r := range res.MetricDataResults {
 			// Newest first: the first page holding points of a query has
 			// its newest one.
 			if _, seen := newest[aws.ToString(r.Id)]; !seen && len(r.Values) > 0 && len(r.Timestamps) > 0 {
 				newest[aws.ToString(r.Id)] = r
 			}
 		}
-		if len(newest) == len(metrics) {
+		if len(newest) == len(in.MetricDataQueries) {
 			return nil, nil
 		}
-		return out.NextToken, nil
+		return res.NextToken, nil
 	})
 	if err != nil {
-		return Lag{}, err
+		return err
 	}
-	for i, m := range metrics {
-		r, ok := newest[fmt.Sprintf("m%d", i)]
-		if !ok {
+	// Each replica takes the metric it prefers among those with data.
+	best := make([]int, len(replicas))
+	for i := range best {
+		best[i] = -1
+	}
+	for id, r := range newest {
+		rf, ok := refs[id]
+		if !ok || best[rf.replica] >= 0 && best[rf.replica] < rf.rank {
 			continue
 		}
-		lag := Lag{HasData: true, Active: r.Values[0] >= 0, At: r.Timestamps[0].UTC(), Metric: m.name}
+		best[rf.replica] = rf.rank
+		lag := Lag{HasData: true, Active: r.Values[0] >= 0, At: r.Timestamps[0].UTC(), Metric: rf.metric.name, Seconds: -1}
 		if lag.Active {
-			lag.Seconds = r.Values[0] * m.toSeconds
-		} else {
-			lag.Seconds = -1
+			lag.Seconds = r.Values[0] * rf.metric.toSeconds
 		}
-		return lag, nil
+		out[rf.replica] = lag
 	}
-	return Lag{}, nil
+	return nil
 }

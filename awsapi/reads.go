@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"drorch/cloud"
 )
@@ -24,12 +25,16 @@ type kindReader struct {
 type Reads struct {
 	c     *Clients
 	kinds map[cloud.Kind]kindReader
+	// Now is the clock that replication-lag windows end at (default the
+	// wall clock): drorch passes its own, the simulator's virtual time in
+	// the demo. Set it before the first read.
+	Now func() time.Time
 }
 
 // Reads returns the reader of every kind drorch watches.
 func (c *Clients) Reads() *Reads {
 	r := &Reads{c: c, kinds: map[cloud.Kind]kindReader{}}
-	for _, add := range []func(map[cloud.Kind]kindReader){c.rdsKinds, c.elasticacheKinds} {
+	for _, add := range []func(map[cloud.Kind]kindReader){c.rdsKinds, c.elasticacheKinds, r.lagKinds} {
 		add(r.kinds)
 	}
 	return r

@@ -70,6 +70,10 @@ type DBCluster struct {
 	// ReplicationSource is set on a cross-region replica cluster.
 	ReplicationSource string
 	Members           []DBClusterMember
+
+	// ParameterGroup is the DB cluster parameter group (readiness compares
+	// the two sides of a global database).
+	ParameterGroup string
 }
 
 // DBClusterMember is one instance of a cluster.
@@ -107,6 +111,11 @@ type DBInstance struct {
 	// (replicating, error, stopped, terminated), "" when absent.
 	ReplicationStatus  string
 	DeletionProtection bool
+
+	// EngineVersion and ParameterGroup (the first DB parameter group)
+	// describe the instance for capacity parity checks.
+	EngineVersion  string
+	ParameterGroup string
 }
 
 // GlobalReplicationGroup is an ElastiCache global datastore.

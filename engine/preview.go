@@ -6,6 +6,7 @@ import (
 
 	"drorch/cloud"
 	"drorch/engine/machine"
+	"drorch/journal"
 	"drorch/resource"
 )
 
@@ -39,6 +40,10 @@ type ResourcePreview struct {
 	Warnings        []string          `json:"warnings,omitempty"`
 	AlreadyDone     bool              `json:"alreadyDone"`
 	Steps           []StepPreview     `json:"steps"`
+
+	// RPO is the writes at risk of an operation that may lose the writes
+	// not yet replicated: the replica's last measured replication lag.
+	RPO *journal.RPO `json:"rpo,omitempty"`
 }
 
 // StepPreview says where a step stands and the calls it would make.
@@ -64,11 +69,16 @@ const (
 // Preview reads the current state of every resource of p, with one batched
 // read per kind and region, and says what a run would do now, through the
 // same step machine a run uses. It makes no mutating call.
+//
+// For an operation that may lose writes it also reads the replica's last
+// replication lag (the writes at risk), holds it to p.Spec.MaxRPO, and
+// records it on p, so that a run started from p journals what was shown.
 func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 	var keys []cloud.Key
 	for _, l := range p.Layers {
 		for _, r := range l.Resources {
 			keys = append(keys, r.Resource.Watch()...)
+			keys = append(keys, rpoKeys(r.Resource)...)
 		}
 	}
 	snap := newSnapshot(e.Reader)
@@ -87,6 +97,10 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 			for _, before := range p.SharedWith(li, ri) {
 				rp.State = append(rp.State, "runs after "+before+", which acts on the same database")
 			}
+			if !rp.AlreadyDone {
+				rp.RPO = rpoOf(ctx, v, r.Resource)
+				limitRPO(&rp, p.Spec.MaxRPO, p.Spec.OverrideMaxRPO)
+			}
 			red.preview(&rp)
 			out.Blocked = out.Blocked || len(rp.Blockers) > 0
 			out.NothingToDo = out.NothingToDo && rp.AlreadyDone
@@ -94,6 +108,7 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 		}
 		out.Layers = append(out.Layers, lp)
 	}
+	recordRPO(p, out)
 	return out, nil
 }
 

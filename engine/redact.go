@@ -123,6 +123,9 @@ func (r redactor) preview(rp *ResourcePreview) {
 		return
 	}
 	rp.State, rp.Blockers, rp.Warnings = r.strs(rp.State), r.strs(rp.Blockers), r.strs(rp.Warnings)
+	if rp.RPO != nil {
+		rp.RPO.Replica, rp.RPO.Note = r.str(rp.RPO.Replica), r.str(rp.RPO.Note)
+	}
 	for i := range rp.Steps {
 		rp.Steps[i].Reason = r.str(rp.Steps[i].Reason)
 		rp.Steps[i].Calls = r.calls(rp.Steps[i].Calls)

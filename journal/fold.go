@@ -54,7 +54,7 @@ func NewRunState(created Event) (*RunState, error) {
 		for j, rs := range ls.Resources {
 			r := ResourceState{
 				Index: rs.Index, Name: rs.Name, Type: rs.Type, Region: rs.Region,
-				ContinueOnError: rs.ContinueOnError, Status: StatusPending,
+				ContinueOnError: rs.ContinueOnError, Status: StatusPending, RPO: rs.RPO,
 				Steps: make([]StepState, len(rs.Steps)),
 			}
 			for k, name := range rs.Steps {

@@ -123,6 +123,11 @@ type RunSpec struct {
 	PayloadSHA256 string      `json:"payloadSha256"`
 	AllowDataLoss bool        `json:"allowDataLoss,omitempty"`
 	Layers        []LayerSpec `json:"layers"`
+
+	// MaxRPO is the operator's limit on the writes at risk (--max-rpo, 0
+	// for none); OverrideMaxRPO records that they ran past it.
+	MaxRPO         time.Duration `json:"maxRpo,omitempty"`
+	OverrideMaxRPO bool          `json:"overrideMaxRpo,omitempty"`
 }
 
 // LayerSpec is one layer of a RunSpec.
@@ -148,6 +153,10 @@ type ResourceSpec struct {
 	// secrets again and refuses to act on a value that changed meanwhile,
 	// without the journal ever holding one.
 	SecretFingerprints map[string]string `json:"secretFingerprints,omitempty"`
+
+	// RPO is the writes at risk that the plan measured before the run, for
+	// an operation that may lose writes (resource.RPOReporter).
+	RPO *RPO `json:"rpo,omitempty"`
 }
 
 // Process identifies who runs a run.

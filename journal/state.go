@@ -57,6 +57,9 @@ type ResourceState struct {
 	AlreadyDone bool        `json:"alreadyDone,omitempty"`
 	Reason      string      `json:"reason,omitempty"`
 	Steps       []StepState `json:"steps"`
+
+	// RPO is the writes at risk measured before the run (from its spec).
+	RPO *RPO `json:"rpo,omitempty"`
 }
 
 // StepState is one step of a resource. Status is pending, running,

@@ -75,8 +75,8 @@ func TestDecodeValues(t *testing.T) {
 			"StatePayload:\n- layer: 1\n  resources:\n  - resourceType: T\n    resourceName: n\n    parameters:\n      Port: 3306\n      On: True\n      Str: !!str 0042\n      Imp: !Import   my-export  \n      Quoted: \"!Import other\"\n      Yes: yes\n",
 			manifest.Resource{Type: "T", Name: "n", Parameters: map[string]string{"Port": "3306", "On": "True", "Str": "0042", "Imp": "!Import my-export", "Quoted": "!Import other", "Yes": "yes"}}},
 		{"extensions",
-			`{"StatePayload":[{"layer":1,"resources":[{"resourceType":"T","resourceName":"n","continueOnError":true,"timeout":"1h30m"}]}]}`,
-			manifest.Resource{Type: "T", Name: "n", ContinueOnError: true, Timeout: "1h30m"}},
+			`{"StatePayload":[{"layer":1,"resources":[{"resourceType":"T","resourceName":"n","continueOnError":true,"timeout":"1h30m","maxReplicationLag":"2.5s"}]}]}`,
+			manifest.Resource{Type: "T", Name: "n", ContinueOnError: true, Timeout: "1h30m", MaxReplicationLag: "2.5s"}},
 		{"byte-order mark and $schema",
 			"\xef\xbb\xbf" + `{"$schema":"https://example.com/s.json","StatePayload":[{"layer":1,"resources":[{"resourceType":"T","resourceName":"n","parameters":{}}]}]}`,
 			manifest.Resource{Type: "T", Name: "n", Parameters: map[string]string{}}},
@@ -153,6 +153,11 @@ func TestDecodeProblems(t *testing.T) {
 			`layer 1, resource 0, timeout: "0s" is not a positive duration; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`,
 			`layer 1, resource 1, timeout: "25h" is longer than 24h; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`,
 			`layer 1, resource 2, timeout: must be a duration in quotes, not 60; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`}},
+		{"lag thresholds", `{"StatePayload": [{"layer": 1, "resources": [{"maxReplicationLag": "-1s"}, {"maxReplicationLag": "2h"}, {"maxReplicationLag": 1}, {"maxReplicationLag": "soon"}]}]}`, []string{
+			`layer 1, resource 0, maxReplicationLag: "-1s" is not a positive duration; write a duration from 1ms to 1h, e.g. "maxReplicationLag": "5s"`,
+			`layer 1, resource 1, maxReplicationLag: "2h" is longer than 1h; write a duration from 1ms to 1h, e.g. "maxReplicationLag": "5s"`,
+			`layer 1, resource 2, maxReplicationLag: must be a duration in quotes, not 1; write a duration from 1ms to 1h, e.g. "maxReplicationLag": "5s"`,
+			`layer 1, resource 3, maxReplicationLag: "soon" is not a duration; write a duration from 1ms to 1h, e.g. "maxReplicationLag": "5s"`}},
 		{"value shapes", `{"StatePayload": [{"layer": 1, "resources": [{"resourceName": "n", "parameters": {"A": [], "B": {"Fn::ImportValue": "x"}, "C": {"k": 1}}}]}]}`, []string{
 			`layer 1, resource 0 ("n"), A: must be a string, not an array; parameter values are strings: write "Name": "value", or "!Import <export-name>" for an export`,
 			`layer 1, resource 0 ("n"), B: must be a string, not an object; write "!Import x": drorch's form of an import`,

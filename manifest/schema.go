@@ -73,6 +73,8 @@ func Schema(c Catalog) ([]byte, error) {
 				"description": "drorch extension: when this resource fails, still run the next layers."},
 			"timeout": map[string]any{"type": "string", "pattern": "^" + durationUnit + "+$",
 				"description": "drorch extension: deadline of this resource as a Go duration (\"45m\"), more than 0 and at most 24h; default: the resource type's."},
+			"maxReplicationLag": map[string]any{"type": "string", "pattern": "^" + durationUnit + "+$",
+				"description": "drorch extension: the most replication lag `drorch check` accepts for the replica this resource fails over to, as a Go duration (\"5s\"), more than 0 and at most 1h; default: check's --max-lag (1s)."},
 		},
 		"allOf": conditions,
 	}

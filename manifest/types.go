@@ -41,6 +41,10 @@ type Resource struct {
 	// Timeout overrides the resource type's default deadline, as a Go
 	// duration ("45m") (drorch extension).
 	Timeout string `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// MaxReplicationLag is the most replication lag `drorch check` accepts
+	// for this resource's replica, as a Go duration ("5s") (drorch
+	// extension; default: check's --max-lag, 1s).
+	MaxReplicationLag string `json:"maxReplicationLag,omitempty" yaml:"maxReplicationLag,omitempty"`
 }
 
 // Kind is the form a parameter value must have.
@@ -79,7 +83,12 @@ type ParamSpec struct {
 	// lower-cased): drorch binds it lower-cased. Identifiers and RDS ARNs
 	// always are (see CaseInsensitive).
 	Fold bool
-	Doc  string
+	// Shared marks a value that names the same thing from every region (a
+	// global database, a global datastore) or that both sides must share
+	// (engine, version): `drorch check` resolves the payload in the other
+	// regions its resources name and reports a shared value that differs.
+	Shared bool
+	Doc    string
 	// Example is a valid value, shown in error messages as the fix.
 	Example string
 }

@@ -42,11 +42,15 @@ func newNotes() *notes {
 func payloadKeys() []string { return []string{"StatePayload", "$schema"} }
 func layerKeys() []string   { return []string{"layer", "resources"} }
 func resourceKeys() []string {
-	return []string{"resourceType", "resourceName", "parameters", "continueOnError", "timeout"}
+	return []string{"resourceType", "resourceName", "parameters", "continueOnError", "timeout", "maxReplicationLag"}
 }
 
 // MaxTimeout is the longest per-resource timeout a payload may ask for.
 const MaxTimeout = 24 * time.Hour
+
+// MaxReplicationLag is the largest lag threshold a payload may set: a
+// replica an hour behind is not a standby.
+const MaxReplicationLag = time.Hour
 
 // walker turns a node tree into a Payload, reporting every structural
 // problem it meets and carrying on past it.
@@ -255,7 +259,30 @@ func (w *walker) resource(ps pos, n *node) Resource {
 	if m, ok := byKey["timeout"]; ok {
 		r.Timeout = w.timeout(a, m.value)
 	}
+	if m, ok := byKey["maxReplicationLag"]; ok {
+		r.MaxReplicationLag = w.maxLag(a, m.value)
+	}
 	return r
+}
+
+func (w *walker) maxLag(a at, n *node) string {
+	const fix = `write a duration from 1ms to 1h, e.g. "maxReplicationLag": "5s"`
+	if n.kind != nodeString {
+		w.add(a, n, "maxReplicationLag", "must be a duration in quotes, not "+describeNode(n), fix)
+		return ""
+	}
+	d, err := time.ParseDuration(n.text)
+	switch {
+	case err != nil:
+		w.add(a, n, "maxReplicationLag", quote(n.text)+" is not a duration", fix)
+	case d <= 0:
+		w.add(a, n, "maxReplicationLag", quote(n.text)+" is not a positive duration", fix)
+	case d > MaxReplicationLag:
+		w.add(a, n, "maxReplicationLag", quote(n.text)+" is longer than 1h", fix)
+	default:
+		return n.text
+	}
+	return ""
 }
 
 func (w *walker) timeout(a at, n *node) string {

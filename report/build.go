@@ -162,6 +162,7 @@ func buildLayer(st *journal.RunState, li int, l journal.LayerState, isRecovery f
 			Duration: elapsed(rs.Started, rs.Ended), Recovery: isRecovery(rs.Type),
 			AlreadyDone: rs.AlreadyDone, Reason: rs.Reason, LastObserved: rs.LastObserved, Error: rs.Error,
 			Parameters: parameters(spec), Approvals: []Approval{}, Steps: make([]Step, len(rs.Steps)),
+			RPO: newRPO(rs.RPO),
 		}
 		res.NotReached = st.Finished() && rs.Started.IsZero() && !rs.Status.Terminal()
 		if spec.Timeout > 0 {

@@ -42,6 +42,7 @@ var journals = []struct {
 	{"cancelled", ""},
 	{"interrupted", journal.StatusInterrupted},
 	{"resumed", ""},
+	{"unplanned-rpo", ""},
 }
 
 func loadEvents(t testing.TB, name string) []journal.Event {

@@ -174,6 +174,9 @@ func resourceLog(r Resource) string {
 		fmt.Fprintf(&b, ", duration %s", r.Duration.Display)
 	}
 	b.WriteString("\n")
+	if r.RPO != nil {
+		fmt.Fprintf(&b, "writes at risk (RPO): %s\n", r.RPO.Display)
+	}
 	if r.AlreadyDone {
 		fmt.Fprintf(&b, "already done: %s\n", r.Reason)
 	}

@@ -133,6 +133,9 @@ func (m *mdWriter) resource(l Layer, r Resource) {
 		m.p(", duration %s", r.Duration.Display)
 	}
 	m.p("\n")
+	if r.RPO != nil {
+		m.p("- **Writes at risk (RPO):** %s\n", md(r.RPO.Display))
+	}
 	if r.AlreadyDone {
 		m.p("- **Already done:** %s\n", orDash(md(r.Reason)))
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"drorch/journal"
 )
 
 // SchemaVersion is the version of the JSON report schema (schema.json). It
@@ -138,6 +140,9 @@ type Resource struct {
 	// set only for a recovery that succeeded, and equals Duration then.
 	Recovery bool      `json:"recovery"`
 	RTO      *Duration `json:"rto,omitempty"`
+	// RPO is the writes at risk measured before the run, for an operation
+	// that may lose the writes not yet replicated.
+	RPO *RPO `json:"rpo,omitempty"`
 	// NotReached: the run finished without starting this resource (it
 	// stopped before its layer); Status stays as the journal has it.
 	NotReached bool `json:"notReached"`
@@ -149,6 +154,44 @@ type Resource struct {
 	Parameters   []Parameter `json:"parameters"`
 	Approvals    []Approval  `json:"approvals"`
 	Steps        []Step      `json:"steps"`
+}
+
+// RPO is the recovery point of an unplanned operation: the replication lag
+// of the replica it made writable, last measured before the run.
+type RPO struct {
+	Replica string `json:"replica"`
+	Region  string `json:"region"`
+	Metric  string `json:"metric,omitempty"`
+	// Known: a lag was measured (Lag, at MeasuredAt); otherwise Note says
+	// why there is no figure.
+	Known      bool      `json:"known"`
+	Lag        *Duration `json:"lag,omitempty"`
+	MeasuredAt Time      `json:"measuredAt,omitzero"`
+	Note       string    `json:"note,omitempty"`
+	// OverLimit: above the run's --max-rpo, or unknown under it, and run
+	// anyway on the operator's --override-max-rpo.
+	OverLimit bool `json:"overLimit,omitempty"`
+	// Display says it in words: "about 0.42 s (AuroraGlobalDBRPOLag of
+	// dbcluster-02 in us-west-2 at 2026-03-01T12:00:00.000Z)".
+	Display string `json:"display"`
+}
+
+// newRPO is the report's form of a journaled RPO.
+func newRPO(r *journal.RPO) *RPO {
+	if r == nil {
+		return nil
+	}
+	out := &RPO{Replica: r.Replica, Region: r.Region, Metric: r.Metric, Known: r.Known, MeasuredAt: At(r.At), Note: r.Note, OverLimit: r.OverLimit}
+	if r.Known {
+		out.Lag = NewDuration(r.Lag())
+		out.Display = fmt.Sprintf("about %s (%s of %s in %s at %s)", out.Lag.Display, r.Metric, r.Replica, r.Region, out.MeasuredAt)
+	} else {
+		out.Display = "unknown: " + r.Note
+	}
+	if r.OverLimit {
+		out.Display += "; above the run's --max-rpo, run on --override-max-rpo"
+	}
+	return out
 }
 
 // ShownStatus is the status people read: "not reached" for a resource a

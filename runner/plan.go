@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"drorch/cloud"
 	"drorch/engine"
@@ -32,6 +33,11 @@ type Cloud struct {
 type Options struct {
 	// AllowDataLoss acknowledges that data-loss failovers may run.
 	AllowDataLoss bool
+	// MaxRPO blocks an operation that may lose writes when the last
+	// measured replication lag of its replica is above it, or unknown (0:
+	// no limit); OverrideMaxRPO runs it anyway (the journal records both).
+	MaxRPO         time.Duration
+	OverrideMaxRPO bool
 }
 
 // Prepare resolves every reference of the payload in c.Region (read-only
@@ -48,7 +54,8 @@ func Prepare(ctx context.Context, c Cloud, reg *resource.Registry, pf *Payload, 
 	}
 	secrets := engine.SecretValues(res)
 	rctx := bindContext(ctx, c, opts.AllowDataLoss)
-	spec := journal.RunSpec{Command: "run", Region: c.Region, PayloadFile: pf.Name, PayloadSHA256: pf.SHA256, AllowDataLoss: opts.AllowDataLoss}
+	spec := journal.RunSpec{Command: "run", Region: c.Region, PayloadFile: pf.Name, PayloadSHA256: pf.SHA256, AllowDataLoss: opts.AllowDataLoss,
+		MaxRPO: opts.MaxRPO, OverrideMaxRPO: opts.OverrideMaxRPO}
 	p, problems := engine.Bind(res, reg, rctx, spec)
 	if len(problems) > 0 {
 		return nil, &ProblemsError{File: pf.Name, Problems: engine.RedactProblems(secrets, problems)}
@@ -116,15 +123,20 @@ func ValidateLiterals(pf *Payload, reg *resource.Registry, rctx resource.Context
 
 // Policy is the least-privilege IAM policy a plan needs: every resource's
 // permissions, plus what drorch itself reads (the caller's identity,
-// CloudFormation exports and SSM parameters when the payload uses them).
+// CloudFormation exports and SSM parameters when the payload uses them, and
+// CloudWatch's replication lag when an operation may lose writes: the plan
+// shows the writes at risk).
 // A resource named by a secret value is an operator's mistake: it is
 // redacted, and Redacted says how many.
 func Policy(p *engine.Plan) (policy resource.Policy, redacted int) {
 	var perms []resource.Permission
-	imports, ssm := false, false
+	imports, ssm, lag := false, false, false
 	for _, l := range p.Layers {
 		for _, r := range l.Resources {
 			perms = append(perms, r.Resource.Permissions()...)
+			if rr, ok := r.Resource.(resource.RPOReporter); ok && rr.LosesWrites() {
+				lag = true
+			}
 			for _, rf := range r.Spec.Refs {
 				imports = imports || strings.HasPrefix(rf, "!Import")
 				ssm = ssm || strings.HasPrefix(rf, "resolve:ssm:")
@@ -134,6 +146,11 @@ func Policy(p *engine.Plan) (policy resource.Policy, redacted int) {
 	perms = append(perms, resource.Permission{Actions: []string{"sts:GetCallerIdentity"}, Resources: []string{"*"}})
 	if imports {
 		perms = append(perms, resource.Permission{Actions: []string{"cloudformation:ListExports"}, Resources: []string{"*"}})
+	}
+	if lag {
+		// GetMetricData has no resource-level permissions (CloudWatch UG,
+		// "Actions, resources, and condition keys for Amazon CloudWatch").
+		perms = append(perms, resource.Permission{Actions: []string{"cloudwatch:GetMetricData"}, Resources: []string{"*"}})
 	}
 	if ssm {
 		perms = append(perms, resource.Permission{Actions: []string{"ssm:GetParameter", "kms:Decrypt"}, Resources: []string{"*"}})

@@ -44,9 +44,10 @@ type CallLog struct {
 }
 
 // IsMutating reports whether an action changes the world (DynamoDB's
-// Query, Scan and BatchGetItem read).
+// Query, Scan and BatchGetItem read; IAM's SimulatePrincipalPolicy only
+// evaluates policies).
 func IsMutating(action string) bool {
-	for _, p := range []string{"Describe", "List", "Get", "Query", "Scan", "BatchGet"} {
+	for _, p := range []string{"Describe", "List", "Get", "Query", "Scan", "BatchGet", "Simulate"} {
 		if strings.HasPrefix(action, p) {
 			return false
 		}

@@ -60,6 +60,7 @@ type DBCluster struct {
 	BackupRetentionPeriod     int               `json:"backupRetentionPeriod"`
 	MasterUsername            string            `json:"masterUsername,omitempty"`
 	GlobalClusterID           string            `json:"globalClusterId,omitempty"`
+	ParameterGroup            string            `json:"parameterGroup,omitempty"`
 	ReplicationSource         string            `json:"replicationSource,omitempty"`
 	Members                   []DBClusterMember `json:"members"`
 	CreateTime                time.Time         `json:"createTime"`
@@ -94,6 +95,7 @@ type DBInstance struct {
 	IAMDatabaseAuthentication bool     `json:"iamDatabaseAuthentication"`
 	MonitoringInterval        int      `json:"monitoringInterval"`
 	MonitoringRoleARN         string   `json:"monitoringRoleArn,omitempty"`
+	ParameterGroup            string   `json:"parameterGroup,omitempty"`
 	BackupRetentionPeriod     int      `json:"backupRetentionPeriod"`
 	AvailabilityZone          string   `json:"availabilityZone"`
 	// ReplicaSource is ReadReplicaSourceDBInstanceIdentifier: the source's

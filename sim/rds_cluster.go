@@ -112,7 +112,7 @@ func createDBCluster(c *call, x xw) *apiError {
 	}
 	cl := &DBCluster{ID: id, Region: c.region, Status: "creating", Engine: engine, EngineVersion: version,
 		DBSubnetGroup: c.p.str("DBSubnetGroupName"), VpcSecurityGroupIDs: c.p.strings("VpcSecurityGroupIds", "VpcSecurityGroupId"),
-		KmsKeyID: c.p.str("KmsKeyId"), MasterUsername: c.p.str("MasterUsername"),
+		KmsKeyID: c.p.str("KmsKeyId"), MasterUsername: c.p.str("MasterUsername"), ParameterGroup: c.p.str("DBClusterParameterGroupName"),
 		ReplicationSource: c.p.str("ReplicationSourceIdentifier"), CreateTime: w.now}
 	if cl.Port, err = c.p.integer("Port", 0); err != nil {
 		return err

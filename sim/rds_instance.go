@@ -78,6 +78,9 @@ func (c *call) instanceSettings(in *DBInstance) *apiError {
 	if v := c.p.str("KmsKeyId"); v != "" {
 		in.KmsKeyID = v
 	}
+	if v := c.p.str("DBParameterGroupName"); v != "" {
+		in.ParameterGroup = v
+	}
 	in.MonitoringRoleARN = c.p.str("MonitoringRoleArn")
 	if in.MonitoringInterval, err = c.p.integer("MonitoringInterval", 0); err != nil {
 		return err

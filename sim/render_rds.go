@@ -86,7 +86,7 @@ func (w *world) writeCluster(x xw, name string, c *DBCluster) {
 	x.close("AvailabilityZones")
 	x.integer("BackupRetentionPeriod", c.BackupRetentionPeriod)
 	x.str("DBClusterIdentifier", c.ID)
-	x.str("DBClusterParameterGroup", "default."+c.Engine)
+	x.str("DBClusterParameterGroup", c.ParameterGroup)
 	x.strOpt("DBSubnetGroup", c.DBSubnetGroup)
 	x.str("Status", c.Status)
 	if c.Status != "creating" {
@@ -166,6 +166,12 @@ func (w *world) writeInstance(x xw, name string, in *DBInstance) {
 	x.open("DBSecurityGroups")
 	x.close("DBSecurityGroups")
 	writeSecurityGroups(x, in.VpcSecurityGroupIDs)
+	x.open("DBParameterGroups")
+	x.open("DBParameterGroup")
+	x.str("DBParameterGroupName", in.ParameterGroup)
+	x.str("ParameterApplyStatus", "in-sync")
+	x.close("DBParameterGroup")
+	x.close("DBParameterGroups")
 	x.str("AvailabilityZone", in.AvailabilityZone)
 	if in.DBSubnetGroup != "" {
 		x.open("DBSubnetGroup")

@@ -96,7 +96,10 @@ type ScenarioCluster struct {
 	DeletionProtection bool     `yaml:"deletionProtection" json:"deletionProtection"`
 	GlobalCluster      string   `yaml:"globalCluster" json:"globalCluster"`
 	Writer             bool     `yaml:"writer" json:"writer"`
-	Status             string   `yaml:"status" json:"status"`
+	// ParameterGroup is the DB cluster parameter group (default
+	// default.<engine><major version>, as AWS names its defaults).
+	ParameterGroup string `yaml:"parameterGroup" json:"parameterGroup"`
+	Status         string `yaml:"status" json:"status"`
 	// Instances of the cluster; the first of a writer or stand-alone
 	// cluster is its writer instance.
 	Instances []ScenarioInstance `yaml:"instances" json:"instances"`
@@ -120,6 +123,9 @@ type ScenarioInstance struct {
 	DeletionProtection bool     `yaml:"deletionProtection" json:"deletionProtection"`
 	ReplicaOf          string   `yaml:"replicaOf" json:"replicaOf"`
 	Status             string   `yaml:"status" json:"status"`
+	// ParameterGroup is the DB parameter group (default
+	// default.<engine><major version>).
+	ParameterGroup string `yaml:"parameterGroup" json:"parameterGroup"`
 }
 
 // ScenarioGlobalRG is an ElastiCache global datastore; its members are the

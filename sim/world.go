@@ -142,6 +142,7 @@ func (w *world) addScenarioCluster(c ScenarioCluster) {
 		DBSubnetGroup: c.DBSubnetGroup, VpcSecurityGroupIDs: slices.Clone(c.VpcSecurityGroups), KmsKeyID: c.KmsKeyID,
 		StorageEncrypted: c.StorageEncrypted, DeletionProtection: c.DeletionProtection, BackupRetentionPeriod: 1,
 		GlobalClusterID: strings.ToLower(c.GlobalCluster), CreateTime: w.now, MasterUsername: "admin",
+		ParameterGroup: c.ParameterGroup,
 	}
 	w.fillClusterDefaults(cl)
 	w.putCluster(cl)
@@ -175,7 +176,7 @@ func (w *world) scenarioInstance(in ScenarioInstance, region, clusterID string) 
 		Port: in.Port, ClusterID: clusterID, DBSubnetGroup: in.DBSubnetGroup,
 		VpcSecurityGroupIDs: slices.Clone(in.VpcSecurityGroups), KmsKeyID: in.KmsKeyID, StorageEncrypted: in.StorageEncrypted,
 		MultiAZ: in.MultiAZ, DeletionProtection: in.DeletionProtection, AutoMinorVersionUpgrade: true,
-		BackupRetentionPeriod: 1, CreateTime: w.now,
+		BackupRetentionPeriod: 1, CreateTime: w.now, ParameterGroup: in.ParameterGroup,
 	}
 	if in.ReplicaOf != "" {
 		inst.ReplicaSource = in.ReplicaOf
@@ -251,6 +252,9 @@ func (w *world) fillClusterDefaults(cl *DBCluster) {
 	if cl.EngineVersion == "" {
 		cl.EngineVersion = defaultVersion(cl.Engine)
 	}
+	if cl.ParameterGroup == "" {
+		cl.ParameterGroup = defaultParameterGroup(cl.Engine, cl.EngineVersion)
+	}
 }
 
 func (w *world) fillInstanceDefaults(in *DBInstance) {
@@ -263,6 +267,17 @@ func (w *world) fillInstanceDefaults(in *DBInstance) {
 	if in.EngineVersion == "" {
 		in.EngineVersion = defaultVersion(in.Engine)
 	}
+	if in.ParameterGroup == "" {
+		in.ParameterGroup = defaultParameterGroup(in.Engine, in.EngineVersion)
+	}
+}
+
+// defaultParameterGroup is the name of the default parameter group AWS
+// gives a cluster or instance: default.<family>, the family being the
+// engine and its major version (default.aurora-mysql8.0, default.mysql8.0,
+// default.aurora-postgresql15).
+func defaultParameterGroup(engine, version string) string {
+	return "default." + engine + majorVersion(engine, version)
 }
 
 func defaultPort(engine string) int {

@@ -11,7 +11,10 @@ import (
 )
 
 func newPlanCmd(a *app) *cobra.Command {
-	var allowDataLoss bool
+	var (
+		allowDataLoss bool
+		limit         rpoLimit
+	)
 	cmd := &cobra.Command{
 		Use:   "plan FILE",
 		Short: "Show what a run would do, without changing anything",
@@ -26,6 +29,10 @@ something blocks it, 2 for bad input.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			opts, err := limit.apply(runner.Options{AllowDataLoss: allowDataLoss})
+			if err != nil {
+				return err
+			}
 			reg := all.Registry()
 			pf, err := a.readPayload(args[0], reg)
 			if err != nil {
@@ -35,7 +42,7 @@ something blocks it, 2 for bad input.`,
 			if err != nil {
 				return err
 			}
-			p, err := runner.Prepare(ctx, cl, reg, pf, runner.Options{AllowDataLoss: allowDataLoss})
+			p, err := runner.Prepare(ctx, cl, reg, pf, opts)
 			if err != nil {
 				return err
 			}
@@ -56,5 +63,6 @@ something blocks it, 2 for bad input.`,
 			return nil
 		},
 	}
+	limit.flags(cmd)
 	return withDataLossFlag(cmd, &allowDataLoss)
 }

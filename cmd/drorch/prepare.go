@@ -17,6 +17,15 @@ import (
 
 // connect builds the AWS adapters from the global flags.
 func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
+	c, err := a.awsClients(ctx)
+	if err != nil {
+		return runner.Cloud{}, err
+	}
+	return a.cloudOf(c), nil
+}
+
+// awsClients builds the AWS clients from the global flags.
+func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	conf := awsapi.Config{Region: a.region, Profile: a.profile, EndpointURL: a.endpointURL,
 		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff}
 	if a.creds != nil {
@@ -24,14 +33,20 @@ func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
 	}
 	c, err := awsapi.New(ctx, conf)
 	if errors.Is(err, awsapi.ErrNoRegion) {
-		return runner.Cloud{}, badInput(err)
+		return nil, badInput(err)
 	}
 	if err != nil {
-		return runner.Cloud{}, fmt.Errorf("set up AWS clients: %w", err)
+		return nil, fmt.Errorf("set up AWS clients: %w", err)
 	}
+	return c, nil
+}
+
+// cloudOf is runner's view of the clients, acting from their home region.
+func (a *app) cloudOf(c *awsapi.Clients) runner.Cloud {
 	reads, refs := c.Reads(), c.Refs()
+	reads.Now = a.clock.Now
 	return runner.Cloud{Region: c.Region(), Reader: reads, Batch: reads, Executor: c.Calls(), Identity: c.Identity(),
-		Exports: refs, Params: refs}, nil
+		Exports: refs, Params: refs}
 }
 
 // newEngine wires the engine to AWS and the journal.

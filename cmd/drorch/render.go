@@ -73,6 +73,7 @@ func renderPreview(w io.Writer, title string, pv *engine.Preview) {
 				}
 				fmt.Fprintf(w, "      %s %s\n", label, line)
 			}
+			renderRPO(w, r)
 			for _, wng := range r.Warnings {
 				fmt.Fprintf(w, "      warning %s\n", wng)
 			}

@@ -44,6 +44,7 @@ func newRunCmd(a *app) *cobra.Command {
 		yes, allowDataLoss bool
 		runID              string
 		rs                 runSettings
+		limit              rpoLimit
 	)
 	cmd := &cobra.Command{
 		Use:   "run FILE",
@@ -63,6 +64,10 @@ succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
 			if err := journal.ValidRunID(runID); runID != "" && err != nil {
 				return badInput(fmt.Errorf("--run-id: %w", err))
 			}
+			opts, err := limit.apply(runner.Options{AllowDataLoss: allowDataLoss})
+			if err != nil {
+				return err
+			}
 			reg := all.Registry()
 			pf, err := a.readPayload(args[0], reg)
 			if err != nil {
@@ -73,7 +78,7 @@ succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
 				return err
 			}
 			defer store.Close()
-			_, err = a.planAndRun(ctx, store, runRequest{payload: pf, opts: runner.Options{AllowDataLoss: allowDataLoss},
+			_, err = a.planAndRun(ctx, store, runRequest{payload: pf, opts: opts,
 				settings: rs, confirm: !yes, runID: runID})
 			return err
 		},
@@ -82,6 +87,7 @@ succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
 	withDataLossFlag(cmd, &allowDataLoss)
 	cmd.Flags().StringVar(&runID, "run-id", "", "id for the new run (default: random)")
 	rs.flags(cmd)
+	limit.flags(cmd)
 	return cmd
 }
 

@@ -9,7 +9,7 @@ func intp(n int) *int { return &n }
 
 var (
 	globalClusterIDParam = manifest.ParamSpec{
-		Name: "GlobalClusterIdentifier", Kind: manifest.KindIdentifier, Required: true,
+		Name: "GlobalClusterIdentifier", Kind: manifest.KindIdentifier, Required: true, Shared: true,
 		Doc: "identifier of the Aurora global database", Example: "dr-globaldb-cluster-mysql",
 	}
 	targetClusterARNParam = manifest.ParamSpec{
@@ -70,8 +70,8 @@ func SecondarySpec() manifest.TypeSpec {
 			{Name: "DBInstanceClass", Kind: manifest.KindInstanceClass, Required: true, Doc: "instance class", Example: "db.r5.large"},
 			{Name: "DBSubnetGroupName", Kind: manifest.KindIdentifier, Required: true, Doc: "DB subnet group in ClusterRegion", Example: "dr-globaldb-subnet-group"},
 			{Name: "VpcSecurityGroupIds", Kind: manifest.KindSecurityGroups, Required: true, Doc: "VPC security groups, comma-separated", Example: "sg-0123456789abcdef0"},
-			{Name: "Engine", Kind: manifest.KindString, Required: true, Enum: []string{"aurora-mysql", "aurora-postgresql"}, Doc: "Aurora engine", Example: "aurora-mysql"},
-			{Name: "EngineVersion", Kind: manifest.KindString, Required: true, Doc: "engine version of the global database", Example: "8.0.mysql_aurora.3.05.2"},
+			{Name: "Engine", Kind: manifest.KindString, Required: true, Shared: true, Enum: []string{"aurora-mysql", "aurora-postgresql"}, Doc: "Aurora engine", Example: "aurora-mysql"},
+			{Name: "EngineVersion", Kind: manifest.KindString, Required: true, Shared: true, Doc: "engine version of the global database", Example: "8.0.mysql_aurora.3.05.2"},
 			{Name: "KmsKeyId", Kind: manifest.KindKMSKey, Doc: "KMS key in ClusterRegion for an encrypted cluster", Example: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
 			{Name: "SourceRegion", Kind: manifest.KindRegion, Required: true, Doc: "region of SourceDBClusterIdentifier", Example: "us-west-2"},
 			{Name: "ClusterRegion", Kind: manifest.KindRegion, Required: true, Doc: "region where the secondary is created", Example: "us-east-1"},

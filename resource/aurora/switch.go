@@ -84,6 +84,15 @@ type globalSwitch struct {
 func (s *globalSwitch) Region() string         { return s.target.Region }
 func (s *globalSwitch) Timeout() time.Duration { return 30 * time.Minute }
 
+// ReplicationLag is the lag of the secondary that becomes the writer (resource.RPOReporter).
+func (s *globalSwitch) ReplicationLag() cloud.Key {
+	return cloud.LagKey(s.target.Region, cloud.LagAurora, s.target.ID)
+}
+
+// LosesWrites is true for FailoverGlobalCluster with AllowDataLoss; a
+// switchover synchronises the secondaries first.
+func (s *globalSwitch) LosesWrites() bool { return s.mode.dataLoss }
+
 // Watch is what Goal and the step read each round: the global cluster only
 // (Preflight's reads of the members are one-off).
 func (s *globalSwitch) Watch() []cloud.Key {

@@ -48,6 +48,14 @@ type detach struct {
 func (d *detach) Region() string         { return d.target.Region }
 func (d *detach) Timeout() time.Duration { return 30 * time.Minute }
 
+// ReplicationLag is the lag of the secondary that is detached (resource.RPOReporter).
+func (d *detach) ReplicationLag() cloud.Key {
+	return cloud.LagKey(d.target.Region, cloud.LagAurora, d.target.ID)
+}
+
+// LosesWrites is true: detaching does not wait for replication.
+func (d *detach) LosesWrites() bool { return true }
+
 func (d *detach) Watch() []cloud.Key {
 	return []cloud.Key{cloud.DBClusters.Key(d.target.Region, d.target.ARN), cloud.GlobalClusters.Key(d.target.Region, d.global)}
 }

@@ -44,6 +44,14 @@ func (f *failover) Region() string         { return f.region }
 func (f *failover) Timeout() time.Duration { return 30 * time.Minute }
 func (f *failover) Locks() []string        { return []string{resource.DatastoreLock(f.global)} }
 
+// ReplicationLag is the lag of the secondary that becomes the primary (resource.RPOReporter).
+func (f *failover) ReplicationLag() cloud.Key {
+	return cloud.LagKey(f.region, cloud.LagElastiCache, f.group)
+}
+
+// LosesWrites is true: the failover does not wait for replication to catch up.
+func (f *failover) LosesWrites() bool { return true }
+
 func (f *failover) Watch() []cloud.Key {
 	return []cloud.Key{cloud.GlobalReplicationGroups.Key(f.region, f.global)}
 }

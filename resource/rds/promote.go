@@ -61,6 +61,12 @@ func (r *promote) Region() string         { return r.region }
 func (r *promote) Timeout() time.Duration { return time.Hour }
 func (r *promote) Locks() []string        { return []string{resource.InstanceLock(r.region, r.id)} }
 
+// ReplicationLag is the lag of the replica that is promoted (resource.RPOReporter).
+func (r *promote) ReplicationLag() cloud.Key { return cloud.LagKey(r.region, cloud.LagRDS, r.id) }
+
+// LosesWrites is true: promotion ends replication where it stands.
+func (r *promote) LosesWrites() bool { return true }
+
 func (r *promote) Watch() []cloud.Key {
 	return []cloud.Key{cloud.DBInstances.Key(r.region, r.id)}
 }

@@ -7,7 +7,8 @@
 // times read as they would against AWS) and keeps three of its runs, then
 // runs a two-layer failover payload against an in-process simulator with
 // scripted faults (wall-clock time, the simulator sped up): a failure, a
-// cancel, a run killed half-way (unfinished) and its resume. Each run's
+// cancel, a run killed half-way (unfinished) and its resume, and an
+// unplanned failover that journals its writes at risk. Each run's
 // events are written as JSON to report/testdata/journals/NAME.json. Review
 // the diff, then regenerate the golden files (DRORCH_UPDATE_GOLDEN=1 go
 // test ./report).
@@ -79,7 +80,7 @@ func record(ctx context.Context) error {
 	if err := os.WriteFile(filepath.Join(dir, "failover.json"), []byte(failover), 0o600); err != nil {
 		return err
 	}
-	for _, f := range []func(context.Context) error{r.failed, r.cancelled, r.killedAndResumed} {
+	for _, f := range []func(context.Context) error{r.failed, r.cancelled, r.killedAndResumed, r.unplannedRPO} {
 		if err := f(ctx); err != nil {
 			return err
 		}
@@ -183,6 +184,31 @@ func (r *recorder) killedAndResumed(ctx context.Context) error {
 		return fmt.Errorf("drorch resume: %v\n%s", err, out)
 	}
 	return r.saveID(ctx, state, id, "resumed")
+}
+
+// unplannedRPO: the unplanned failover of the Aurora global database under
+// --max-rpo, which journals the writes at risk its plan measured.
+func (r *recorder) unplannedRPO(ctx context.Context) error {
+	_, url, stop, err := startSim()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	payload := `{"StatePayload": [{"layer": 1, "resources": [
+  {"resourceType": "UnPlannedFailoverAurora", "resourceName": "Unplanned failover of the Aurora MySQL global database",
+   "parameters": {"GlobalClusterIdentifier": "!Import dr-globaldb-cluster-mysql-global-identifier",
+                  "DBClusterIdentifier": "!Import dr-globaldb-cluster-mysql-cluster-identifier",
+                  "ClusterRegion": "!Import dr-globaldb-cluster-mysql-cluster-region"}}]}]}
+`
+	if err := os.WriteFile(filepath.Join(r.dir, "unplanned.json"), []byte(payload), 0o600); err != nil {
+		return err
+	}
+	state := filepath.Join(r.dir, "unplanned.db")
+	out, err := r.drorch(ctx, url, state, "run", "--yes", "--region", "us-west-2", "--max-rpo", "1m", "--poll-interval", "50ms", "--poll-max", "500ms", "unplanned.json")
+	if err != nil {
+		return fmt.Errorf("the unplanned run: %v\n%s", err, out)
+	}
+	return r.saveOnly(ctx, state, out, "unplanned-rpo")
 }
 
 var runIDLine = regexp.MustCompile(`(?m)^run (\S+): journal `)
