@@ -67,16 +67,8 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	reqID := s.nextRequestID()
 	jsonish := r.Header.Get("X-Amz-Target") != ""
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(rw, jsonish, "", newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", maxBody), reqID)
-		} else {
-			writeError(rw, jsonish, "", newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
-		}
-		return
-	}
+	// The service comes from the headers (or the presigned URL), so that
+	// even an error about the body is answered in the service's envelope.
 	region, svcName, aerr := credentialScope(r)
 	if aerr != nil {
 		writeError(rw, jsonish, "", aerr, reqID)
@@ -86,6 +78,16 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	if svc == nil {
 		writeError(rw, jsonish, "", newErr("InvalidAction", 400,
 			"drorch sim does not simulate the %q service (simulated: rds, elasticache, cloudformation, sns, sts, ssm).", truncate(svcName, 40)), reqID)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(rw, svc.json, svc.ns, newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", maxBody), reqID)
+		} else {
+			writeError(rw, svc.json, svc.ns, newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
+		}
 		return
 	}
 	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}
@@ -108,12 +110,12 @@ func (c *call) parse(r *http.Request) *apiError {
 	}
 	vals, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return newErr("MalformedQueryString", 400, "The query string is not valid URL encoding.")
+		return errMalformedQuery("The query string is not valid URL encoding.")
 	}
 	if r.Method == http.MethodPost {
 		form, err := url.ParseQuery(string(c.body))
 		if err != nil {
-			return newErr("MalformedQueryString", 400, "The request body is not valid form encoding.")
+			return errMalformedQuery("The request body is not valid form encoding.")
 		}
 		for k, v := range form {
 			if _, dup := vals[k]; !dup {
@@ -135,7 +137,9 @@ func (c *call) parse(r *http.Request) *apiError {
 	case !p.has("Version"):
 		return errMissingParam("Version")
 	case p.str("Version") != c.svc.version:
-		return newErr("NoSuchVersion", 400, "The requested version (%s) of service %s does not exist.", truncate(p.str("Version"), 32), c.svc.name)
+		// An action is looked up in the API version the request names; the
+		// simulator knows one version per service.
+		return newErr("InvalidAction", 400, "Could not find operation %s for version %s.", truncate(c.action, 64), truncate(p.str("Version"), 32))
 	}
 	return nil
 }
