@@ -157,6 +157,8 @@ func TestPreconditionsAWSEnforces(t *testing.T) {
 	sc := sim.SeedScenario()
 	sc.Instances = append(sc.Instances, sim.ScenarioInstance{ID: "nobackups", Region: east, Engine: "mysql", BackupRetentionPeriod: &zero},
 		sim.ScenarioInstance{ID: "plain", Region: east, Engine: "mysql"})
+	sc.GlobalClusters = append(sc.GlobalClusters, sim.ScenarioGlobalCluster{ID: "docs", Engine: "docdb"})
+	sc.Clusters = append(sc.Clusters, sim.ScenarioCluster{ID: "docs-east", Region: east, Engine: "docdb", GlobalCluster: "docs", Writer: true})
 	ctx := context.Background()
 	// A secondary joining the (encrypted) seed global cluster in us-east-1,
 	// once the old primary is out of the way.
@@ -223,6 +225,12 @@ func TestPreconditionsAWSEnforces(t *testing.T) {
 				SourceDBInstanceIdentifier: aws.String("arn:aws:rds:us-east-1:123456789012:db:plain"), SourceRegion: aws.String(east), KmsKeyId: aws.String(westKey)})
 			return err
 		}, "InvalidParameterCombination", "unencrypted source"},
+		{"encrypted secondary of an unencrypted global cluster", func(h *harness) error {
+			in := &rds.CreateDBClusterInput{DBClusterIdentifier: aws.String("joiner"), Engine: aws.String("docdb"), GlobalClusterIdentifier: aws.String("docs"),
+				StorageEncrypted: aws.Bool(true), KmsKeyId: aws.String(westKey), SourceRegion: aws.String(east)}
+			_, err := h.rds(west).CreateDBCluster(ctx, in)
+			return err
+		}, "InvalidParameterCombination", "is not encrypted"},
 		{"read replica deleted with a final snapshot", func(h *harness) error {
 			_, err := h.rds(west).DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("rds-mysql-instance"), FinalDBSnapshotIdentifier: aws.String("s")})
 			return err

@@ -149,10 +149,14 @@ func createDBCluster(c *call, x xw) *apiError {
 	if secondary {
 		// A secondary's storage replicates the primary's: it is encrypted
 		// exactly when the global cluster is, with the key it was given.
-		cl.StorageEncrypted = g.StorageEncrypted
-		if !g.StorageEncrypted {
-			cl.KmsKeyID = ""
+		// An encrypted copy of unencrypted storage is refused, as AWS
+		// refuses it for read replicas ("You can't create an encrypted read
+		// replica from an unencrypted DB instance or Multi-AZ DB cluster",
+		// CreateDBInstanceReadReplica, KmsKeyId).
+		if !g.StorageEncrypted && (cl.KmsKeyID != "" || cl.StorageEncrypted) {
+			return errParamCombination("Global cluster %s is not encrypted: a secondary cluster of it cannot be; omit StorageEncrypted and KmsKeyId.", g.ID)
 		}
+		cl.StorageEncrypted = g.StorageEncrypted
 	}
 	w.fillClusterDefaults(cl)
 	w.putCluster(cl)
