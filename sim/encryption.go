@@ -50,8 +50,8 @@ func errKMSKeyElsewhere(keyID, keyRegion, region string) *apiError {
 // Amazon Web Services Region, make sure to set KmsKeyId to a KMS key
 // identifier that is valid in the destination Amazon Web Services Region"
 // (CreateDBCluster, KmsKeyId). The messages are those AWS answers
-// (hashicorp/terraform#12985, and the "For encrypted cross-region
-// replica" answer quoted by users of encrypted global databases).
+// (hashicorp/terraform#12985; hashicorp/terraform-provider-aws#13715, a
+// secondary of an encrypted global cluster).
 func (c *call) secondaryEncryption(g *GlobalCluster, writerARN string) *apiError {
 	if !g.StorageEncrypted {
 		return nil
