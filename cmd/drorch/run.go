@@ -113,6 +113,13 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 	if err != nil {
 		return nil, err
 	}
+	// The run's id is chosen first, so that the plan names what the run
+	// creates (final snapshots) as the run will.
+	runID := req.runID
+	if runID == "" {
+		runID = newID()
+	}
+	p.RunID = runID
 	e := a.newEngine(cl, store, req.settings.engine())
 	pv, err := e.Preview(ctx, p)
 	if err != nil {
@@ -128,10 +135,6 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 		if err := a.confirm(); err != nil {
 			return nil, err
 		}
-	}
-	runID := req.runID
-	if runID == "" {
-		runID = newID()
 	}
 	return a.execute(ctx, e, func(ctx context.Context) (*journal.RunState, error) {
 		fmt.Fprintf(a.stderr, "run %s: journal %s\n", runID, store.Path())
