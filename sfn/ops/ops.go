@@ -33,6 +33,14 @@ type Locker interface {
 	Restore(t lock.Ticket) (*lock.Lease, error)
 }
 
+// LockWrites are the writes the function's lock makes on the lock table:
+// the fingerprint secret created (by the table's first user), keys taken,
+// keys dropped (released, or given back by a refused acquire). It never
+// extends a lease: prepare sizes it to the run (lockMargin). The template
+// grants the function exactly the actions these need
+// (dynamolock.Actions).
+var LockWrites = []lock.WriteOp{lock.Create, lock.Take, lock.Drop}
+
 // Store keeps a run's objects (its layers' items and its record) in the
 // run bucket, where the layer's Map state reads its items. Get of an object
 // that does not exist returns an error wrapping ErrNoObject.

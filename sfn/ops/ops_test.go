@@ -4,9 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"drorch/lock"
+	"drorch/sfn/ops"
 
 	"drorch/ref"
 	"drorch/sfn"
@@ -337,5 +342,57 @@ func TestLogResourceEnd(t *testing.T) {
 	}
 	if line["resourceType"] != "PromoteRDSReadReplica" || line["resourceName"] != "promote" || line["rtoSeconds"] != 120.0 || line["status"] != "done" {
 		t.Errorf("line = %v", line)
+	}
+}
+
+// writeRecorder is a lock table that records the writes made on it.
+type writeRecorder struct {
+	lock.Table
+	mu  sync.Mutex
+	ops map[lock.WriteOp]bool
+}
+
+func (r *writeRecorder) Apply(ctx context.Context, writes []lock.Write) error {
+	r.mu.Lock()
+	for _, w := range writes {
+		r.ops[w.Op] = true
+	}
+	r.mu.Unlock()
+	return r.Table.Apply(ctx, writes)
+}
+
+// TestLockWrites: prepare (taken, and refused to a second execution),
+// finish and release make exactly the writes LockWrites lists, the ones
+// the template grants.
+func TestLockWrites(t *testing.T) {
+	t.Parallel()
+	w := newWorld("us-west-2")
+	rec := &writeRecorder{Table: w.locks, ops: map[lock.WriteOp]bool{}}
+	f := w.functions("us-west-2")
+	f.Locks = lock.New(rec, lock.Settings{Clock: w.clock})
+	in := seedPayload(t, "4-rds-and-elasticache.json")
+	p, err := f.Prepare(context.Background(), prepareReq("failover", in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := prepareReq("failover", in)
+	other.Execution.ID += "-2"
+	if _, err := f.Prepare(context.Background(), other); err == nil {
+		t.Fatal("a second execution took the lock")
+	}
+	p.Status = sfn.StatusSucceeded
+	if _, err := f.Finish(context.Background(), &sfn.Request{Op: sfn.OpFinish, Execution: exec1, Progress: p}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Release(context.Background(), &sfn.Request{Op: sfn.OpRelease, Execution: exec1}); err != nil {
+		t.Fatal(err)
+	}
+	var got []lock.WriteOp
+	for op := range rec.ops {
+		got = append(got, op)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, ops.LockWrites) {
+		t.Errorf("the function's lock made writes %v, LockWrites says %v", got, ops.LockWrites)
 	}
 }
