@@ -85,4 +85,3 @@ func (k *kmsKey) Verify(ctx context.Context, message []byte, fingerprint string)
 	}
 	return out.MacValid, nil
 }
-
