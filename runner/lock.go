@@ -49,7 +49,7 @@ var _ engine.Locker = (*SharedLock)(nil)
 
 // RunHolder is a run's id in the shared lock.
 func RunHolder(store journal.Store, runID string) string {
-	return runID + "@" + store.Fingerprint("drorch-shared-lock\x00"+runID)[:12]
+	return runID + "@" + store.Fingerprint("drorch-shared-lock\x00" + runID)[:12]
 }
 
 func (s *SharedLock) ttl() time.Duration {
