@@ -34,10 +34,12 @@ import (
 //   - If that invocation dies between making a call and returning (a
 //     Lambda timeout, a crash, a lost answer), Step Functions invokes it
 //     again with the same input, and $$.State.RetryCount (Request.Retries)
-//     is above 0. The pending calls' outcome is then unknown: they are not
-//     made again; the step machine's Unknown path decides from AWS state
-//     (the operation shows: wait for it; it does not: a new intent, made by
-//     the invocation after).
+//     is above 0. The pending calls' outcome is then unknown (a throttled
+//     attempt never ran, but nothing tells it from one that died): the
+//     step machine's Unknown path decides from AWS state, as a resume of
+//     `drorch run` does. The operation shows: wait for it, the step ends
+//     done (never "skipped"). It left no trace: the same calls, whose
+//     intent the history holds, are made.
 type stepMemory struct {
 	// Machine is the step machine's memory, as of the last decision acted
 	// on (an intent leaves it as it was before the Call decision).
@@ -155,8 +157,7 @@ func (t *turn) run(ctx context.Context) *sfn.Decision {
 		for _, c := range pending.Calls {
 			t.record(callRecord{Step: pending.Step, Call: c, Status: "unknown"})
 		}
-		t.note("%s: an earlier attempt may have made %s before it stopped; deciding from AWS state", pending.Step, strings.Join(pending.Calls, ", "))
-		pending = nil
+		t.note("%s: an earlier attempt may have made %s before it stopped; AWS state decides", pending.Step, strings.Join(pending.Calls, ", "))
 	}
 	for range len(b.res.Steps()) + 2 {
 		d, next := machine.Next(ctx, b.res, m, v, t.now, t.ms)
