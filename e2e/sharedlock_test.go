@@ -57,13 +57,12 @@ func TestSharedLockTwoOperators(t *testing.T) {
 	calls := map[string][]string{p1: {"SwitchoverGlobalCluster"}, p2: {"RemoveFromGlobalCluster"}}
 	const trials = 8
 	type trial struct {
-		name       string
-		w          *world
-		ops        [2]*world
-		ids        [2]string
-		payloads   [2]string
-		procs      [2]*proc
-		lockedOnce bool
+		name     string
+		w        *world
+		ops      [2]*world
+		ids      [2]string
+		payloads [2]string
+		procs    [2]*proc
 	}
 	var all []*trial
 	for i := range 2 * trials {

@@ -136,6 +136,8 @@ func TestHistoryArithmetic(t *testing.T) {
 
 			// The parent: a fixed start and end, and a fixed cost per
 			// layer, whatever the number of resources in a layer.
+			t.Logf("parent: start and end %d events with every retry taken, each layer %d (%d without retries)",
+				h.parentEvents(0, true), h.parentEvents(1, true)-h.parentEvents(0, true), h.parentEvents(1, false)-h.parentEvents(0, false))
 			worst := h.parentEvents(MaxLayers, true)
 			t.Logf("parent: %d layers, every Lambda retry taken: %d events (nominal %d)", MaxLayers, worst, h.parentEvents(MaxLayers, false))
 			if worst > HistoryQuota {

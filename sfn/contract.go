@@ -46,7 +46,7 @@ const (
 	// next layer.
 	ErrResourceFailed = "drorch.ResourceFailed"
 	// ErrAWS: AWS could not be reached or refused a call (after the SDK's
-	// own retries); the state machine's Retry may try again.
+	// own retries): the run bucket, the lock table, references.
 	ErrAWS = "drorch.AWSError"
 	// ErrInternal: a fault of drorch itself (a malformed request).
 	ErrInternal = "drorch.Internal"

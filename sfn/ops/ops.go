@@ -1,8 +1,10 @@
 // Package ops is the Step Functions Lambda function's operations (prepare,
-// step, layer, finish; the contract is in package sfn's doc), behind small
-// consumer-defined interfaces: AWS, S3, the lock table, SNS and the
-// fingerprint key are adapters that cmd/drorch-lambda wires in, and tests
-// replace with fakes. It knows nothing of the Lambda runtime library.
+// step, layer, finish, release; the contract is in package sfn's doc),
+// behind small consumer-defined interfaces: AWS, S3, the lock, SNS and the
+// fingerprint key are adapters that sfn/function wires in, and tests
+// replace with fakes. The step op drives the step machine of package
+// engine/machine, as the local engine does, with the execution history as
+// its journal (step.go). It knows nothing of the Lambda runtime library.
 package ops
 
 import (

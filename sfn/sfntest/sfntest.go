@@ -87,12 +87,8 @@ func Run(t testing.TB, definition, input []byte, h http.Handler) Result {
 	return RunExecution(t, definition, input, "harness", h)
 }
 
-// ExecutionARN is the ARN the harness gives an execution named name.
-func ExecutionARN(name string) string {
-	return "arn:aws:states:us-west-2:123456789012:execution:drorch-local:" + name
-}
-
-// RunExecution is Run for the execution named name (ExecutionARN), so
+// RunExecution is Run for the execution named name
+// (arn:aws:states:us-west-2:123456789012:execution:drorch-local:NAME), so
 // that executions run at the same time are told apart.
 func RunExecution(t testing.TB, definition, input []byte, name string, h http.Handler) Result {
 	t.Helper()
