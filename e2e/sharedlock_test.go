@@ -190,3 +190,47 @@ func TestSharedLockExecutionAndCLI(t *testing.T) {
 		}
 	})
 }
+
+// TestSharedLockKilledRun: an operator's run killed once its switchover
+// reached AWS keeps the shared lock (its operation goes on): a second
+// operator is refused, naming it. `drorch resume` in the first journal takes
+// the lock back as the same run and finishes; or `drorch cancel` there
+// releases it. Either way the second operator then goes through, with
+// nothing left to do, and AWS saw one switchover.
+func TestSharedLockKilledRun(t *testing.T) {
+	t.Parallel()
+	p1 := seedPayload("1-planned-switchover.json")
+	for _, free := range []string{"resume", "cancel"} {
+		t.Run(free, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: 300})
+			// Its mutating calls: the lock table's fingerprint secret, the
+			// lock, then the switchover.
+			if r, fired := w.runKilled(killPlan{mode: "after", k: 3}, "", lockedRunArgs("killed", p1)...); !r.killed || fired != "SwitchoverGlobalCluster" {
+				t.Fatalf("the run should have been killed at its switchover (fired on %q):\n%s", fired, r)
+			}
+			other := w.operator("other")
+			refused := other.mustRun(1, lockedRunArgs("second", p1)...)
+			if !strings.Contains(refused.stderr, "is held by run killed@") {
+				t.Errorf("the second operator should be refused naming the killed run:\n%s", refused)
+			}
+			switch free {
+			case "resume":
+				w.mustRun(0, "resume", "killed", "--lock-table", lockTable, "--poll-interval", "10ms", "--poll-max", "50ms")
+			case "cancel":
+				c := w.mustRun(0, "cancel", "killed", "--lock-table", lockTable)
+				if !strings.Contains(c.stdout, "its shared lock in us-west-2 (table drorch-locks) is released") {
+					t.Errorf("cancel:\n%s", c)
+				}
+				w.sim.Advance(2 * time.Minute) // the switchover the killed run started ends
+			}
+			again := other.mustRun(0, lockedRunArgs("second", p1)...)
+			if !strings.Contains(again.stdout, "Nothing to do") {
+				t.Errorf("the second operator, once the lock is free:\n%s", again)
+			}
+			if p := callProblems(databaseCalls(w.sim.MutatingCalls()), []string{"SwitchoverGlobalCluster"}); len(p) > 0 {
+				t.Errorf("mutating calls:\n%s", p)
+			}
+		})
+	}
+}

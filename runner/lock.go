@@ -69,7 +69,8 @@ func (s *SharedLock) clock() clock.Clock {
 // Take takes the lock on keys for runID. The CLI takes it before it shows
 // a plan, so that a second operator is refused before anything is read;
 // the engine's own Take for the same run then gets the lease already held,
-// renewed at once (it may have lapsed while the operator read the plan).
+// renewed first if a third of it has passed (the operator may have read
+// the plan for long: it may have lapsed, and been taken by another run).
 func (s *SharedLock) Take(ctx context.Context, runID string, keys []string) (engine.Held, error) {
 	s.mu.Lock()
 	h := s.held[runID]
@@ -138,6 +139,9 @@ func (h *sharedHeld) Renew(ctx context.Context) error {
 func (h *sharedHeld) renewNow(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.s.clock().Now().Sub(h.renewed) < h.s.ttl()/3 {
+		return nil
+	}
 	if err := h.lease.Renew(ctx); err != nil {
 		return fmt.Errorf("renew the shared lock of run %s: %w", h.runID, err)
 	}

@@ -102,17 +102,23 @@ func TestSharedLockTakeTwiceAndFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.Advance(time.Minute)
 	again, err := s.Take(ctx, "run-1", []string{"k"})
 	if err != nil || again != early {
-		t.Fatalf("the engine's take: %v (same lease: %v)", err, again == early)
+		t.Fatalf("the engine's take at once: %v (same lease: %v)", err, again == early)
+	}
+	clk.Advance(time.Minute) // the operator read the plan for a minute
+	again, err = s.Take(ctx, "run-1", []string{"k"})
+	if err != nil || again != early || !early.(*sharedHeld).lease.Until().Equal(clk.Now().Add(DefaultLockTTL)) {
+		t.Fatalf("the engine's take a minute later: %v (same lease: %v), not renewed", err, again == early)
 	}
 	// A process that died holding it: Free, from another process of the
 	// same journal, releases it.
 	if err := sharedLock(tbl, clk, j, "host:9:cancel").Free(ctx, "run-1", []string{"k"}); err != nil || tbl.Held() != 0 {
 		t.Fatalf("free: %v, %d held", err, tbl.Held())
 	}
-	// The early lease is gone: the engine's take must not act on it.
+	// The early lease is gone: the engine's take, a while later, renews it
+	// and must not act on it.
+	clk.Advance(time.Minute)
 	if _, err := s.Take(ctx, "run-1", []string{"k"}); err == nil {
 		t.Error("a released lease was handed to the engine")
 	}
