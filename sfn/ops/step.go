@@ -162,7 +162,9 @@ func (t *turn) run(ctx context.Context) *sfn.Decision {
 	for range len(b.res.Steps()) + 2 {
 		d, next := machine.Next(ctx, b.res, m, v, t.now, t.ms)
 		if pending != nil && d.Action != machine.Call {
-			t.note("%s: the calls intended before were not made: AWS state changed since", pending.Step)
+			if t.retries == 0 {
+				t.note("%s: the calls intended before were not made: AWS state changed since", pending.Step)
+			}
 			pending = nil
 		}
 		t.observe(d)
@@ -197,10 +199,10 @@ func (t *turn) run(ctx context.Context) *sfn.Decision {
 			if pending != nil && pending.Step == d.Step && pending.MAC == mac {
 				return t.call(ctx, d, next)
 			}
-			if pending != nil {
+			if pending != nil && t.retries == 0 {
 				t.note("%s: the calls intended before were not made: AWS state changed since", pending.Step)
-				pending = nil
 			}
+			pending = nil
 			t.mem.Machine = m // nothing is done until the intent is in the history
 			t.mem.Intent = &intent{Step: d.Step, Calls: t.describe(d.Calls), MAC: mac}
 			t.note("%s: will call %s", d.Step, strings.Join(t.mem.Intent.Calls, ", "))
