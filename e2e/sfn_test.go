@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -217,7 +218,18 @@ func TestStepFunctionsWorldEqualsDrorchRun(t *testing.T) {
 			cli.mustRun(0, append([]string{"run", "--region", rr.region, "--yes", "--run-id", "readme", "--lock-table", lockTable}, append(pollFlags, file)...)...)
 
 			sw := newWorld(t, worldConfig{scenario: withLockTable(rr.scenario()), speed: speed})
-			r := sw.stepFunctions(rr.region).execute(rr.workflow, "readme", payload, nil)
+			var invocations, steps atomic.Int64
+			r := sw.stepFunctions(rr.region).execute(rr.workflow, "readme", payload, func(fn sfntest.Function) sfntest.Function {
+				return func(ctx context.Context, payload []byte) ([]byte, error) {
+					invocations.Add(1)
+					if bytes.Contains(payload, []byte(`"op":"step"`)) {
+						steps.Add(1)
+					}
+					return fn(ctx, payload)
+				}
+			})
+			t.Logf("%s: %d invocations of the function, %d of them steps; %d API calls to AWS against %d for drorch run",
+				rr.name, invocations.Load(), steps.Load(), sw.sim.CallCount("", "", ""), cli.sim.CallCount("", "", ""))
 			if r.Status != "SUCCEEDED" {
 				t.Fatalf("execution %s: %s: %s", r.Status, r.Error, r.Cause)
 			}
