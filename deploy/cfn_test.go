@@ -16,9 +16,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"drorch/sfn"
-
 	"drorch/internal/motoserver"
+	"drorch/lock/dynamolock"
+	"drorch/sfn"
 )
 
 // tool returns the path of a command the machine provides (cfn-lint, aws,
@@ -67,7 +67,11 @@ func TestDeployToMoto(t *testing.T) {
 	aws := tool(t, "aws")
 	python := tool(t, "python3")
 	endpoint := motoserver.Start(t)
+	// moto finds the bucket of a template's URL in the URL's path only when
+	// the host says localhost; the AWS CLI builds that URL from S3's
+	// endpoint.
 	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL="+endpoint,
+		"AWS_ENDPOINT_URL_S3="+strings.Replace(endpoint, "127.0.0.1", "localhost", 1),
 		"AWS_PAGER=", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 	cli := func(region string, args ...string) []byte {
 		t.Helper()
@@ -106,7 +110,9 @@ func TestDeployToMoto(t *testing.T) {
 			cli(region, "s3api", "create-bucket", "--bucket", bucket, "--create-bucket-configuration", "LocationConstraint="+region)
 		}
 		cli(region, "s3", "cp", zipFile, "s3://"+bucket+"/drorch-lambda-arm64.zip")
-		cli(region, "cloudformation", "deploy", "--stack-name", "drorch", "--template-file", tmplFile,
+		// The template is over CloudFormation's 51,200 bytes for a template
+		// sent inline: deploy uploads it to the artifacts bucket.
+		cli(region, "cloudformation", "deploy", "--stack-name", "drorch", "--template-file", tmplFile, "--s3-bucket", bucket,
 			"--parameter-overrides", "CodeBucket="+bucket, "--capabilities", "CAPABILITY_NAMED_IAM")
 
 		var stacks struct {
@@ -177,8 +183,17 @@ func TestDeployToMoto(t *testing.T) {
 		if err := json.Unmarshal(cli(region, "dynamodb", "describe-table", "--table-name", outputs["LockTableName"]), &table); err != nil {
 			t.Fatal(err)
 		}
-		if len(table.Table.KeySchema) != 1 || table.Table.KeySchema[0].AttributeName != "pk" {
+		if len(table.Table.KeySchema) != 1 || table.Table.KeySchema[0].AttributeName != dynamolock.AttrID {
 			t.Errorf("%s: lock table keys %+v", region, table.Table.KeySchema)
+		}
+		// moto's CloudFormation leaves the table's TimeToLiveSpecification
+		// unapplied (TestTemplateLockTable checks it in the template).
+		var targets struct{ Targets []struct{ Arn string } }
+		if err := json.Unmarshal(cli(region, "events", "list-targets-by-rule", "--rule", "drorch-execution-end"), &targets); err != nil {
+			t.Fatal(err)
+		}
+		if len(targets.Targets) != 1 || !strings.HasSuffix(targets.Targets[0].Arn, ":function:"+outputs["FunctionArn"]) {
+			t.Errorf("%s: the execution-end rule targets %+v, not the function %s", region, targets.Targets, outputs["FunctionArn"])
 		}
 		var topic struct{ Attributes map[string]string }
 		if err := json.Unmarshal(cli(region, "sns", "get-topic-attributes", "--topic-arn", outputs["TopicArn"]), &topic); err != nil {

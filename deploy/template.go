@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"strings"
 
+	"drorch/lock/dynamolock"
 	"drorch/sfn"
+	"drorch/sfn/ops"
 )
 
 // Template is deploy/template.yaml as committed.
@@ -98,6 +100,11 @@ func blocks() (map[string]string, error) {
 		b.WriteString("- " + line + "\n")
 	}
 	out["database-statements"] = b.String()
+	actions, err := json.Marshal(dynamolock.Actions(ops.LockWrites...))
+	if err != nil {
+		return nil, err
+	}
+	out["lock-actions"] = "Action: " + string(actions) + "\n"
 	return out, nil
 }
 

@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
+	"drorch/lock/dynamolock"
 	"drorch/sfn"
+	"drorch/sfn/ops"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated blocks of template.yaml")
@@ -164,5 +168,102 @@ func stripTags(n *yaml.Node) {
 	}
 	for _, c := range n.Content {
 		stripTags(c)
+	}
+}
+
+// TestTemplateLockTable: the lock table has the key schema and TTL
+// attribute package lock needs (dynamolock's CreateTableInput), is billed
+// on demand and has point-in-time recovery.
+func TestTemplateLockTable(t *testing.T) {
+	t.Parallel()
+	p := resources(t)["LockTable"].Properties
+	want := dynamolock.CreateTableInput("t")
+	keys := p["KeySchema"].([]any)
+	attrs := p["AttributeDefinitions"].([]any)
+	if len(keys) != 1 || len(attrs) != 1 || len(want.KeySchema) != 1 ||
+		keys[0].(map[string]any)["AttributeName"] != *want.KeySchema[0].AttributeName || keys[0].(map[string]any)["KeyType"] != string(want.KeySchema[0].KeyType) ||
+		attrs[0].(map[string]any)["AttributeName"] != dynamolock.AttrID || attrs[0].(map[string]any)["AttributeType"] != "S" {
+		t.Errorf("keys %v, attributes %v", keys, attrs)
+	}
+	ttl := p["TimeToLiveSpecification"].(map[string]any)
+	if ttl["AttributeName"] != dynamolock.AttrExpire || ttl["Enabled"] != true {
+		t.Errorf("TTL %v, want %s", ttl, dynamolock.AttrExpire)
+	}
+	if p["BillingMode"] != string(want.BillingMode) || p["PointInTimeRecoverySpecification"].(map[string]any)["PointInTimeRecoveryEnabled"] != true {
+		t.Errorf("billing %v, PITR %v", p["BillingMode"], p["PointInTimeRecoverySpecification"])
+	}
+}
+
+// TestTemplateLockPolicy: the function may make on the lock table exactly
+// what its lock makes, and no DynamoDB action anywhere else.
+func TestTemplateLockPolicy(t *testing.T) {
+	t.Parallel()
+	res := resources(t)
+	found := false
+	for name, r := range res {
+		if r.Type != "AWS::IAM::Policy" {
+			continue
+		}
+		doc := r.Properties["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			s := st.(map[string]any)
+			var actions []string
+			switch a := s["Action"].(type) {
+			case string:
+				actions = []string{a}
+			case []any:
+				for _, x := range a {
+					actions = append(actions, x.(string))
+				}
+			}
+			dynamo := false
+			for _, a := range actions {
+				dynamo = dynamo || strings.HasPrefix(a, "dynamodb:")
+			}
+			if !dynamo {
+				continue
+			}
+			if s["Sid"] != "Lock" || name != "FunctionRunPolicy" {
+				t.Errorf("%s %v grants %v", name, s["Sid"], actions)
+				continue
+			}
+			found = true
+			sort.Strings(actions)
+			if want := dynamolock.Actions(ops.LockWrites...); !reflect.DeepEqual(actions, want) {
+				t.Errorf("the function may %v on the lock table; its lock makes %v", actions, want)
+			}
+			if s["Resource"] != "LockTable.Arn" {
+				t.Errorf("the lock statement is on %v", s["Resource"])
+			}
+		}
+	}
+	if !found {
+		t.Error("the function may not use the lock table")
+	}
+}
+
+// TestTemplateExecutionEnd: an execution of either state machine that ends
+// without its Finish (stopped, timed out) has the function release its
+// lock.
+func TestTemplateExecutionEnd(t *testing.T) {
+	t.Parallel()
+	res := resources(t)
+	p := res["ExecutionEndRule"].Properties
+	pattern := p["EventPattern"].(map[string]any)
+	detail := pattern["detail"].(map[string]any)
+	if fmt.Sprint(pattern["source"]) != "[aws.states]" || fmt.Sprint(detail["status"]) != "[ABORTED TIMED_OUT FAILED]" ||
+		fmt.Sprint(detail["stateMachineArn"]) != "[FailoverStateMachine FailbackStateMachine]" {
+		t.Errorf("pattern %v", pattern)
+	}
+	target := p["Targets"].([]any)[0].(map[string]any)
+	tr := target["InputTransformer"].(map[string]any)
+	input := strings.NewReplacer("<arn>", `"arn:aws:states:us-west-2:1:execution:drorch-failover:x"`, "<name>", `"x"`).Replace(tr["InputTemplate"].(string))
+	var req sfn.Request
+	if err := json.Unmarshal([]byte(input), &req); err != nil || req.Op != sfn.OpRelease || req.Execution.Name != "x" || target["Arn"] != "Function.Arn" {
+		t.Errorf("target %v: %+v %v", target, req, err)
+	}
+	perm := res["ExecutionEndPermission"].Properties
+	if perm["Principal"] != "events.amazonaws.com" || perm["SourceArn"] != "ExecutionEndRule.Arn" {
+		t.Errorf("permission %v", perm)
 	}
 }

@@ -193,19 +193,22 @@ var ErrRunFinished = errors.New("run already finished")
 // Start creates a new run for p and runs it to the end. The run id is
 // returned even when the run fails; err is nil only if every resource
 // succeeded (or failed with continueOnError).
-func (e *Engine) Start(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+func (e *Engine) Start(ctx context.Context, runID string, p *Plan, opts ...RunOption) (*journal.RunState, error) {
 	defer e.withSecrets(runID, p)()
-	st, err := e.start(ctx, runID, p)
+	st, err := e.start(ctx, runID, p, options(opts))
 	return st, newRedactor(p.Secrets).err(err)
 }
 
-func (e *Engine) start(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+func (e *Engine) start(ctx context.Context, runID string, p *Plan, o *runOptions) (*journal.RunState, error) {
+	if err := o.take(ctx, runID, p.Locks()); err != nil {
+		return nil, err
+	}
 	e.fingerprint(p)
 	created := journal.Event{Kind: journal.RunCreated, Layer: -1, Resource: -1, Data: mustJSON(p.Spec)}
 	if err := e.create(ctx, runID, p.Locks(), created); err != nil {
-		return nil, err
+		return nil, errors.Join(err, o.release(ctx, false))
 	}
-	return e.execute(ctx, runID, p, journal.RunStarted)
+	return e.execute(ctx, runID, p, journal.RunStarted, o)
 }
 
 // create registers the run with its locks and journals run.created: in one
@@ -241,13 +244,13 @@ func (e *Engine) create(ctx context.Context, runID string, locks []string, creat
 
 // Resume continues an unfinished run: finished steps are not repeated; a step
 // whose call's outcome is unknown is decided by reading state.
-func (e *Engine) Resume(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+func (e *Engine) Resume(ctx context.Context, runID string, p *Plan, opts ...RunOption) (*journal.RunState, error) {
 	defer e.withSecrets(runID, p)()
-	st, err := e.resume(ctx, runID, p)
+	st, err := e.resume(ctx, runID, p, options(opts))
 	return st, newRedactor(p.Secrets).err(err)
 }
 
-func (e *Engine) resume(ctx context.Context, runID string, p *Plan) (*journal.RunState, error) {
+func (e *Engine) resume(ctx context.Context, runID string, p *Plan, o *runOptions) (*journal.RunState, error) {
 	st, err := e.state(ctx, runID)
 	if err != nil {
 		return nil, err
@@ -258,7 +261,7 @@ func (e *Engine) resume(ctx context.Context, runID string, p *Plan) (*journal.Ru
 	if err := e.sameSecrets(st.Spec, p); err != nil {
 		return st, fmt.Errorf("resume %s: %w", runID, err)
 	}
-	return e.execute(ctx, runID, p, journal.RunResumed)
+	return e.execute(ctx, runID, p, journal.RunResumed, o)
 }
 
 // state folds the run's journal.
@@ -274,17 +277,22 @@ func (e *Engine) state(ctx context.Context, runID string) (*journal.RunState, er
 	return st, nil
 }
 
-func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journal.Kind) (*journal.RunState, error) {
+func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journal.Kind, o *runOptions) (*journal.RunState, error) {
 	s := e.Settings.WithDefaults()
 	if err := e.claim(ctx, runID, s); err != nil {
-		return nil, err
+		return nil, errors.Join(err, o.release(ctx, false))
+	}
+	// A resume takes the shared lock once it owns the run: taken before,
+	// it would take it from the live process the claim refuses.
+	if err := o.take(ctx, runID, p.Locks()); err != nil {
+		return nil, errors.Join(err, e.Store.Release(context.WithoutCancel(ctx), runID))
 	}
 	prior, err := e.state(ctx, runID)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, o.release(ctx, false))
 	}
 	if err := e.append(ctx, runID, journal.Event{Kind: kind, Layer: -1, Resource: -1, Data: mustJSON(e.Process)}); err != nil {
-		return nil, err
+		return nil, errors.Join(err, o.release(ctx, false))
 	}
 
 	runCtx, cancel := context.WithCancelCause(ctx)
@@ -297,7 +305,7 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); e.heartbeat(bg, runID, s, cancel) }()
+	go func() { defer wg.Done(); e.heartbeat(bg, runID, s, cancel, o) }()
 	rr := newRounds(e.Clock, e.Batch, e.Reader)
 	go func() { defer wg.Done(); rr.run(bg) }()
 
@@ -320,6 +328,9 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 	if err := e.Store.Release(context.WithoutCancel(ctx), runID); err != nil {
 		return nil, errors.Join(runErr, fmt.Errorf("release run %s: %w", runID, err))
 	}
+	if err := o.release(ctx, status == journal.StatusInterrupted); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
 	st, err := e.state(ctx, runID)
 	if err != nil {
 		return nil, errors.Join(runErr, err)
@@ -340,10 +351,11 @@ func (e *Engine) claim(ctx context.Context, runID string, s Settings) error {
 	return e.Store.Claim(ctx, runID, e.Process.Owner, now, stale)
 }
 
-// heartbeat renews the lease and turns a journaled cancel request (from
-// `drorch cancel` in another process) into cancellation of the run. It ticks
-// on wall time: leases are judged by other processes.
-func (e *Engine) heartbeat(ctx context.Context, runID string, s Settings, cancel context.CancelCauseFunc) {
+// heartbeat renews the lease, and the shared lock if the run holds one,
+// and turns a journaled cancel request (from `drorch cancel` in another
+// process) into cancellation of the run. It ticks on wall time: leases are
+// judged by other processes.
+func (e *Engine) heartbeat(ctx context.Context, runID string, s Settings, cancel context.CancelCauseFunc, o *runOptions) {
 	var seen int64
 	tick := time.NewTicker(s.Heartbeat)
 	defer tick.Stop()
@@ -359,6 +371,7 @@ func (e *Engine) heartbeat(ctx context.Context, runID string, s Settings, cancel
 		if err := e.Store.Heartbeat(ctx, runID, e.Process.Owner, e.Clock.Now()); errors.Is(err, journal.ErrNotOwner) {
 			cancel(fmt.Errorf("another process took over run %s", runID))
 		}
+		o.renew(ctx, cancel)
 		select {
 		case <-ctx.Done():
 			return

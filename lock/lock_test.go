@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -277,5 +278,55 @@ func TestErrorMessages(t *testing.T) {
 	lost := (&LostError{Lost: []Conflict{{Key: "k"}}}).Error()
 	if !strings.Contains(lost, `"k" is held by nobody`) || !strings.Contains(lost, "stop acting on these databases") {
 		t.Errorf("lost message: %s", lost)
+	}
+}
+
+// A lease written down as a ticket is released, or renewed, by another
+// process (another Locker over the same table); the ticket holds no key.
+func TestTicket(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := newMem()
+	clk := clock.NewFake(t0)
+	keys := []string{"aurora-global-cluster:secret-db", "rds-cluster:us-west-2:b"}
+	lease, err := New(m, Settings{Clock: clk}).Acquire(ctx, Request{Keys: keys, Holder: cli("run-1"), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := lease.Ticket()
+	if len(tk.Records) != 2 || tk.Token == "" || !tk.Until.Equal(t0.Add(time.Hour)) || tk.Holder != cli("run-1") {
+		t.Fatalf("ticket = %+v", tk)
+	}
+	if s := fmt.Sprint(tk); strings.Contains(s, "secret-db") {
+		t.Errorf("the ticket holds a key: %s", s)
+	}
+	other := New(m, Settings{Clock: clk}) // another process
+	restored, err := other.Restore(tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(10 * time.Minute)
+	if err := restored.Renew(ctx); err != nil || !restored.Until().Equal(t0.Add(70*time.Minute)) {
+		t.Fatalf("renew the restored lease: %v (until %s)", err, restored.Until())
+	}
+	if _, err := other.Acquire(ctx, Request{Keys: keys[:1], Holder: cli("run-2"), TTL: time.Hour}); err == nil {
+		t.Fatal("a second run took a key of the restored lease")
+	}
+	if err := restored.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m.recs); n != 1 {
+		t.Errorf("%d records after the release, want the secret only", n)
+	}
+	// Released twice (a retried finish): the keys are named by record id.
+	again, _ := other.Restore(tk)
+	var lost *LostError
+	if err := again.Release(ctx); !errors.As(err, &lost) || len(lost.Lost) != 2 || !strings.HasPrefix(lost.Lost[0].Key, "lock#") {
+		t.Errorf("second release: %v", err)
+	}
+	for _, bad := range []Ticket{{}, {Token: "t"}, {Token: "t", Records: []string{"lock#a"}}, {Token: "t", TTL: time.Hour, Records: []string{"rds:x"}}} {
+		if _, err := other.Restore(bad); err == nil {
+			t.Errorf("restored %+v", bad)
+		}
 	}
 }

@@ -105,6 +105,7 @@ const (
 	StateLayerFailed   = "LayerFailed"
 	StateFinish        = "Finish"
 	StateFinishFailed  = "FinishFailed"
+	StateReleaseLock   = "ReleaseLock"
 	StateOutcome       = "Outcome"
 	StateSucceeded     = "Succeeded"
 	StateFailed        = "Failed"
@@ -172,8 +173,19 @@ func Generate(w Workflow, opts Options) *Definition {
 				TimeoutSeconds: taskTimeout,
 				OutputPath:     "$.Payload",
 				Retry:          retryPolicy,
-				Catch:          []Catcher{{ErrorEquals: []string{"States.ALL"}, Next: StateFinishFailed}},
+				Catch:          []Catcher{{ErrorEquals: []string{"States.ALL"}, Next: StateReleaseLock}},
 				Next:           StateOutcome,
+			},
+			StateReleaseLock: {
+				Type:           "Task",
+				Comment:        "Finish failed: release the lock at least, so that the run's databases are not kept from every other run until its lease lapses.",
+				Resource:       "arn:aws:states:::lambda:invoke",
+				Parameters:     invoke(map[string]any{"op": OpRelease, "execution": execution}),
+				TimeoutSeconds: taskTimeout,
+				ResultPath:     "$.released",
+				Retry:          releaseRetry,
+				Catch:          []Catcher{{ErrorEquals: []string{"States.ALL"}, ResultPath: "$.releaseError", Next: StateFinishFailed}},
+				Next:           StateFinishFailed,
 			},
 			StateFinishFailed: {Type: "Fail", Error: ErrFinishFailed, CausePath: "$.Cause"},
 			StateOutcome: {

@@ -76,24 +76,37 @@ func TestDefinitionShape(t *testing.T) {
 				if s.Parameters["FunctionName"] != FunctionPlaceholder {
 					t.Errorf("%s invokes %v", name, s.Parameters["FunctionName"])
 				}
-				if len(s.Retry) != len(retryPolicy) || len(s.Catch) == 0 {
+				want := len(retryPolicy)
+				if name == StateReleaseLock {
+					want = len(releaseRetry)
+				}
+				if len(s.Retry) != want || len(s.Catch) == 0 {
 					t.Errorf("%s: Retry %d rules, Catch %d", name, len(s.Retry), len(s.Catch))
 				}
-				var throttled bool
+				var throttled, crashed bool
 				for _, r := range s.Retry {
 					for _, e := range r.ErrorEquals {
 						throttled = throttled || e == "Lambda.TooManyRequestsException"
+						crashed = crashed || e == "Lambda.Unknown"
 					}
 					if r.BackoffRate < 2 || r.MaxAttempts < 1 {
 						t.Errorf("%s: retrier %v has no backoff", name, r.ErrorEquals)
 					}
 				}
-				if !throttled {
-					t.Errorf("%s does not retry Lambda throttling", name)
+				if !throttled || !crashed {
+					t.Errorf("%s does not retry Lambda throttling and the function's crashes", name)
 				}
 			})
-			if tasks != 4 {
-				t.Errorf("%d Task states, want prepare, layer, finish and step", tasks)
+			if tasks != 5 {
+				t.Errorf("%d Task states, want prepare, layer, finish, release and step", tasks)
+			}
+			// A failed finish releases the lock before the execution fails.
+			if c := def.States[StateFinish].Catch; len(c) != 1 || c[0].Next != StateReleaseLock ||
+				def.States[StateReleaseLock].Next != StateFinishFailed || def.States[StateReleaseLock].Catch[0].Next != StateFinishFailed {
+				t.Errorf("finish's catch-all does not release the lock: %+v", c)
+			}
+			if p := def.States[StateReleaseLock].Parameters["Payload"].(map[string]any); p["op"] != OpRelease {
+				t.Errorf("release payload = %v", p)
 			}
 		})
 	}
@@ -107,7 +120,7 @@ func TestGenerateFunctionARN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b), FunctionPlaceholder) || strings.Count(string(b), arn) != 4 {
+	if strings.Contains(string(b), FunctionPlaceholder) || strings.Count(string(b), arn) != 5 {
 		t.Errorf("definition keeps the placeholder or misses the ARN:\n%s", b)
 	}
 }

@@ -67,7 +67,25 @@ var retryPolicy = []Retrier{
 		ErrorEquals:     []string{"Lambda.TooManyRequestsException"},
 		IntervalSeconds: 1, MaxAttempts: 8, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "FULL",
 	},
+	{
+		// The function died without answering: a timeout, running out of
+		// memory, its runtime crashing
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+		// Every operation may be invoked again with the same input: the
+		// step op then treats the calls it had decided as made or not,
+		// as AWS state shows (the package doc, "The step op's journal").
+		ErrorEquals:     []string{"Lambda.Unknown"},
+		IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 20, JitterStrategy: "FULL",
+	},
 }
+
+// releaseRetry is the Retry of the state that releases the lock after a
+// failed finish: every error, for longer, since a lock left behind keeps
+// the run's databases from every other run until its lease lapses.
+var releaseRetry = append(append([]Retrier(nil), retryPolicy...), Retrier{
+	ErrorEquals:     []string{"States.ALL"},
+	IntervalSeconds: 5, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 120, JitterStrategy: "FULL",
+})
 
 // maxRetries is how many attempts one Task visit may retry, every retrier
 // of retryPolicy exhausted.

@@ -95,10 +95,12 @@ func (h history) parentEvents(layers int, worst bool) int {
 		h.visit(d, StateLayer, worst)
 	// The end: the last layer's Map, its AfterLayer and MoreLayers are in
 	// perLayer; then Finish and the outcome. A failed run also passes
-	// LayerFailed; count it, and the larger of Succeed and Fail.
+	// LayerFailed; count it, and the larger of Succeed and Fail. A finish
+	// that fails goes through ReleaseLock to FinishFailed instead.
 	end := h.path(d, worst, StateMoreLayers, StateFinish, StateOutcome, StateSucceeded) - EventsChoice +
 		h.visit(d, StateLayerFailed, worst) + 1
-	return start - h.visit(d, StateLayer, worst) + layers*perLayer + end
+	failedEnd := h.path(d, worst, StateFinish, StateReleaseLock, StateFinishFailed) + h.visit(d, StateLayerFailed, worst)
+	return start - h.visit(d, StateLayer, worst) + layers*perLayer + max(end, failedEnd)
 }
 
 // requested is the step machine of the brief: 1 s waits for the first
@@ -134,6 +136,8 @@ func TestHistoryArithmetic(t *testing.T) {
 
 			// The parent: a fixed start and end, and a fixed cost per
 			// layer, whatever the number of resources in a layer.
+			t.Logf("parent: start and end %d events with every retry taken, each layer %d (%d without retries)",
+				h.parentEvents(0, true), h.parentEvents(1, true)-h.parentEvents(0, true), h.parentEvents(1, false)-h.parentEvents(0, false))
 			worst := h.parentEvents(MaxLayers, true)
 			t.Logf("parent: %d layers, every Lambda retry taken: %d events (nominal %d)", MaxLayers, worst, h.parentEvents(MaxLayers, false))
 			if worst > HistoryQuota {

@@ -3,6 +3,9 @@ package sfn
 import (
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"drorch/lock"
 )
 
 // The operations of the Lambda function, the value of Request.Op.
@@ -11,6 +14,7 @@ const (
 	OpStep    = "step"
 	OpLayer   = "layer"
 	OpFinish  = "finish"
+	OpRelease = "release"
 )
 
 // The statuses of a run (Progress.Status) and of one step decision
@@ -41,10 +45,8 @@ const (
 	// ErrResourceFailed: a resource failed and the run stopped before the
 	// next layer.
 	ErrResourceFailed = "drorch.ResourceFailed"
-	// ErrNotWired: an operation this build of the function cannot do yet.
-	ErrNotWired = "drorch.NotWired"
 	// ErrAWS: AWS could not be reached or refused a call (after the SDK's
-	// own retries); the state machine's Retry may try again.
+	// own retries): the run bucket, the lock table, references.
 	ErrAWS = "drorch.AWSError"
 	// ErrInternal: a fault of drorch itself (a malformed request).
 	ErrInternal = "drorch.Internal"
@@ -172,12 +174,22 @@ func LayerKey(prefix string, pos int) string {
 // RunKey is the object key of a run's record (RunRecord).
 func RunKey(prefix string) string { return prefix + "run.json" }
 
-// RunRecord is what prepare keeps beside the layers for finish: the lock
-// it took, so that finish releases exactly that.
+// RunRecord is what prepare keeps beside the layers for finish and
+// release: the lease it took on the run's databases, written down (record
+// ids and token, never the lock keys), so that they release exactly that.
+// It stays in the run bucket: the token must not reach the execution
+// history.
 type RunRecord struct {
-	Execution Execution `json:"execution"`
-	LockOwner string    `json:"lockOwner"`
-	LockKeys  []string  `json:"lockKeys"`
+	Execution Execution   `json:"execution"`
+	Lock      lock.Ticket `json:"lock"`
+}
+
+// Released is the release op's answer.
+type Released struct {
+	// Records counts the lock records given back; 0 when there was
+	// nothing (no run record: prepare never took the lock; or released
+	// already).
+	Records int `json:"records"`
 }
 
 // Item is one resource as the step op receives it: everything needed to
@@ -187,6 +199,7 @@ type Item struct {
 	Workflow  string    `json:"workflow"`
 	Region    string    `json:"region"` // the run's home region
 	Account   string    `json:"account,omitempty"`
+	Partition string    `json:"partition,omitempty"`
 	Layer     int       `json:"layer"` // the layer's number
 	Index     int       `json:"index"` // the resource's position in its layer as written
 	Name      string    `json:"name"`
@@ -209,6 +222,9 @@ type Item struct {
 	MinWait int `json:"minWait"`
 	// Steps are the names of the resource's steps, in order.
 	Steps []string `json:"steps"`
+	// LockUntil is when the run's lease on its databases lapses: the
+	// step op makes no call past it (another run may hold them then).
+	LockUntil time.Time `json:"lockUntil,omitzero"`
 }
 
 // Secret is a SecureString parameter of an Item.

@@ -26,6 +26,7 @@
 //	   v
 //	MoreLayers (Choice): status "running" -> Layer; else -> Finish (Task) -> Outcome (Choice)
 //	                                                                          -> Succeeded | Failed
+//	Finish --error (after Retry)--> ReleaseLock (Task) --> FinishFailed (Fail)
 //
 // Each child execution (the Map's ItemProcessor, a Standard execution):
 //
@@ -39,12 +40,17 @@
 // failed Result, so that the rest of its layer finishes; then AfterLayer
 // stops the run unless every failed resource had "continueOnError": true
 // (the run then succeeds, as `drorch run` does, counting them). Finish runs
-// after success and after any failure, Prepare's included. Every Task
-// retries Lambda's own transient errors (Lambda.ServiceException,
-// Lambda.AWSLambdaException, Lambda.SdkClientException,
-// Lambda.ClientExecutionTimeoutException: 4 attempts) and its throttling
-// (Lambda.TooManyRequestsException: 8 attempts), with jittered exponential
-// backoff; anything else is the function's answer.
+// after success and after any failure, Prepare's included; when Finish
+// itself fails, ReleaseLock at least gives the run's databases back before
+// the execution fails. Every Task retries Lambda's own transient errors
+// (Lambda.ServiceException, Lambda.AWSLambdaException,
+// Lambda.SdkClientException, Lambda.ClientExecutionTimeoutException: 4
+// attempts), its throttling (Lambda.TooManyRequestsException: 8 attempts)
+// and the function dying without an answer (Lambda.Unknown: a timeout, out
+// of memory, a crash: 3 attempts), with jittered exponential backoff;
+// ReleaseLock retries any error 6 more times. Anything else is the
+// function's answer. Every operation is safe to invoke again with the same
+// input (the step op's journal, below, says why for step).
 //
 // # The function's operations
 //
@@ -61,35 +67,75 @@
 //     workflow does not run is named with the state machine that runs it),
 //     checks MaxLayers and MaxLayerResources, resolves every !Import and
 //     resolve:ssm: reference once in the function's region, binds every
-//     resource to its handler, takes the DynamoDB lock on the payload's
-//     databases for the execution (drorch.Locked if another run, CLI or
-//     Step Functions, holds one), and writes each layer's Items (a JSON
-//     array) and a RunRecord to the run bucket. It answers Progress: the
-//     Run, the first LayerRef, status "running". A SecureString value never
-//     leaves the function: its Item carries the reference and a keyed
-//     fingerprint (a KMS HMAC key), and each step reads the value again and
-//     refuses a changed one (drorch.SecretChanged).
+//     resource to its handler, takes the shared lock (package lock, over
+//     the DynamoDB lock table that `drorch run --lock-table` uses too) on
+//     the payload's lock keys for the execution, all or nothing
+//     (drorch.Locked, naming the holder, if another run, CLI or Step
+//     Functions, holds one), and writes each layer's Items (a JSON array)
+//     and a RunRecord to the run bucket. It answers Progress: the Run, the
+//     first LayerRef, status "running". The lease lasts as long as the run
+//     can (the sum of its layers' longest deadlines, plus an hour): no step
+//     renews it, and a step makes no call within five minutes of its end
+//     (Item.LockUntil). The RunRecord keeps the lease written down
+//     (lock.Ticket: record ids and token, never the keys), out of the
+//     history. A SecureString value never leaves the function: its Item
+//     carries the reference and a keyed fingerprint (a KMS HMAC key), and
+//     each step reads the value again and refuses a changed one.
 //   - step: {"op":"step","item": Item,"memory": the previous Decision's
 //     memory (null at first),"retries": $$.State.RetryCount}. It answers a
 //     Decision {"status":"waiting"|"done"|"failed","wait":seconds,
-//     "memory":{...},"message":"..."}: one decision of the step machine for
-//     one resource. The wait is at least WaitFloor of the time the resource
-//     has run and the Item's MinWait, and Budget ends the resource before
-//     its child's history could overflow. On done and failed it logs the
-//     resource's RTO line (ops.LogResourceEnd).
+//     "memory":{...},"message":"..."}: one decision of the step machine
+//     (engine/machine, as `drorch run` drives it) for one resource, on a
+//     fresh read of the resource's Watch keys (one batched describe per
+//     kind and region: an invocation serves one resource, so nothing is
+//     batched across resources as `drorch run` does; the pacing below bounds
+//     how often). It follows the decisions that need no wait (a step
+//     skipped or done) in the same invocation. The wait is at least
+//     WaitFloor of the time the resource has run and the Item's MinWait,
+//     and Budget, kept in the memory, ends the resource before its child's
+//     history could overflow. A resource ends failed, its message saying
+//     why, when its handler says so, its deadline passes, a secret changed
+//     (the message starts with drorch.SecretChanged), or the budget is
+//     spent. On done and failed it logs the resource's RTO line
+//     (ops.LogResourceEnd). Function errors are only for malformed
+//     requests (drorch.Internal).
 //   - layer: {"op":"layer","progress": Progress with the Map's "results",
 //     one Result {index,status,continueOnError} per resource}. It answers
 //     the next Progress: the next layer and "running"; or "succeeded" after
 //     the last; or "failed" with error drorch.ResourceFailed naming the
 //     resources that stopped the run.
 //   - finish: {"op":"finish","progress": Progress, with "error" when a
-//     Catch led there}. It releases the lock (exactly the keys of the
-//     RunRecord), publishes the run's end to the SNS topic as JSON with a
-//     "text" field, logs it, and answers Outcome {status, summary, error,
-//     notified}; Failed then fails the execution with that error.
+//     Catch led there}. It releases the lease the RunRecord holds,
+//     publishes the run's end to the SNS topic as JSON with a "text" field,
+//     logs it, and answers Outcome {status, summary, error, notified};
+//     Failed then fails the execution with that error.
+//   - release: {"op":"release","execution":{id,name}}. It releases the
+//     lease of the execution's RunRecord, found from its ARN alone, and
+//     answers Released {records}: 0 when prepare never took a lock or it
+//     was released already. ReleaseLock invokes it after a failed Finish,
+//     and deploy/template.yaml's EventBridge rule when an execution ends
+//     without its Finish (stopped by hand, timed out).
 //
 // Every operation is idempotent for a Retry: prepare takes a lock it
-// already holds again, finish releases only what its execution holds.
+// already holds again (the same execution), finish and release release only
+// what the execution holds and find nothing the second time.
+//
+// # The step op's journal
+//
+// The execution history is this engine's journal, as the SQLite journal is
+// `drorch run`'s: no mutating call is made that the history did not record
+// first. A Call decision of the step machine is returned as an intent (the
+// memory names the calls, secrets hidden, with a keyed MAC of them exactly
+// as they will be made) with a wait of 0; the next invocation reads AWS
+// again and, if the step machine decides the same calls, makes them and
+// returns their outcome and AWS's request ids in the memory. If AWS state
+// changed meanwhile, the new decision is followed and the intended calls
+// are never made. An invocation retried with the intent pending
+// ($$.State.RetryCount above 0: the earlier attempt was throttled, timed
+// out or crashed, perhaps after making the calls) takes their outcome as
+// unknown, and the step machine's Unknown path decides from AWS state: the
+// operation shows, it is waited for; it left no trace, the intended calls
+// are made. sfn/ops's step.go has the details.
 //
 // # History arithmetic
 //
@@ -101,16 +147,19 @@
 // below from the generated definitions, following their transitions.
 //
 // The parent writes a fixed 6 + 5 + 2 = 13 events per layer (Layer,
-// AfterLayer, MoreLayers) without retries, 49 with every retry of
-// AfterLayer taken, whatever the number of resources in the layer; its start and end cost under 100 even with every
-// retry taken. With MaxLayers = 400 layers its worst history is 19,690
-// events (5,218 without retries), under 25,000; prepare refuses more
-// layers. At worst, 1,000 resources cost the parent 139 events in one layer,
-// 580 in ten, 4,990 in a hundred.
+// AfterLayer, MoreLayers) without retries, 58 with every retry of
+// AfterLayer taken (15 retried attempts, 3 events each), whatever the
+// number of resources in the layer; its start and end cost 172 with every
+// retry taken (a failed Finish through ReleaseLock included). With
+// MaxLayers = 400 layers its worst history is 23,372 events (5,219 without
+// retries), under 25,000; prepare refuses more layers. At worst, 1,000
+// resources cost the parent 230 events in one layer, 752 in ten, 5,972 in
+// a hundred.
 //
 // A resource's child writes 9 events per poll (Step 5, Decide 2, Wait 2)
-// and about 12 at its ends. The step machine asks for a wait after each
-// step; the Step Functions path lengthens it to at least:
+// and about 12 at its ends, and one more turn (a wait of 0) for each step
+// whose calls are made: the intent's. The step machine asks for a wait
+// after each look; the Step Functions path lengthens it to at least:
 //
 //   - WaitFloor: 1/60 of the time the resource has run, between 1 s and
 //     60 s. Without it a 24-hour deadline polled every second would need
@@ -145,6 +194,9 @@
 // sfntest runs the definitions with aws-local-stepfunctions, which has no
 // distributed mode, ItemReader or $$.State.RetryCount: its harness
 // (harness/harness.mjs) reads the Map's items through the test's endpoint
-// before the Map, runs the iterations inline, and gives a RetryCount of 0;
-// the history arithmetic above is computed from the definitions instead.
+// before the Map, runs the iterations inline, and counts a Task's failed
+// attempts with the same input as its RetryCount; the history arithmetic
+// above is computed from the definitions instead. The e2e tests run the
+// definitions with every Task handled by the real function (sfn/function)
+// through aws-lambda-go, against drorch's simulator.
 package sfn

@@ -25,10 +25,12 @@ type runSettings struct {
 	pollFirst, pollMax time.Duration
 	concurrency        int
 	timeout            time.Duration
+	lockTable          string
 }
 
 func (r *runSettings) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
+	f.StringVar(&r.lockTable, "lock-table", "", lockTableHelp)
 	f.DurationVar(&r.pollFirst, "poll-interval", time.Second, "first wait before looking at an operation again (it grows from there)")
 	f.DurationVar(&r.pollMax, "poll-max", 5*time.Second, "longest wait between two looks at an operation")
 	f.IntVar(&r.concurrency, "concurrency", 0, "resources of a layer run at once (0 = all)")
@@ -114,6 +116,22 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 		return nil, err
 	}
 	e := a.newEngine(cl, store, req.settings.engine())
+	runID := req.runID
+	if runID == "" {
+		runID = newID()
+	}
+	// The shared lock is taken before the plan is read, so that a second
+	// operator is refused, naming the holder, before anything else.
+	locks, err := a.takeSharedLock(ctx, req.settings.lockTable, cl.Region, store, e, runID, p)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			locks.release(ctx)
+		}
+	}()
 	pv, err := e.Preview(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("read current state: %w", err)
@@ -129,13 +147,10 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 			return nil, err
 		}
 	}
-	runID := req.runID
-	if runID == "" {
-		runID = newID()
-	}
+	started = true
 	return a.execute(ctx, e, func(ctx context.Context) (*journal.RunState, error) {
 		fmt.Fprintf(a.stderr, "run %s: journal %s\n", runID, store.Path())
-		return e.Start(ctx, runID, p)
+		return e.Start(ctx, runID, p, locks.options()...)
 	})
 }
 
@@ -262,8 +277,16 @@ with the references it resolved when it started (secret values are read again).`
 				return err
 			}
 			e := a.newEngine(cl, store, rs.engine())
+			sl, err := a.sharedLock(ctx, a.lockTable(rs.lockTable), st.Spec.Region, store, e.Process.Owner)
+			if err != nil {
+				return err
+			}
+			var opts []engine.RunOption
+			if sl != nil {
+				opts = append(opts, engine.WithLocker(sl)) // taken again as the same run, once the run is claimed
+			}
 			_, err = a.execute(ctx, e, func(ctx context.Context) (*journal.RunState, error) {
-				return e.Resume(ctx, rec.ID, p)
+				return e.Resume(ctx, rec.ID, p, opts...)
 			})
 			return err
 		},

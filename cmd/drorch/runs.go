@@ -135,6 +135,7 @@ at least 4 characters. --events prints the raw journal instead.`,
 }
 
 func newCancelCmd(a *app) *cobra.Command {
+	var lockTable string
 	cmd := &cobra.Command{
 		Use:   "cancel RUN",
 		Short: "Stop a run after the calls in flight return",
@@ -175,11 +176,13 @@ under way in AWS, so look with "drorch plan" before going on.`,
 				return nil
 			}
 			fmt.Fprintf(a.stdout, "run %s was interrupted; it is now cancelled and its resources are free.\n", rec.ID)
+			a.freeSharedLock(ctx, lockTable, store, st)
 			for _, o := range done.Ongoing {
 				fmt.Fprintf(a.stdout, "  %s may still be under way in AWS; check with drorch plan before going on\n", o)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&lockTable, "lock-table", "", lockTableHelp)
 	return cmd
 }

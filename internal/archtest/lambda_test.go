@@ -11,14 +11,9 @@ import (
 // no SQLite": nothing cmd/drorch-lambda depends on may pull in
 // modernc.org/sqlite (or any database/sql driver), which would only add
 // megabytes and cold-start time to a function that keeps its journal in
-// the execution history.
-//
-// PENDING: today package journal itself imports modernc.org/sqlite, and the
-// function needs journal's types (through engine.Bind). The move of the
-// SQLite store into journal's own subpackage is in progress on another
-// branch; until it lands this test reports that one known route as a skip,
-// and fails on any other. Once journal no longer imports SQLite, the skip
-// cannot happen and the test enforces the rule fully.
+// the execution history. The function needs journal's types (through
+// engine.Bind); journal's SQLite store is journal/sqlitestore, which it
+// must never import.
 func TestLambdaLinksNoSQLite(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}\t{{join .Imports \" \"}}", "drorch/cmd/drorch-lambda").CombinedOutput()
@@ -49,8 +44,5 @@ func TestLambdaLinksNoSQLite(t *testing.T) {
 		via = append(via, p)
 	}
 	sort.Strings(via)
-	if len(via) == 1 && via[0] == "drorch/journal" {
-		t.Skip("PENDING: cmd/drorch-lambda links SQLite only through drorch/journal, until the SQLite store moves to its own subpackage")
-	}
 	t.Errorf("cmd/drorch-lambda links SQLite through %s; the function must not", strings.Join(via, ", "))
 }

@@ -2,7 +2,10 @@
 // every Task state answered by an HTTP endpoint that plays the Lambda
 // function (the Go tests serve it).
 //
-//   node harness.mjs DEFINITION.json INPUT.json ENDPOINT
+//   node harness.mjs DEFINITION.json INPUT.json ENDPOINT [EXECUTION-NAME]
+//
+// The execution is arn:aws:states:us-west-2:123456789012:execution:
+// drorch-local:EXECUTION-NAME (default "harness"), started now.
 //
 // Prints one JSON object: {"status": "SUCCEEDED"|"FAILED", "output", "error",
 // "cause"}.
@@ -16,7 +19,10 @@
 //   - ProcessorConfig DISTRIBUTED: iterations run inline (the library's Map),
 //     so a child's history is not separate; the Go tests count events from
 //     the definition instead.
-//   - $$.State.RetryCount: the context gives 0.
+//   - $$.State.RetryCount: the library gives 0; the harness counts instead
+//     the failed attempts of a Task whose payload is unchanged since (a
+//     retry is invoked with the same input; a new visit of a Step state
+//     carries a new memory), and sets the payload's "retries" field.
 //   - Wait and Retry delays are overridden to 0 ms: the tests never sleep.
 //
 // The endpoint protocol: POST ENDPOINT/invoke with the Task's Payload. 200
@@ -43,7 +49,7 @@ if (typeof Promise.withResolvers !== 'function') {
 
 const { StateMachine, ExecutionError } = await import('aws-local-stepfunctions');
 
-const [definitionFile, inputFile, endpoint] = process.argv.slice(2);
+const [definitionFile, inputFile, endpoint, executionName = 'harness'] = process.argv.slice(2);
 const definition = JSON.parse(readFileSync(definitionFile, 'utf8'));
 const input = JSON.parse(readFileSync(inputFile, 'utf8'));
 
@@ -75,6 +81,24 @@ async function invoke(payload) {
   return { ExecutedVersion: '$LATEST', Payload: body, StatusCode: 200 };
 }
 
+// failedAttempts counts, by state and payload, the attempts that failed in
+// a row: what $$.State.RetryCount is for the next attempt.
+const failedAttempts = new Map();
+
+async function invokeCounting(name, payload) {
+  if (payload === null || typeof payload !== 'object' || !('retries' in payload)) return invoke(payload);
+  const key = `${name}\u0000${JSON.stringify({ ...payload, retries: 0 })}`;
+  const count = failedAttempts.get(key) ?? 0;
+  try {
+    const out = await invoke({ ...payload, retries: count });
+    failedAttempts.delete(key);
+    return out;
+  } catch (err) {
+    failedAttempts.set(key, count + 1);
+    throw err;
+  }
+}
+
 async function getItems(params) {
   const url = `${endpoint}/s3/${encodeURIComponent(params.Bucket)}/${encodeURIComponent(params.Key)}`;
   const res = await fetch(url);
@@ -94,7 +118,7 @@ function prepare(def) {
   for (const [name, state] of Object.entries(def.States)) {
     if (state.Type === 'Task') {
       if (handlers[name]) throw new Error(`two Task states named ${name}`);
-      handlers[name] = (taskInput) => invoke(taskInput.Payload);
+      handlers[name] = (taskInput) => invokeCounting(name, taskInput.Payload);
       retries[name] = 0;
     }
     if (state.Type === 'Wait') waits[name] = 0;
@@ -136,8 +160,9 @@ const execution = machine.run(input, {
   overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
   context: {
     Execution: {
-      Id: 'arn:aws:states:us-west-2:123456789012:execution:drorch-local:harness',
-      Name: 'harness',
+      Id: `arn:aws:states:us-west-2:123456789012:execution:drorch-local:${executionName}`,
+      Name: executionName,
+      StartTime: new Date().toISOString(),
     },
     State: { RetryCount: 0 },
   },

@@ -18,6 +18,8 @@ import (
 	"drorch/cloud"
 
 	"drorch/internal/clock"
+	"drorch/lock"
+	"drorch/lock/locktest"
 	"drorch/ref"
 	"drorch/resource/all"
 	"drorch/sfn"
@@ -29,7 +31,7 @@ import (
 type world struct {
 	exports map[string]string
 	params  map[string]ref.Parameter
-	locks   *fakeLocks
+	locks   *locktest.Table
 	store   *fakeStore
 	topic   *fakeTopic
 	log     *syncBuffer
@@ -41,14 +43,14 @@ func newWorld(region string) *world {
 	for k, v := range sim.SeedScenario().Exports[region] {
 		exports[k] = v
 	}
-	return &world{exports: exports, params: map[string]ref.Parameter{}, locks: &fakeLocks{held: map[string]string{}},
+	return &world{exports: exports, params: map[string]ref.Parameter{}, locks: locktest.New(),
 		store: &fakeStore{objects: map[string][]byte{}}, topic: &fakeTopic{}, log: &syncBuffer{},
 		clock: clock.NewFake(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))}
 }
 
 func (w *world) functions(region string) *ops.Functions {
 	return &ops.Functions{
-		Registry: all.Registry(), Exports: w, Parameters: w, Identity: w, Locks: w.locks, Store: w.store,
+		Registry: all.Registry(), Exports: w, Parameters: w, Identity: w, Locks: lock.New(w.locks, lock.Settings{Clock: w.clock}), Store: w.store,
 		Notify: w.topic, Fingerprints: hmacKey("test key"), Log: w.log, Clock: w.clock,
 		Settings: ops.Settings{Region: region, Bucket: "drorch-runs", PollsPerSecond: 5},
 	}
@@ -82,44 +84,6 @@ func (w *world) Caller(context.Context, string) (cloud.Caller, error) {
 	return cloud.Caller{Account: "123456789012", Partition: "aws"}, nil
 }
 
-type fakeLocks struct {
-	mu   sync.Mutex
-	held map[string]string // key -> owner
-	ttl  time.Duration
-}
-
-func (l *fakeLocks) Acquire(_ context.Context, owner string, keys []string, ttl time.Duration) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		if o, ok := l.held[k]; ok && o != owner {
-			return fmt.Errorf("%s: %w (%s)", k, ops.ErrHeld, o)
-		}
-	}
-	for _, k := range keys {
-		l.held[k] = owner
-	}
-	l.ttl = ttl
-	return nil
-}
-
-func (l *fakeLocks) Release(_ context.Context, owner string, keys []string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		if l.held[k] == owner {
-			delete(l.held, k)
-		}
-	}
-	return nil
-}
-
-func (l *fakeLocks) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.held)
-}
-
 type fakeStore struct {
 	mu      sync.Mutex
 	objects map[string][]byte
@@ -141,7 +105,7 @@ func (s *fakeStore) Get(_ context.Context, bucket, key string) ([]byte, error) {
 	defer s.mu.Unlock()
 	b, ok := s.objects[bucket+"/"+key]
 	if !ok {
-		return nil, fmt.Errorf("NoSuchKey: %s/%s", bucket, key)
+		return nil, fmt.Errorf("NoSuchKey: %s/%s: %w", bucket, key, ops.ErrNoObject)
 	}
 	return b, nil
 }

@@ -113,19 +113,8 @@ func (f *Functions) Finish(ctx context.Context, req *sfn.Request) (*sfn.Outcome,
 	workflow := ""
 	if p.Run != nil {
 		workflow = p.Run.Workflow
-		data, err := f.Store.Get(ctx, p.Run.Bucket, sfn.RunKey(p.Run.Prefix))
-		if err != nil {
-			return nil, awsError("read the run record", err)
-		}
-		var rec sfn.RunRecord
-		if err := json.Unmarshal(data, &rec); err != nil {
-			return nil, sfn.Errorf(sfn.ErrInternal, "decode the run record: %v", err)
-		}
-		if rec.Execution.ID != req.Execution.ID {
-			return nil, sfn.Errorf(sfn.ErrInternal, "the run record belongs to %s, not this execution", rec.Execution.ID)
-		}
-		if err := f.Locks.Release(ctx, rec.LockOwner, rec.LockKeys); err != nil {
-			return nil, awsError("release the lock", err)
+		if _, err := f.releaseRun(ctx, req.Execution, p.Run.Bucket, p.Run.Prefix); err != nil {
+			return nil, err
 		}
 	}
 	var rto time.Duration

@@ -1,8 +1,10 @@
 // Package ops is the Step Functions Lambda function's operations (prepare,
-// step, layer, finish; the contract is in package sfn's doc), behind small
-// consumer-defined interfaces: AWS, S3, the lock table, SNS and the
-// fingerprint key are adapters that cmd/drorch-lambda wires in, and tests
-// replace with fakes. It knows nothing of the Lambda runtime library.
+// step, layer, finish, release; the contract is in package sfn's doc),
+// behind small consumer-defined interfaces: AWS, S3, the lock, SNS and the
+// fingerprint key are adapters that sfn/function wires in, and tests
+// replace with fakes. The step op drives the step machine of package
+// engine/machine, as the local engine does, with the execution history as
+// its journal (step.go). It knows nothing of the Lambda runtime library.
 package ops
 
 import (
@@ -15,32 +17,42 @@ import (
 	"time"
 
 	"drorch/cloud"
-
+	"drorch/engine/machine"
 	"drorch/internal/clock"
+	"drorch/lock"
 	"drorch/ref"
 	"drorch/resource"
 	"drorch/sfn"
 )
 
-// Locker takes and releases the shared lock on a run's databases (the
-// DynamoDB lease table that CLI runs use too). Acquire takes every key for
-// owner or none; a key held by another owner is an error wrapping ErrHeld.
-// Release gives back the keys owner holds and is not an error for keys it
-// does not hold (a finish retried after a release that did happen).
+// Locker is the shared lock on a run's databases (package lock over the
+// DynamoDB lock table that `drorch run --lock-table` uses too): prepare
+// takes it all or nothing (a key held by another run is a
+// *lock.HeldError), writes its lease down (lock.Ticket) in the run record,
+// and finish or release restore and release it. *lock.Locker is one.
 type Locker interface {
-	Acquire(ctx context.Context, owner string, keys []string, ttl time.Duration) error
-	Release(ctx context.Context, owner string, keys []string) error
+	Acquire(ctx context.Context, r lock.Request) (*lock.Lease, error)
+	Restore(t lock.Ticket) (*lock.Lease, error)
 }
 
-// ErrHeld is what a Locker's error wraps when another run holds a key.
-var ErrHeld = errors.New("held by another run")
+// LockWrites are the writes the function's lock makes on the lock table:
+// the fingerprint secret created (by the table's first user), keys taken,
+// keys dropped (released, or given back by a refused acquire). It never
+// extends a lease: prepare sizes it to the run (lockMargin). The template
+// grants the function exactly the actions these need
+// (dynamolock.Actions).
+var LockWrites = []lock.WriteOp{lock.Create, lock.Take, lock.Drop}
 
 // Store keeps a run's objects (its layers' items and its record) in the
-// run bucket, where the layer's Map state reads its items.
+// run bucket, where the layer's Map state reads its items. Get of an object
+// that does not exist returns an error wrapping ErrNoObject.
 type Store interface {
 	Put(ctx context.Context, bucket, key string, data []byte) error
 	Get(ctx context.Context, bucket, key string) ([]byte, error)
 }
+
+// ErrNoObject is what a Store's Get wraps when the object does not exist.
+var ErrNoObject = errors.New("no such object")
 
 // Notifier publishes a run's end to the operators' topic.
 type Notifier interface {
@@ -69,10 +81,17 @@ type Settings struct {
 
 // Functions are the operations with their adapters.
 type Functions struct {
-	Registry     *resource.Registry
-	Exports      ref.Exports
-	Parameters   ref.Parameters
-	Identity     cloud.Identity
+	Registry   *resource.Registry
+	Exports    ref.Exports
+	Parameters ref.Parameters
+	Identity   cloud.Identity
+	// Reader and Batch read AWS for the step op (awsapi's Reads), Executor
+	// makes the mutating calls the step machine decides (awsapi's Calls).
+	Reader   cloud.Reader
+	Batch    cloud.BatchReader
+	Executor cloud.Executor
+	// Machine tunes the step machine (zero: its defaults).
+	Machine      machine.Settings
 	Locks        Locker
 	Store        Store
 	Notify       Notifier
@@ -106,8 +125,10 @@ func (f *Functions) Handle(ctx context.Context, payload []byte) ([]byte, error) 
 		out, err = f.Layer(ctx, &req)
 	case sfn.OpFinish:
 		out, err = f.Finish(ctx, &req)
+	case sfn.OpRelease:
+		out, err = f.Release(ctx, &req)
 	default:
-		return nil, sfn.Errorf(sfn.ErrInternal, "unknown op %q: the function runs prepare, step, layer and finish", clip(req.Op, 40))
+		return nil, sfn.Errorf(sfn.ErrInternal, "unknown op %q: the function runs prepare, step, layer, finish and release", clip(req.Op, 40))
 	}
 	if err != nil {
 		return nil, err
@@ -117,18 +138,6 @@ func (f *Functions) Handle(ctx context.Context, payload []byte) ([]byte, error) 
 		return nil, sfn.Errorf(sfn.ErrInternal, "encode the %s answer: %v", req.Op, err)
 	}
 	return b, nil
-}
-
-// Step is one decision of the step machine for one resource. It is wired
-// to the engine's step machine once that exists as a pure function; until
-// then the function cannot run resources, and says so.
-func (f *Functions) Step(_ context.Context, req *sfn.Request) (*sfn.Decision, error) {
-	if req.Item == nil {
-		return nil, sfn.Errorf(sfn.ErrInternal, "step without an item")
-	}
-	return nil, sfn.Errorf(sfn.ErrNotWired,
-		"this build of drorch's function cannot run resources yet (%s %q): the step op is wired to the engine's step machine in the next release; run the payload with `drorch run`",
-		req.Item.Type, clip(req.Item.Name, 80))
 }
 
 // logLine writes one JSON object to the log.

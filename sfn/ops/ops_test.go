@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"drorch/lock"
+	"drorch/sfn/ops"
 
 	"drorch/ref"
 	"drorch/sfn"
-	"drorch/sfn/ops"
 )
 
 var exec1 = sfn.Execution{ID: "arn:aws:states:us-west-2:123456789012:execution:drorch-failover:run-1",
@@ -56,8 +61,8 @@ func TestPrepareSeedPayload(t *testing.T) {
 		items[0].MinWait != 1 || items[0].TimeoutSeconds <= 0 || len(items[0].Steps) == 0 || items[1].Index != 1 {
 		t.Errorf("items = %+v", items)
 	}
-	if w.locks.count() == 0 || w.locks.ttl <= 0 {
-		t.Errorf("no lock taken (ttl %s)", w.locks.ttl)
+	if w.locks.Held() == 0 || !items[0].LockUntil.After(w.clock.Now().Add(time.Hour)) {
+		t.Errorf("no lock taken (until %s)", items[0].LockUntil)
 	}
 	if _, err := w.store.Get(context.Background(), "drorch-runs", sfn.RunKey(p.Run.Prefix)); err != nil {
 		t.Errorf("run record: %v", err)
@@ -98,8 +103,8 @@ func TestPrepareRefusesTypes(t *testing.T) {
 					t.Errorf("message lacks %q:\n%s", want, se.Message)
 				}
 			}
-			if !strings.Contains(se.Message, "nothing was changed") || w.locks.count() != 0 || len(w.store.objects) != 0 {
-				t.Errorf("message %q; %d locks, %d objects", se.Message, w.locks.count(), len(w.store.objects))
+			if !strings.Contains(se.Message, "nothing was changed") || w.locks.Held() != 0 || len(w.store.objects) != 0 {
+				t.Errorf("message %q; %d locks, %d objects", se.Message, w.locks.Held(), len(w.store.objects))
 			}
 		})
 	}
@@ -145,8 +150,8 @@ func TestPrepareReleasesOnFailure(t *testing.T) {
 	w.store.failPut = true
 	_, err := w.functions("us-west-2").Prepare(context.Background(), prepareReq("failover", seedPayload(t, "4-rds-and-elasticache.json")))
 	sfnErr(t, err, sfn.ErrAWS)
-	if w.locks.count() != 0 {
-		t.Errorf("%d locks kept", w.locks.count())
+	if w.locks.Held() != 0 {
+		t.Errorf("%d locks kept", w.locks.Held())
 	}
 }
 
@@ -276,8 +281,8 @@ func TestFinish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out.Status != sfn.StatusSucceeded || out.Error != nil || !out.Notified || w.locks.count() != 0 {
-		t.Fatalf("outcome = %+v, %d locks", out, w.locks.count())
+	if out.Status != sfn.StatusSucceeded || out.Error != nil || !out.Notified || w.locks.Held() != 0 {
+		t.Fatalf("outcome = %+v, %d locks", out, w.locks.Held())
 	}
 	var msg struct{ Text, Status string }
 	if err := json.Unmarshal([]byte(w.topic.all()[0]), &msg); err != nil || msg.Status != "succeeded" ||
@@ -302,13 +307,15 @@ func TestFinish(t *testing.T) {
 	}
 }
 
-// TestHandle: the dispatch on op, and the step op's honest refusal until
-// it is wired to the step machine.
+// TestHandle: the dispatch on op; a malformed request is the function's
+// internal error, never a resource's failure.
 func TestHandle(t *testing.T) {
 	t.Parallel()
 	f := newWorld("us-west-2").functions("us-west-2")
-	_, err := f.Handle(context.Background(), []byte(`{"op":"step","item":{"type":"PromoteRDSReadReplica","name":"p"}}`))
-	sfnErr(t, err, sfn.ErrNotWired)
+	_, err := f.Handle(context.Background(), []byte(`{"op":"step"}`))
+	sfnErr(t, err, sfn.ErrInternal)
+	_, err = f.Handle(context.Background(), []byte(`{"op":"step","item":{"type":"PromoteRDSReadReplica","name":"p"},"memory":{"machine":"x"}}`))
+	sfnErr(t, err, sfn.ErrInternal)
 	_, err = f.Handle(context.Background(), []byte(`{"op":"launch"}`))
 	sfnErr(t, err, sfn.ErrInternal)
 	_, err = f.Handle(context.Background(), []byte(`{`))
@@ -316,6 +323,10 @@ func TestHandle(t *testing.T) {
 	b, err := f.Handle(context.Background(), []byte(`{"op":"finish","execution":{"id":"x"},"progress":{"run":null,"status":"failed","summary":{}}}`))
 	if err != nil || !strings.Contains(string(b), `"status":"failed"`) {
 		t.Errorf("finish = %s, %v", b, err)
+	}
+	b, err = f.Handle(context.Background(), []byte(`{"op":"release","execution":{"id":"arn:aws:states:us-west-2:1:execution:m:never-prepared"}}`))
+	if err != nil || string(b) != `{"records":0}` {
+		t.Errorf("release of an execution that took no lock = %s, %v", b, err)
 	}
 }
 
@@ -334,4 +345,54 @@ func TestLogResourceEnd(t *testing.T) {
 	}
 }
 
-var _ = ops.ErrHeld
+// writeRecorder is a lock table that records the writes made on it.
+type writeRecorder struct {
+	lock.Table
+	mu  sync.Mutex
+	ops map[lock.WriteOp]bool
+}
+
+func (r *writeRecorder) Apply(ctx context.Context, writes []lock.Write) error {
+	r.mu.Lock()
+	for _, w := range writes {
+		r.ops[w.Op] = true
+	}
+	r.mu.Unlock()
+	return r.Table.Apply(ctx, writes)
+}
+
+// TestLockWrites: prepare (taken, and refused to a second execution),
+// finish and release make exactly the writes LockWrites lists, the ones
+// the template grants.
+func TestLockWrites(t *testing.T) {
+	t.Parallel()
+	w := newWorld("us-west-2")
+	rec := &writeRecorder{Table: w.locks, ops: map[lock.WriteOp]bool{}}
+	f := w.functions("us-west-2")
+	f.Locks = lock.New(rec, lock.Settings{Clock: w.clock})
+	in := seedPayload(t, "4-rds-and-elasticache.json")
+	p, err := f.Prepare(context.Background(), prepareReq("failover", in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := prepareReq("failover", in)
+	other.Execution.ID += "-2"
+	if _, err := f.Prepare(context.Background(), other); err == nil {
+		t.Fatal("a second execution took the lock")
+	}
+	p.Status = sfn.StatusSucceeded
+	if _, err := f.Finish(context.Background(), &sfn.Request{Op: sfn.OpFinish, Execution: exec1, Progress: p}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Release(context.Background(), &sfn.Request{Op: sfn.OpRelease, Execution: exec1}); err != nil {
+		t.Fatal(err)
+	}
+	var got []lock.WriteOp
+	for op := range rec.ops {
+		got = append(got, op)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, ops.LockWrites) {
+		t.Errorf("the function's lock made writes %v, LockWrites says %v", got, ops.LockWrites)
+	}
+}

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"drorch/cloud"
 	"drorch/engine"
 	"drorch/journal"
+	"drorch/lock"
 	"drorch/manifest"
 	"drorch/ref"
 	"drorch/resource"
@@ -23,8 +25,12 @@ import (
 const maxCause = 30000
 
 // lockMargin is added to a run's longest possible length to make its
-// lease's lifetime: a run that dies without its finish state frees its
-// databases once no run of it could still be acting on them.
+// lease's lifetime, for what the deadlines do not bound: the Map starting
+// its children, throttled invocations retried, the pacing's waits past a
+// deadline, prepare and the layer ops. A run that dies without its finish
+// or release state (an execution stopped by hand, whose end no Catch sees)
+// frees its databases once no part of it could still be acting on them;
+// a step makes no call past the lease's end (Item.LockUntil).
 const lockMargin = time.Hour
 
 // Prepare validates the execution input, refuses resource types the
@@ -68,25 +74,32 @@ func (f *Functions) Prepare(ctx context.Context, req *sfn.Request) (*sfn.Progres
 
 	prefix := runPrefix(req.Execution.ID)
 	run := &sfn.Run{Workflow: w.Name, Region: f.Settings.Region, Account: account, Bucket: f.Settings.Bucket, Prefix: prefix}
-	layers, err := f.items(ctx, req.Execution, w, account, res, plan)
+	// The lease lasts as long as the run can (see lockMargin), so that no
+	// step has to renew it; finish, or release after a failed finish,
+	// gives it back as soon as the run ends.
+	lease, err := f.Locks.Acquire(ctx, lock.Request{Keys: plan.Locks(), TTL: runLength(plan) + lockMargin,
+		Holder: lock.Holder{RunID: req.Execution.ID, Owner: req.Execution.ID, Kind: lock.KindSFN}})
 	if err != nil {
-		return nil, err
-	}
-	keys := plan.Locks()
-	if err := f.Locks.Acquire(ctx, req.Execution.ID, keys, runLength(plan)+lockMargin); err != nil {
-		if errors.Is(err, ErrHeld) {
-			return nil, sfn.Errorf(sfn.ErrLocked, "%v; wait for that run to finish, or cancel it", err)
+		// The error names the keys, which may hold a secret's value.
+		msg := engine.Redact(plan.Secrets, err.Error())
+		var held *lock.HeldError
+		if errors.As(err, &held) {
+			return nil, sfn.Errorf(sfn.ErrLocked, "%s; nothing was changed", msg)
 		}
-		return nil, awsError("take the lock", err)
+		return nil, &sfn.Error{Name: sfn.ErrAWS, Message: "take the lock: " + msg}
 	}
 	release := func() {
 		// The run never starts: give its databases back, whatever
-		// happens to the caller's context.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		_ = f.Locks.Release(ctx, req.Execution.ID, keys)
+		// happens to the caller's context (Release outlives it).
+		_ = lease.Release(ctx)
 	}
-	record, _ := json.Marshal(sfn.RunRecord{Execution: req.Execution, LockOwner: req.Execution.ID, LockKeys: keys})
+	ticket := lease.Ticket()
+	layers, err := f.items(ctx, req.Execution, w, who, res, plan, ticket.Until)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	record, _ := json.Marshal(sfn.RunRecord{Execution: req.Execution, Lock: ticket})
 	if err := f.Store.Put(ctx, run.Bucket, sfn.RunKey(prefix), record); err != nil {
 		release()
 		return nil, awsError("write the run record", err)
@@ -106,22 +119,25 @@ func (f *Functions) Prepare(ctx context.Context, req *sfn.Request) (*sfn.Progres
 		total += len(items)
 	}
 	f.logLine(map[string]any{"event": "run.started", "workflow": w.Name, "execution": req.Execution.ID,
-		"region": run.Region, "layers": len(run.Layers), "resources": total, "locks": len(keys)})
+		"region": run.Region, "layers": len(run.Layers), "resources": total, "locks": len(ticket.Records),
+		"lockUntil": ticket.Until.UTC().Format(time.RFC3339)})
 	return &sfn.Progress{Run: run, Layer: layerRef(run, 0), Status: sfn.StatusRunning, Summary: sfn.Summary{Resources: total}}, nil
 }
 
 // items builds the Items of every layer, in run order, with a fingerprint
 // in place of each secret value.
-func (f *Functions) items(ctx context.Context, ex sfn.Execution, w sfn.Workflow, account string, res *ref.Result, plan *engine.Plan) ([][]sfn.Item, error) {
+func (f *Functions) items(ctx context.Context, ex sfn.Execution, w sfn.Workflow, who cloud.Caller, res *ref.Result, plan *engine.Plan,
+	lockUntil time.Time) ([][]sfn.Item, error) {
 	out := make([][]sfn.Item, 0, len(plan.Layers))
 	for li, pl := range plan.Layers {
 		minWait := sfn.MinWaitFor(len(pl.Resources), f.Settings.PollsPerSecond)
 		items := make([]sfn.Item, 0, len(pl.Resources))
 		for _, pr := range pl.Resources {
 			s := pr.Spec
-			it := sfn.Item{Execution: ex, Workflow: w.Name, Region: f.Settings.Region, Account: account,
+			it := sfn.Item{Execution: ex, Workflow: w.Name, Region: f.Settings.Region, Account: who.Account, Partition: who.Partition,
 				Layer: pl.Number, Index: s.Index, Name: s.Name, Type: s.Type, Params: s.Params, Refs: s.Refs,
-				ContinueOnError: s.ContinueOnError, TimeoutSeconds: int(s.Timeout / time.Second), MinWait: minWait, Steps: s.Steps}
+				ContinueOnError: s.ContinueOnError, TimeoutSeconds: int(s.Timeout / time.Second), MinWait: minWait, Steps: s.Steps,
+				LockUntil: lockUntil.UTC()}
 			for _, name := range s.Secret {
 				value := secretValue(res.Layers[li], s.Index, name)
 				fp, err := f.Fingerprints.Fingerprint(ctx, SecretMessage(ex.ID, s.Refs[name], value))

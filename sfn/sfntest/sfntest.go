@@ -80,9 +80,17 @@ type Result struct {
 	Cause  string
 }
 
-// Run executes definition with input; every Task invokes h at the
-// endpoint the harness is given.
+// Run executes definition with input as the execution named "harness";
+// every Task invokes h at the endpoint the harness is given.
 func Run(t testing.TB, definition, input []byte, h http.Handler) Result {
+	t.Helper()
+	return RunExecution(t, definition, input, "harness", h)
+}
+
+// RunExecution is Run for the execution named name
+// (arn:aws:states:us-west-2:123456789012:execution:drorch-local:NAME), so
+// that executions run at the same time are told apart.
+func RunExecution(t testing.TB, definition, input []byte, name string, h http.Handler) Result {
 	t.Helper()
 	node := Require(t)
 	srv := httptest.NewServer(h)
@@ -95,7 +103,7 @@ func Run(t testing.TB, definition, input []byte, h http.Handler) Result {
 	if err := os.WriteFile(in, input, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, filepath.Join(Dir(), "harness.mjs"), def, in, srv.URL)
+	cmd := exec.Command(node, filepath.Join(Dir(), "harness.mjs"), def, in, srv.URL, name)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -1,4 +1,4 @@
-package main
+package function
 
 import (
 	"context"
@@ -29,10 +29,10 @@ import (
 
 // invoke calls the handler the way the Lambda runtime does, through
 // aws-lambda-go's handler, and returns the error response it would send.
-func invokeLambda(t *testing.T, h *handler, req any) ([]byte, *messages.InvokeResponse_Error) {
+func invokeLambda(t *testing.T, h *Handler, req any) ([]byte, *messages.InvokeResponse_Error) {
 	t.Helper()
 	payload, _ := json.Marshal(req)
-	out, err := lambda.NewHandler(h.invoke).Invoke(context.Background(), payload)
+	out, err := lambda.NewHandler(h.Invoke).Invoke(context.Background(), payload)
 	if err == nil {
 		return out, nil
 	}
@@ -47,7 +47,7 @@ func invokeLambda(t *testing.T, h *handler, req any) ([]byte, *messages.InvokeRe
 // error whose type is drorch.BadInput, its message the problems.
 func TestInvokeErrorType(t *testing.T) {
 	t.Parallel()
-	h := &handler{f: &ops.Functions{Registry: all.Registry(), Settings: ops.Settings{Region: "us-west-2"}}}
+	h := &Handler{F: &ops.Functions{Registry: all.Registry(), Settings: ops.Settings{Region: "us-west-2"}}}
 	_, ie := invokeLambda(t, h, sfn.Request{Op: sfn.OpPrepare, Workflow: "failback",
 		Execution: sfn.Execution{ID: "arn:aws:states:us-west-2:1:execution:m:e"},
 		Input:     json.RawMessage(`{"StatePayload":[{"layer":1,"resources":[{"resourceType":"PromoteRDSReadReplica","resourceName":"p","parameters":{"RDSInstanceIdentifier":"db"}}]}]}`)})
@@ -60,26 +60,32 @@ func TestInvokeErrorType(t *testing.T) {
 	}
 }
 
-// TestNewHandlerConfig: a function deployed without its settings says
+// TestConfigFromEnv: a function deployed without its settings says
 // which one is missing.
-func TestNewHandlerConfig(t *testing.T) {
+func TestConfigFromEnv(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"AWS_REGION": "us-west-2", "DRORCH_RUN_BUCKET": "b", "DRORCH_LOCK_TABLE": "t"}
-	_, err := newHandler(context.Background(), func(k string) string { return env[k] })
+	_, err := ConfigFromEnv(func(k string) string { return env[k] })
 	if err == nil || !strings.Contains(err.Error(), "DRORCH_TOPIC_ARN is not set") {
 		t.Fatalf("err = %v", err)
 	}
 	env["DRORCH_TOPIC_ARN"], env["DRORCH_FINGERPRINT_KEY"], env["DRORCH_POLLS_PER_SECOND"] = "arn", "k", "-1"
-	if _, err := newHandler(context.Background(), func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "DRORCH_POLLS_PER_SECOND") {
+	if _, err := ConfigFromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "DRORCH_POLLS_PER_SECOND") {
 		t.Fatalf("err = %v", err)
+	}
+	env["DRORCH_POLLS_PER_SECOND"] = "2.5"
+	if c, err := ConfigFromEnv(func(k string) string { return env[k] }); err != nil || c.PollsPerSecond != 2.5 || c.LockTable != "t" {
+		t.Fatalf("config %+v, %v", c, err)
 	}
 }
 
-// TestAdaptersAgainstMoto runs prepare and finish through the real
-// adapters (S3, the DynamoDB lease, KMS HMAC fingerprints, SNS, SSM) against
-// moto: the items and the run record land in the bucket, the lock refuses a
-// second execution, a secret's value stays out of everything written, and
-// finish gives the lock back.
+// TestAdaptersAgainstMoto runs prepare, finish and release through the
+// real adapters (S3, package lock over DynamoDB, KMS HMAC fingerprints,
+// SNS, SSM) against moto: the items and the run record land in the bucket,
+// the lock refuses a second execution, a secret's value stays out of
+// everything written, and finish gives the lock back; a release after it
+// finds nothing left, and a release of an execution never prepared finds
+// no record.
 func TestAdaptersAgainstMoto(t *testing.T) {
 	endpoint := motoserver.Start(t)
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
@@ -117,12 +123,16 @@ func TestAdaptersAgainstMoto(t *testing.T) {
 
 	env := map[string]string{"AWS_REGION": "us-west-2", "DRORCH_RUN_BUCKET": "drorch-runs", "DRORCH_LOCK_TABLE": "drorch-locks",
 		"DRORCH_TOPIC_ARN": aws.ToString(topic.TopicArn), "DRORCH_FINGERPRINT_KEY": aws.ToString(key.KeyMetadata.KeyId)}
-	h, err := newHandler(ctx, func(k string) string { return env[k] })
+	c, err := ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	h.f.Log = &log
+	h.F.Log = &log
 	input := json.RawMessage(`{"StatePayload":[{"layer":1,"resources":[{"resourceType":"PromoteRDSReadReplica","resourceName":"orders",
 	  "parameters":{"RDSInstanceIdentifier":"orders-replica","TargetClusterIdentifier":"resolve:ssm:/dr/orders-arn"}}]}]}`)
 	ex := sfn.Execution{ID: "arn:aws:states:us-west-2:123456789012:execution:drorch-failover:first", Name: "first",
@@ -135,7 +145,7 @@ func TestAdaptersAgainstMoto(t *testing.T) {
 	if err := json.Unmarshal(out, &p); err != nil {
 		t.Fatal(err)
 	}
-	obj, err := h.f.Store.Get(ctx, p.Layer.Bucket, p.Layer.Key)
+	obj, err := h.F.Store.Get(ctx, p.Layer.Bucket, p.Layer.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,10 +156,10 @@ func TestAdaptersAgainstMoto(t *testing.T) {
 	if strings.Contains(string(out)+string(obj)+log.String(), secret) {
 		t.Fatal("the secret value was written")
 	}
-	if err := h.f.CheckSecret(ctx, &items[0], "TargetClusterIdentifier", secret); err != nil {
+	if err := h.F.CheckSecret(ctx, &items[0], "TargetClusterIdentifier", secret); err != nil {
 		t.Errorf("KMS refused the same value: %v", err)
 	}
-	if err := h.f.CheckSecret(ctx, &items[0], "TargetClusterIdentifier", "other"); err == nil {
+	if err := h.F.CheckSecret(ctx, &items[0], "TargetClusterIdentifier", "other"); err == nil {
 		t.Error("KMS accepted another value")
 	}
 
@@ -169,7 +179,20 @@ func TestAdaptersAgainstMoto(t *testing.T) {
 	if err := json.Unmarshal(out, &o); err != nil || o.Status != sfn.StatusSucceeded || !o.Notified {
 		t.Fatalf("outcome = %s (%v)", out, err)
 	}
+	out, ie = invokeLambda(t, h, sfn.Request{Op: sfn.OpRelease, Execution: ex})
+	if ie != nil || string(out) != `{"records":0}` {
+		t.Fatalf("release after finish: %s %+v", out, ie)
+	}
 	if _, ie := invokeLambda(t, h, sfn.Request{Op: sfn.OpPrepare, Workflow: "failover", Execution: second, Input: input}); ie != nil {
 		t.Fatalf("prepare after the release: %+v", ie)
+	}
+	out, ie = invokeLambda(t, h, sfn.Request{Op: sfn.OpRelease, Execution: second})
+	if ie != nil || string(out) != `{"records":1}` {
+		t.Fatalf("release of a prepared execution: %s %+v", out, ie)
+	}
+	never := ex
+	never.ID = strings.Replace(ex.ID, "first", "never", 1)
+	if out, ie = invokeLambda(t, h, sfn.Request{Op: sfn.OpRelease, Execution: never}); ie != nil || string(out) != `{"records":0}` {
+		t.Fatalf("release of an execution never prepared: %s %+v", out, ie)
 	}
 }
