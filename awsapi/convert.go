@@ -48,17 +48,20 @@ func globalCluster(g rdstypes.GlobalCluster) cloud.GlobalCluster {
 func dbCluster(c rdstypes.DBCluster, callRegion string) cloud.DBCluster {
 	arn := cloud.ID(aws.ToString(c.DBClusterArn))
 	out := cloud.DBCluster{
-		ID:                 cloud.ID(aws.ToString(c.DBClusterIdentifier)),
-		ARN:                arn,
-		Region:             regionOf(arn, callRegion),
-		Status:             aws.ToString(c.Status),
-		Engine:             aws.ToString(c.Engine),
-		EngineVersion:      aws.ToString(c.EngineVersion),
-		Port:               int(aws.ToInt32(c.Port)),
-		DeletionProtection: aws.ToBool(c.DeletionProtection),
-		GlobalClusterID:    cloud.ID(aws.ToString(c.GlobalClusterIdentifier)),
-		ReplicationSource:  cloud.ID(aws.ToString(c.ReplicationSourceIdentifier)),
-		ParameterGroup:     aws.ToString(c.DBClusterParameterGroup),
+		ID:                    cloud.ID(aws.ToString(c.DBClusterIdentifier)),
+		ARN:                   arn,
+		Region:                regionOf(arn, callRegion),
+		Status:                aws.ToString(c.Status),
+		Engine:                aws.ToString(c.Engine),
+		EngineVersion:         aws.ToString(c.EngineVersion),
+		Port:                  int(aws.ToInt32(c.Port)),
+		DeletionProtection:    aws.ToBool(c.DeletionProtection),
+		StorageEncrypted:      aws.ToBool(c.StorageEncrypted),
+		KmsKeyID:              aws.ToString(c.KmsKeyId),
+		BackupRetentionPeriod: int(aws.ToInt32(c.BackupRetentionPeriod)),
+		GlobalClusterID:       cloud.ID(aws.ToString(c.GlobalClusterIdentifier)),
+		ReplicationSource:     cloud.ID(aws.ToString(c.ReplicationSourceIdentifier)),
+		ParameterGroup:        aws.ToString(c.DBClusterParameterGroup),
 	}
 	for _, m := range c.DBClusterMembers {
 		out.Members = append(out.Members, cloud.DBClusterMember{
@@ -83,6 +86,11 @@ func dbInstance(i rdstypes.DBInstance, callRegion string) cloud.DBInstance {
 		Replicas:           ids(i.ReadReplicaDBInstanceIdentifiers),
 		DeletionProtection: aws.ToBool(i.DeletionProtection),
 		EngineVersion:      aws.ToString(i.EngineVersion),
+		StorageEncrypted:   aws.ToBool(i.StorageEncrypted),
+		KmsKeyID:           aws.ToString(i.KmsKeyId),
+		// DescribeDBInstances always reports it; 0 means no automated
+		// backups, and so no read replica of this instance.
+		BackupRetentionPeriod: int(aws.ToInt32(i.BackupRetentionPeriod)),
 	}
 	if len(i.DBParameterGroups) > 0 {
 		out.ParameterGroup = aws.ToString(i.DBParameterGroups[0].DBParameterGroupName)

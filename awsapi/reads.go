@@ -34,7 +34,7 @@ type Reads struct {
 // Reads returns the reader of every kind drorch watches.
 func (c *Clients) Reads() *Reads {
 	r := &Reads{c: c, kinds: map[cloud.Kind]kindReader{}}
-	for _, add := range []func(map[cloud.Kind]kindReader){c.rdsKinds, c.elasticacheKinds, r.lagKinds} {
+	for _, add := range []func(map[cloud.Kind]kindReader){c.rdsKinds, c.rdsSnapshotKinds, c.elasticacheKinds, r.lagKinds} {
 		add(r.kinds)
 	}
 	return r

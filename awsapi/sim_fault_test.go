@@ -148,7 +148,17 @@ func TestSimOutage(t *testing.T) {
 			if len(gc.Members) != 2 {
 				t.Errorf("from us-west-2: %+v", gc)
 			}
+			// SwitchoverGlobalCluster is made in the current primary's
+			// region (docs/aws-global-operations.md): from us-west-2 it is
+			// refused, naming us-east-1.
 			err = e.c.SwitchoverGlobalCluster(ctx, west, "dr-globaldb-cluster-mysql", clusterARN(west, "dbcluster-02"))
+			if ae := wantKind(t, err, cloud.KindInvalidInput, "InvalidParameterValue"); !strings.Contains(ae.Message, "must be called in us-east-1") {
+				t.Errorf("switchover from us-west-2: %v", err)
+			}
+			// FailoverGlobalCluster as a switchover may be asked from any
+			// region, and needs every member available.
+			err = e.c.Exec(ctx, "rds", "FailoverGlobalCluster", west, "GlobalClusterIdentifier", "dr-globaldb-cluster-mysql",
+				"TargetDbClusterIdentifier", clusterARN(west, "dbcluster-02"))
 			wantKind(t, err, cloud.KindInvalidState, "InvalidDBClusterStateFault")
 
 			// The caller's own cancellation is not an outage.

@@ -68,13 +68,25 @@ func TestSimDetachAndFailback(t *testing.T) {
 	const gcID = "dr-globaldb-cluster-mysql"
 	c01, c02 := clusterARN(east, "dbcluster-01"), clusterARN(west, "dbcluster-02")
 
-	// Unplanned: detach dbcluster-02, which is promoted to a stand-alone writer.
+	// Unplanned: detach dbcluster-02, which is promoted to a stand-alone
+	// writer. RemoveFromGlobalCluster is asynchronous (CLI reference
+	// example remove-from-global-cluster): right after the call the
+	// cluster is still listed, IsWriter false, and promoting; a second
+	// removal meanwhile is refused.
 	ok(t, e.c.RemoveFromGlobalCluster(ctx, west, gcID, c02))
 	cl := res(e.c.DBCluster(ctx, west, "dbcluster-02")).must(t)
-	if cl.Status != "promoting" || cl.GlobalClusterID != "" {
-		t.Fatalf("detached cluster: %+v", cl)
+	gc := res(e.c.GlobalCluster(ctx, west, gcID)).must(t)
+	if m, member := gc.Member(c02); cl.Status != "promoting" || cl.GlobalClusterID != gcID || !member || m.IsWriter {
+		t.Fatalf("right after the call: cluster %+v, member %v %+v", cl, member, m)
 	}
-	e.advance(31 * time.Second)
+	wantKind(t, e.c.RemoveFromGlobalCluster(ctx, west, gcID, c02), cloud.KindInvalidState, "InvalidDBClusterStateFault")
+	e.advance(21 * time.Second)
+	cl = res(e.c.DBCluster(ctx, west, "dbcluster-02")).must(t)
+	gc = res(e.c.GlobalCluster(ctx, west, gcID)).must(t)
+	if _, member := gc.Member(c02); member || cl.GlobalClusterID != "" || cl.Status != "promoting" {
+		t.Fatalf("after 21s: cluster %+v, still a member %v", cl, member)
+	}
+	e.advance(10 * time.Second)
 	cl = res(e.c.DBCluster(ctx, west, "dbcluster-02")).must(t)
 	if _, found := cl.Writer(); cl.Status != "available" || !found {
 		t.Fatalf("promoted cluster: %+v", cl)
@@ -83,6 +95,9 @@ func TestSimDetachAndFailback(t *testing.T) {
 	// Failback preparation, as CreateAuroraSecondaryDBCluster does it:
 	// remove the stale primary, rebuild the global database from dbcluster-02.
 	ok(t, e.c.RemoveFromGlobalCluster(ctx, east, gcID, c01))
+	// Still a member for a while: the global cluster cannot go yet.
+	wantKind(t, e.c.DeleteGlobalCluster(ctx, east, gcID), cloud.KindInvalidState, "InvalidGlobalClusterStateFault")
+	e.advance(31 * time.Second)
 	ok(t, e.c.DeleteGlobalCluster(ctx, east, gcID))
 	ok(t, e.c.DeleteDBInstance(ctx, east, "dbcluster-01-use1-instance-1", ""))
 	e.advance(121 * time.Second)
@@ -109,7 +124,7 @@ func TestSimDetachAndFailback(t *testing.T) {
 	if cl.Status != "creating" || cl.GlobalClusterID != gcID || cl.Port != 3787 || len(cl.Members) != 1 {
 		t.Fatalf("new secondary: %+v", cl)
 	}
-	gc := res(e.c.GlobalCluster(ctx, east, gcID)).must(t)
+	gc = res(e.c.GlobalCluster(ctx, east, gcID)).must(t)
 	if w, _ := gc.Writer(); w.ClusterARN != c02 || len(gc.Members) != 2 {
 		t.Fatalf("rebuilt global cluster: %+v", gc)
 	}
@@ -140,12 +155,28 @@ func TestSimPromoteAndRecreateReplica(t *testing.T) {
 	err := e.c.PromoteReadReplica(ctx, west, "rds-mysql-instance")
 	wantKind(t, err, cloud.KindInvalidState, "InvalidDBInstanceState")
 
-	// Failback: replace the old us-east-1 instance by a replica of us-west-2.
-	ok(t, e.c.DeleteDBInstance(ctx, east, "rds-mysql-instance", "backup-rds-mysql-instance20250101120000"))
-	e.advance(301 * time.Second)
+	// Failback: replace the old us-east-1 instance by a replica of
+	// us-west-2. The instance is deleting at once while its final snapshot
+	// is taken (creating, then available), and gone after the deletion.
+	const snap = "backup-rds-mysql-instance20250101120000"
+	ok(t, e.c.DeleteDBInstance(ctx, east, "rds-mysql-instance", snap))
+	if in := res(e.c.DBInstance(ctx, east, "rds-mysql-instance")).must(t); in.Status != "deleting" {
+		t.Fatalf("deleted with a final snapshot: %+v", in)
+	}
+	if s := res(cloud.DBSnapshots.Get(ctx, e.c.Reads(), east, snap)).must(t); s.Status != "creating" || s.InstanceID != "rds-mysql-instance" || !s.Encrypted {
+		t.Fatalf("final snapshot while taken: %+v", s)
+	}
+	e.advance(421 * time.Second)
+	if s := res(cloud.DBSnapshots.Get(ctx, e.c.Reads(), east, snap)).must(t); s.Status != "available" {
+		t.Fatalf("final snapshot after the deletion: %+v", s)
+	}
+	// The source is encrypted: a cross-region replica needs a key of its
+	// own region, and is refused without one.
+	replica := []string{"DBInstanceIdentifier", "rds-mysql-instance", "SourceDBInstanceIdentifier", dbARN(west, "rds-mysql-instance"), "SourceRegion", west,
+		"DBInstanceClass", "db.r5.large", "Port", "3788", "AutoMinorVersionUpgrade", "true", "CopyTagsToSnapshot", "true"}
+	wantKind(t, e.c.Call(ctx, cloud.NewCall("rds", "CreateDBInstanceReadReplica", east, replica...)), cloud.KindInvalidInput, "InvalidParameterCombination")
 	ok(t, e.c.Call(ctx, cloud.NewCall("rds", "CreateDBInstanceReadReplica", east,
-		"DBInstanceIdentifier", "rds-mysql-instance", "SourceDBInstanceIdentifier", dbARN(west, "rds-mysql-instance"), "SourceRegion", west,
-		"DBInstanceClass", "db.r5.large", "Port", "3788", "AutoMinorVersionUpgrade", "true", "CopyTagsToSnapshot", "true")))
+		append(replica, "KmsKeyId", "arn:aws:kms:us-east-1:123456789012:key/mrk-5f0c1e2d3a4b4c6d8e9fa0b1c2d3e4f5")...)))
 	err = e.c.Call(ctx, cloud.NewCall("rds", "CreateDBInstanceReadReplica", east,
 		"DBInstanceIdentifier", "rds-mysql-instance", "SourceDBInstanceIdentifier", dbARN(west, "rds-mysql-instance"), "SourceRegion", west, "DBInstanceClass", "db.r5.large"))
 	wantKind(t, err, cloud.KindAlreadyExists, "DBInstanceAlreadyExists")

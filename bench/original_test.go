@@ -26,15 +26,17 @@ const (
 )
 
 // originalRunner runs payloads with the original framework's strategy: the
-// same mutating calls as drorch (same actions, regions and arguments), but
-// each followed by the original's fixed sleep and its status polling, one
-// describe call per resource per poll, and the exports listed again (every
-// page) for every resource. It exists to measure that strategy on the same
-// worlds as drorch; it is not a port of the original's code.
+// mutating calls the original makes, each followed by the original's fixed
+// sleep and its status polling, one describe call per resource per poll,
+// and the exports listed again (every page) for every resource. It exists
+// to measure that strategy on the same worlds as drorch; it is not a port
+// of the original's code.
 //
-// The original made PlannedFailoverAurora with FailoverGlobalCluster
-// without AllowDataLoss, which AWS (and the simulator) run as the same
-// switchover as SwitchoverGlobalCluster, the call made here.
+// The original makes PlannedFailoverAurora with FailoverGlobalCluster
+// without AllowDataLoss (seed-behaviour.md), from the region it runs in:
+// AWS runs it as a switchover and documents no region for it, so it is
+// accepted there (docs/aws-global-operations.md), where drorch makes
+// SwitchoverGlobalCluster in the current writer's region.
 type originalRunner struct {
 	w *world
 	// limit bounds each wait loop (the original's have none), so that a
@@ -183,15 +185,15 @@ func (x *origResource) instanceAvailable(region, id string) func(context.Context
 }
 
 func (x *origResource) planned(ctx context.Context, p resource.Params) error {
-	global, target := p.String("GlobalClusterIdentifier"), p.String("DBClusterIdentifier")
-	region := arnRegion(target)
-	err := x.call(ctx, "SwitchoverGlobalCluster", region, []string{global, target}, func(ctx context.Context) error {
-		return x.cl.SwitchoverGlobalCluster(ctx, region, global, target)
+	global, target, region := p.String("GlobalClusterIdentifier"), p.String("DBClusterIdentifier"), x.region
+	err := x.call(ctx, "FailoverGlobalCluster", region, []string{global, target}, func(ctx context.Context) error {
+		return x.cl.Exec(ctx, "rds", "FailoverGlobalCluster", region, "GlobalClusterIdentifier", global, "TargetDbClusterIdentifier", target)
 	})
 	if err != nil {
 		return err
 	}
-	return x.poll(ctx, origPollFast, "cluster "+target, x.clusterAvailable(region, target))
+	// The target cluster is described in its own region.
+	return x.poll(ctx, origPollFast, "cluster "+target, x.clusterAvailable(arnRegion(target), target))
 }
 
 func (x *origResource) unplanned(ctx context.Context, p resource.Params) error {

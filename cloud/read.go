@@ -86,4 +86,6 @@ var (
 	DBClusters              = KindOf[DBCluster]{Name: "rds:db-cluster", Noun: "DB cluster"}
 	DBInstances             = KindOf[DBInstance]{Name: "rds:db-instance", Noun: "DB instance"}
 	GlobalReplicationGroups = KindOf[GlobalReplicationGroup]{Name: "elasticache:global-replication-group", Noun: "global datastore"}
+	DBClusterSnapshots      = KindOf[DBClusterSnapshot]{Name: "rds:db-cluster-snapshot", Noun: "DB cluster snapshot"}
+	DBSnapshots             = KindOf[DBSnapshot]{Name: "rds:db-snapshot", Noun: "DB snapshot"}
 )

@@ -65,9 +65,25 @@ type DBCluster struct {
 	EngineVersion      string
 	Port               int
 	DeletionProtection bool
-	// GlobalClusterID is the global cluster this cluster belongs to ("" if none).
+	// StorageEncrypted and KmsKeyID say how the cluster's storage is
+	// encrypted: KmsKeyID is the ARN of its KMS key ("" when it is not
+	// encrypted). A secondary of an encrypted global cluster needs a key of
+	// its own Region.
+	StorageEncrypted bool
+	KmsKeyID         string
+	// BackupRetentionPeriod is how many days automated backups are kept.
+	BackupRetentionPeriod int
+	// GlobalClusterID is the global cluster this cluster belongs to ("" if
+	// none). Membership is judged from it and from the global cluster's
+	// member list, never from ReplicationSource.
 	GlobalClusterID string
-	// ReplicationSource is set on a cross-region replica cluster.
+	// ReplicationSource is ReplicationSourceIdentifier: the source of a
+	// cross-Region read replica cluster, and also, as AWS reports it, the
+	// writer of the global cluster on a global secondary (the Terraform
+	// provider tells users of global clusters to ignore its changes for
+	// that reason,
+	// https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rds_cluster#replication_source_identifier).
+	// No decision of drorch depends on it being absent.
 	ReplicationSource string
 	Members           []DBClusterMember
 
@@ -116,6 +132,42 @@ type DBInstance struct {
 	// describe the instance for capacity parity checks.
 	EngineVersion  string
 	ParameterGroup string
+	// StorageEncrypted and KmsKeyID say how the instance's storage is
+	// encrypted (KmsKeyID: the key's ARN, "" when not encrypted).
+	StorageEncrypted bool
+	KmsKeyID         string
+	// BackupRetentionPeriod is how many days automated backups are kept: 0
+	// means none, and AWS refuses a read replica of such a source.
+	BackupRetentionPeriod int
+}
+
+// DBClusterSnapshot is a manual snapshot of an Aurora DB cluster, such as
+// the final snapshot DeleteDBCluster takes before the cluster is deleted.
+type DBClusterSnapshot struct {
+	ID     string
+	ARN    string
+	Region string
+	// ClusterID is the cluster the snapshot was taken of.
+	ClusterID string
+	Status    string // creating, available, copying, failed, ...
+	Engine    string
+	// StorageEncrypted and KmsKeyID are the cluster's when it was taken.
+	StorageEncrypted bool
+	KmsKeyID         string
+}
+
+// DBSnapshot is a manual snapshot of an RDS DB instance, such as the final
+// snapshot DeleteDBInstance takes.
+type DBSnapshot struct {
+	ID     string
+	ARN    string
+	Region string
+	// InstanceID is the instance the snapshot was taken of.
+	InstanceID string
+	Status     string // creating, available, failed, ...
+	Engine     string
+	Encrypted  bool
+	KmsKeyID   string
 }
 
 // GlobalReplicationGroup is an ElastiCache global datastore.

@@ -22,7 +22,8 @@ func TestOneRunPerResourceAndLiveCancel(t *testing.T) {
 	// At real speed the switchover takes a minute: the holder is still
 	// waiting for it when it sees the cancel request.
 	w := newWorld(t, worldConfig{speed: 1})
-	if _, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: uswest, Service: "rds", Action: "SwitchoverGlobalCluster", Mode: sim.ModeHang}); err != nil {
+	// The switchover is made in the current writer's region, us-east-1.
+	if _, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: useast, Service: "rds", Action: "SwitchoverGlobalCluster", Mode: sim.ModeHang}); err != nil {
 		t.Fatal(err)
 	}
 	p1 := seedPayload("1-planned-switchover.json")
@@ -115,7 +116,7 @@ func TestCancelInterruptedRunAndTheRunsList(t *testing.T) {
 	c := w.mustRun(0, "cancel", "killed")
 	for _, want := range []string{
 		"run killed was interrupted; it is now cancelled and its resources are free.",
-		"rds SwitchoverGlobalCluster in us-west-2 may still be under way in AWS; check with drorch plan before going on",
+		"rds SwitchoverGlobalCluster in us-east-1 may still be under way in AWS; check with drorch plan before going on", // the writer's region
 	} {
 		if !strings.Contains(c.stdout, want) {
 			t.Errorf("cancel of an interrupted run does not say %q:\n%s", want, c)

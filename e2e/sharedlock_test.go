@@ -23,8 +23,10 @@ import (
 // unplanned failover in AWS until the test clears the faults.
 func (w *world) hangMutations() {
 	w.t.Helper()
-	for _, action := range []string{"SwitchoverGlobalCluster", "RemoveFromGlobalCluster"} {
-		if _, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: uswest, Service: "rds", Action: action, Mode: sim.ModeHang}); err != nil {
+	// The switchover is made in the current writer's region (us-east-1),
+	// the detach in the detached cluster's (us-west-2).
+	for action, region := range map[string]string{"SwitchoverGlobalCluster": useast, "RemoveFromGlobalCluster": uswest} {
+		if _, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: region, Service: "rds", Action: action, Mode: sim.ModeHang}); err != nil {
 			w.t.Fatal(err)
 		}
 	}

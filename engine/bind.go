@@ -29,7 +29,9 @@ func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec j
 				continue
 			}
 			canonical(typ.Spec(), r.Params)
-			bound, probs := typ.Bind(resource.Params(r.Params), rctx)
+			rc := rctx
+			rc.SkipFinalSnapshot = r.SkipFinalSnapshot
+			bound, probs := typ.Bind(resource.Params(r.Params), rc)
 			for _, pr := range probs {
 				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = l.Index, l.Number, r.Index, r.Name
 				problems = append(problems, pr)
@@ -47,7 +49,8 @@ func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec j
 				steps = append(steps, st.Name())
 			}
 			rs := journal.ResourceSpec{Index: r.Index, Name: r.Name, Type: r.Type, Region: bound.Region(), Params: red.Params,
-				Refs: red.Refs, Secret: red.Secret, ContinueOnError: r.ContinueOnError, Timeout: timeout, Steps: steps}
+				Refs: red.Refs, Secret: red.Secret, ContinueOnError: r.ContinueOnError, SkipFinalSnapshot: r.SkipFinalSnapshot,
+				Timeout: timeout, Steps: steps}
 			var secrets map[string]string
 			for k, secret := range r.Secret {
 				if secret {

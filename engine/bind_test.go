@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"drorch/journal"
+	"drorch/manifest"
 	"drorch/ref"
 	"drorch/resource"
 	"drorch/resource/all"
+	"drorch/resource/rds"
 )
 
 func TestBindJournalsNoSecretAndLocatesProblems(t *testing.T) {
@@ -37,6 +39,41 @@ func TestBindJournalsNoSecretAndLocatesProblems(t *testing.T) {
 	}
 	if spec.Region != "us-west-2" || spec.Timeout != time.Hour || len(spec.Steps) != 1 || spec.Steps[0] != "promote" {
 		t.Errorf("spec = %+v, want region, the type's default timeout and its steps", spec)
+	}
+}
+
+// contextType records the Context its resources were bound with.
+type contextType struct {
+	resource.Type
+	got *[]resource.Context
+}
+
+func (c contextType) Bind(p resource.Params, rc resource.Context) (resource.Resource, []manifest.Problem) {
+	*c.got = append(*c.got, rc)
+	return c.Type.Bind(p, rc)
+}
+
+// "finalSnapshot": false is the resource's own: it reaches its type's
+// Bind, and the journal, for that resource only.
+func TestBindCarriesFinalSnapshotPerResource(t *testing.T) {
+	t.Parallel()
+	var got []resource.Context
+	reg := resource.NewRegistry(contextType{Type: rds.Promote{}, got: &got})
+	params := func(id string) map[string]string { return map[string]string{"RDSInstanceIdentifier": id} }
+	res := &ref.Result{Region: "us-west-2", Layers: []ref.Layer{{Number: 1, Resources: []ref.Resource{
+		{Index: 0, Name: "keep", Type: "PromoteRDSReadReplica", Params: params("a")},
+		{Index: 1, Name: "skip", Type: "PromoteRDSReadReplica", Params: params("b"), SkipFinalSnapshot: true},
+	}}}}
+	p, problems := Bind(res, reg, resource.Context{HomeRegion: "us-west-2"}, journal.RunSpec{})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if len(got) != 2 || got[0].SkipFinalSnapshot || !got[1].SkipFinalSnapshot || got[1].HomeRegion != "us-west-2" {
+		t.Fatalf("contexts = %+v", got)
+	}
+	specs := p.Spec.Layers[0].Resources
+	if specs[0].SkipFinalSnapshot || !specs[1].SkipFinalSnapshot {
+		t.Errorf("journaled specs = %+v", specs)
 	}
 }
 

@@ -90,6 +90,11 @@ func (s Settings) machine() machine.Settings {
 type Plan struct {
 	Spec   journal.RunSpec
 	Layers []PlanLayer
+	// RunID is the id the run of this plan will have, when it is chosen
+	// before the plan is shown (drorch run): the preview then names what
+	// the run creates (final snapshots) as the run will, and checks those
+	// names are free. "" in a plan no run follows.
+	RunID string
 	// Secrets are the values of the payload's secret parameters. They are
 	// never journaled: the engine replaces them wherever they would appear
 	// in an event, a progress line or a preview.
@@ -200,6 +205,9 @@ func (e *Engine) Start(ctx context.Context, runID string, p *Plan, opts ...RunOp
 }
 
 func (e *Engine) start(ctx context.Context, runID string, p *Plan, o *runOptions) (*journal.RunState, error) {
+	if p.RunID != "" && p.RunID != runID {
+		return nil, fmt.Errorf("start run %s: the plan was previewed for run %s", runID, p.RunID)
+	}
 	if err := o.take(ctx, runID, p.Locks()); err != nil {
 		return nil, err
 	}

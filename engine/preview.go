@@ -83,7 +83,7 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 	}
 	snap := newSnapshot(e.Reader)
 	snap.fetch(ctx, e.Batch, keys)
-	v := &resource.View{Read: reader{snap}, Identity: e.Identity, Now: e.Clock.Now}
+	v := &resource.View{Read: reader{snap}, Identity: e.Identity, Now: e.Clock.Now, RunID: p.RunID}
 
 	red := newRedactor(p.Secrets)
 	out := &Preview{NothingToDo: true}

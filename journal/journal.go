@@ -146,8 +146,11 @@ type ResourceSpec struct {
 	Refs            map[string]string `json:"refs,omitempty"`   // parameter -> reference as written
 	Secret          []string          `json:"secret,omitempty"` // parameters whose values are secret
 	ContinueOnError bool              `json:"continueOnError,omitempty"`
-	Timeout         time.Duration     `json:"timeout"`
-	Steps           []string          `json:"steps"`
+	// SkipFinalSnapshot is the payload's "finalSnapshot": false, kept so
+	// that a resumed run deletes as the run it continues would have.
+	SkipFinalSnapshot bool          `json:"skipFinalSnapshot,omitempty"`
+	Timeout           time.Duration `json:"timeout"`
+	Steps             []string      `json:"steps"`
 	// SecretFingerprints are keyed fingerprints (Store.Fingerprint) of the
 	// secret parameters' values when the run started: a resume reads the
 	// secrets again and refuses to act on a value that changed meanwhile,

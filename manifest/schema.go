@@ -55,6 +55,9 @@ func Schema(c Catalog) ([]byte, error) {
 		if hasRequired(spec) {
 			then["required"] = []string{"parameters"}
 		}
+		if !spec.Deletes {
+			then["not"] = map[string]any{"required": []string{"finalSnapshot"}}
+		}
 		conditions = append(conditions, map[string]any{
 			"if":   map[string]any{"properties": map[string]any{"resourceType": map[string]any{"const": name}}, "required": []string{"resourceType"}},
 			"then": then,
@@ -75,6 +78,8 @@ func Schema(c Catalog) ([]byte, error) {
 				"description": "drorch extension: deadline of this resource as a Go duration (\"45m\"), more than 0 and at most 24h; default: the resource type's."},
 			"maxReplicationLag": map[string]any{"type": "string", "pattern": "^" + durationUnit + "+$",
 				"description": "drorch extension: the most replication lag `drorch check` accepts for the replica this resource fails over to, as a Go duration (\"5s\"), more than 0 and at most 1h; default: check's --max-lag (1s)."},
+			"finalSnapshot": map[string]any{"type": "boolean",
+				"description": "drorch extension, for the types that delete a stale database before rebuilding it (" + joinList(deleting(c), "and") + "): false deletes it without a final snapshot. Default true: a snapshot named drorch-<run id>-<identifier> is taken first and the run waits for it, so that writes that never reached the other region are kept."},
 		},
 		"allOf": conditions,
 	}

@@ -45,6 +45,11 @@ type Resource struct {
 	// for this resource's replica, as a Go duration ("5s") (drorch
 	// extension; default: check's --max-lag, 1s).
 	MaxReplicationLag string `json:"maxReplicationLag,omitempty" yaml:"maxReplicationLag,omitempty"`
+	// FinalSnapshot, for a type that deletes a stale database (TypeSpec.
+	// Deletes), says whether a final snapshot of it is taken first: nil
+	// (absent) and true take one, false deletes it without (drorch
+	// extension).
+	FinalSnapshot *bool `json:"finalSnapshot,omitempty" yaml:"finalSnapshot,omitempty"`
 }
 
 // Kind is the form a parameter value must have.
@@ -110,6 +115,10 @@ type TypeSpec struct {
 	Name   string
 	Doc    string
 	Params []ParamSpec
+	// Deletes marks a type that may delete a stale database before it
+	// builds the new one: it takes a final snapshot of it unless the
+	// resource says "finalSnapshot": false. Other types refuse the field.
+	Deletes bool
 }
 
 // Param returns the spec of the named parameter.

@@ -93,10 +93,28 @@ func (v *validator) resource(li, number, ri int, r Resource) {
 		add("resourceType", fmt.Sprintf("unknown resource type %s", quote(r.Type)), fix)
 		return
 	}
+	if r.FinalSnapshot != nil && !spec.Deletes {
+		fix := "remove finalSnapshot"
+		if types := deleting(v.c); len(types) > 0 {
+			fix += ": it applies only to " + joinList(types, "and")
+		}
+		add("finalSnapshot", fmt.Sprintf("%s deletes no database, so it takes no final snapshot", r.Type), fix)
+	}
 	if v.n.paramsBad[ps] {
 		return
 	}
 	v.parameters(ps, spec, r, add)
+}
+
+// deleting lists the types of c that may delete a database.
+func deleting(c Catalog) []string {
+	var out []string
+	for _, name := range c.Names() {
+		if spec, ok := c.Lookup(name); ok && spec.Deletes {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (v *validator) parameters(ps pos, spec TypeSpec, r Resource, add func(field, msg, fix string)) {

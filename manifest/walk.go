@@ -42,7 +42,7 @@ func newNotes() *notes {
 func payloadKeys() []string { return []string{"StatePayload", "$schema"} }
 func layerKeys() []string   { return []string{"layer", "resources"} }
 func resourceKeys() []string {
-	return []string{"resourceType", "resourceName", "parameters", "continueOnError", "timeout", "maxReplicationLag"}
+	return []string{"resourceType", "resourceName", "parameters", "continueOnError", "timeout", "maxReplicationLag", "finalSnapshot"}
 }
 
 // MaxTimeout is the longest per-resource timeout a payload may ask for.
@@ -246,14 +246,13 @@ func (w *walker) resource(ps pos, n *node) Resource {
 		r.Parameters = w.parameters(a, ps, m.value)
 	}
 	if m, ok := byKey["continueOnError"]; ok {
-		if m.value.kind == nodeBool {
-			r.ContinueOnError, _ = strconv.ParseBool(lowerASCII(m.value.text))
-		} else {
-			fix := `write "continueOnError": true or false`
-			if m.value.kind == nodeString {
-				fix += " without quotes"
-			}
-			w.add(a, m.value, "continueOnError", "must be true or false, not "+describeNode(m.value), fix)
+		if b, ok := w.boolean(a, m.value, "continueOnError"); ok {
+			r.ContinueOnError = b
+		}
+	}
+	if m, ok := byKey["finalSnapshot"]; ok {
+		if b, ok := w.boolean(a, m.value, "finalSnapshot"); ok {
+			r.FinalSnapshot = &b
 		}
 	}
 	if m, ok := byKey["timeout"]; ok {
@@ -283,6 +282,20 @@ func (w *walker) maxLag(a at, n *node) string {
 		return n.text
 	}
 	return ""
+}
+
+// boolean reads a resource-level true or false.
+func (w *walker) boolean(a at, n *node, key string) (value, ok bool) {
+	if n.kind == nodeBool {
+		b, _ := strconv.ParseBool(lowerASCII(n.text))
+		return b, true
+	}
+	fix := `write "` + key + `": true or false`
+	if n.kind == nodeString {
+		fix += " without quotes"
+	}
+	w.add(a, n, key, "must be true or false, not "+describeNode(n), fix)
+	return false, false
 }
 
 func (w *walker) timeout(a at, n *node) string {

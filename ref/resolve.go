@@ -133,7 +133,8 @@ func (r *Resolver) prefetch(ctx context.Context, p *manifest.Payload) error {
 
 func (r *Resolver) resource(mr manifest.Resource, index int, c manifest.Catalog, at manifest.Problem) (Resource, manifest.Problems) {
 	out := Resource{Index: index, Name: mr.Name, Type: mr.Type, ContinueOnError: mr.ContinueOnError,
-		Params: map[string]string{}, Refs: map[string]string{}, Secret: map[string]bool{}, Defaulted: map[string]bool{}}
+		SkipFinalSnapshot: mr.FinalSnapshot != nil && !*mr.FinalSnapshot,
+		Params:            map[string]string{}, Refs: map[string]string{}, Secret: map[string]bool{}, Defaulted: map[string]bool{}}
 	if d, err := time.ParseDuration(mr.Timeout); err == nil && d > 0 {
 		out.Timeout = d
 	}

@@ -50,6 +50,9 @@ type Resource struct {
 	// Timeout is the payload's deadline for the resource; 0 means the
 	// resource type's default.
 	Timeout time.Duration
+	// SkipFinalSnapshot is the payload's "finalSnapshot": false: what the
+	// resource deletes is deleted without a final snapshot.
+	SkipFinalSnapshot bool
 }
 
 // Redacted is a resource's parameters with secrets removed: what may be
@@ -84,6 +87,9 @@ func (r Resource) String() string {
 	}
 	if r.Timeout > 0 {
 		fmt.Fprintf(&b, " timeout=%s", r.Timeout)
+	}
+	if r.SkipFinalSnapshot {
+		b.WriteString(" finalSnapshot=false")
 	}
 	names := make([]string, 0, len(r.Params))
 	for k := range r.Params {
@@ -126,7 +132,18 @@ func (r Resource) MarshalJSON() ([]byte, error) {
 		Secret          []string          `json:"secret,omitempty"`
 		ContinueOnError bool              `json:"continueOnError,omitempty"`
 		Timeout         string            `json:"timeout,omitempty"`
-	}{r.Index, r.Name, r.Type, red.Params, red.Refs, red.Secret, r.ContinueOnError, timeout})
+		// The payload's "finalSnapshot": false, when it says so.
+		FinalSnapshot *bool `json:"finalSnapshot,omitempty"`
+	}{r.Index, r.Name, r.Type, red.Params, red.Refs, red.Secret, r.ContinueOnError, timeout, finalSnapshot(r)})
+}
+
+// finalSnapshot is false when the resource skips its final snapshot, and
+// absent otherwise (the default).
+func finalSnapshot(r Resource) *bool {
+	if r.SkipFinalSnapshot {
+		return new(bool)
+	}
+	return nil
 }
 
 // String describes the layer and its resources, secrets redacted.

@@ -47,6 +47,11 @@ type Context struct {
 	// Partition is the caller's AWS partition when known ("" otherwise:
 	// "aws" is assumed where no ARN of the payload says better).
 	Partition string
+	// SkipFinalSnapshot is the resource's own "finalSnapshot": false (the
+	// engine sets it per resource): a type that deletes a stale database
+	// deletes it without the final snapshot it otherwise takes and waits
+	// for.
+	SkipFinalSnapshot bool
 }
 
 // PartitionOr returns the partition of an ARN of the payload when there is
@@ -152,6 +157,14 @@ type Verdict struct {
 	// Reason says why, in words an operator understands
 	// ("global cluster dr-db is switching-over to dbcluster-02").
 	Reason string
+	// Busy, on a Ready verdict, says that the state is also what the
+	// step's own call shows while it runs, and AWS shows nothing that
+	// tells the two apart: an ElastiCache promotion asked while the global
+	// datastore is modifying leaves it modifying, the target still a
+	// secondary, until the promotion ends. The step's calls are made if
+	// they have not been; once they were accepted, the state is their
+	// operation under way (as InProgress), however long it lasts.
+	Busy bool
 }
 
 // Preflight is the read-only assessment of a resource before a run.

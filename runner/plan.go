@@ -90,6 +90,9 @@ func Rebind(ctx context.Context, c Cloud, reg *resource.Registry, spec journal.R
 				params[k] = r.Refs[k]
 			}
 			mr := manifest.Resource{Type: r.Type, Name: r.Name, Parameters: params, ContinueOnError: r.ContinueOnError}
+			if r.SkipFinalSnapshot {
+				mr.FinalSnapshot = new(bool)
+			}
 			if r.Timeout > 0 {
 				mr.Timeout = r.Timeout.String()
 			}

@@ -214,6 +214,9 @@ type Item struct {
 	// value again and refuses to act if it changed.
 	Secrets         map[string]Secret `json:"secrets,omitempty"`
 	ContinueOnError bool              `json:"continueOnError"`
+	// SkipFinalSnapshot is the resource's "finalSnapshot": false: the step
+	// binds the resource with it, as the local engine does.
+	SkipFinalSnapshot bool `json:"skipFinalSnapshot,omitempty"`
 	// TimeoutSeconds is the resource's deadline.
 	TimeoutSeconds int `json:"timeoutSeconds"`
 	// MinWait is the shortest wait, in seconds, between two steps of this

@@ -61,6 +61,20 @@ func (w *world) writeGRG(x xw, name string, g *GlobalReplicationGroup, members b
 	x.close(name)
 }
 
+// promotion is a global datastore's latest FailoverGlobalReplicationGroup:
+// the member it resolves to.
+type promotion struct{ region, group string }
+
+// failoverGlobalReplicationGroup promotes a secondary. "Promotion is
+// allowed anytime, even if other modifications are in progress. You can
+// also issue multiple promotions in parallel and the global datastore
+// resolves to one primary eventually" (ElastiCache User Guide, Promoting
+// the secondary cluster to primary,
+// https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html#Redis-Global-Datastores-Console-Promote-Secondary).
+// The datastore is modifying meanwhile ("your global datastore moves to a
+// Modifying state and is unavailable until the promotion is complete",
+// same page); a promotion asked while another runs supersedes it, and the
+// datastore resolves to the one last asked for, once that one is done.
 func failoverGlobalReplicationGroup(c *call, x xw) *apiError {
 	id, err := c.required("GlobalReplicationGroupId")
 	if err != nil {
@@ -80,14 +94,15 @@ func failoverGlobalReplicationGroup(c *call, x xw) *apiError {
 		return errGRGNotFound(id)
 	}
 	i := slices.IndexFunc(g.Members, func(m GlobalReplicationGroupMember) bool { return m.Region == region })
+	pending := w.promotions[g.ID]
 	switch {
 	case i < 0:
 		return errParamValue("Global replication group %s has no member in region %s.", g.ID, truncate(region, 32))
 	case g.Members[i].ReplicationGroupID != rgID:
 		return errParamValue("The member of global replication group %s in %s is %s, not %s.", g.ID, region, g.Members[i].ReplicationGroupID, truncate(rgID, 64))
-	case g.Members[i].Role == "PRIMARY":
+	case pending == nil && g.Members[i].Role == "PRIMARY":
 		return errParamValue("Replication group %s in %s is already the primary of global replication group %s.", rgID, region, g.ID)
-	case g.Status != "available":
+	case g.Status != "available" && g.Status != "modifying":
 		return newErr("InvalidGlobalReplicationGroupState", 400, "Global replication group %s is not available or in primary-only state (status %s).", g.ID, g.Status)
 	}
 	g.Status = "modifying"
@@ -99,18 +114,31 @@ func failoverGlobalReplicationGroup(c *call, x xw) *apiError {
 		}
 	}
 	setRGs("modifying")
+	p := &promotion{region: region, group: rgID}
+	w.promotions[g.ID] = p
+	// Only the latest promotion settles the datastore: an earlier one
+	// that ends meanwhile changes nothing.
+	latest := func() bool { return w.promotions[g.ID] == p }
+	settle := func() {
+		delete(w.promotions, g.ID)
+		g.Status = "available"
+		setRGs("available")
+	}
 	c.operate(g.ID, seconds(w.dur.ElastiCacheFailover), []string{region}, func() {
+		if !latest() {
+			return
+		}
 		for j := range g.Members {
 			g.Members[j].Role = "SECONDARY"
 			if g.Members[j].Region == region && g.Members[j].ReplicationGroupID == rgID {
 				g.Members[j].Role = "PRIMARY"
 			}
 		}
-		g.Status = "available"
-		setRGs("available")
+		settle()
 	}, func() {
-		g.Status = "available"
-		setRGs("available")
+		if latest() {
+			settle()
+		}
 	}, outcomeRolledBack)
 	w.writeGRG(x, "GlobalReplicationGroup", g, true)
 	return nil

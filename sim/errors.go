@@ -64,6 +64,11 @@ func errMissingParam(name string) *apiError {
 	return newErr("MissingParameter", 400, "The request must contain the parameter %s.", name)
 }
 
+// errMalformedQuery is the common error MalformedQueryString, which AWS
+// documents with HTTP 404 (Common Errors, e.g.
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/CommonErrors.html).
+func errMalformedQuery(msg string) *apiError { return newErr("MalformedQueryString", 404, "%s", msg) }
+
 func errThrottling() *apiError { return newErr("Throttling", 400, "Rate exceeded") }
 
 func errGRGNotFound(id string) *apiError {

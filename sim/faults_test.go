@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
-	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	smithy "github.com/aws/smithy-go"
 
 	"drorch/sim"
@@ -107,9 +106,10 @@ func TestOutageHang(t *testing.T) {
 	}
 }
 
-// With the primary region down, a switchover fails, a data-loss failover
-// and a detach made from the healthy region work, and the old writer
-// resyncs 30 s after its region returns.
+// With the primary region down, a switchover fails (it is made in the
+// primary's Region, which refuses connections; the healthy Region refuses
+// it), a data-loss failover and a detach made from the healthy region
+// work, and the old writer resyncs 30 s after its region returns.
 func TestOutagePrimaryRegion(t *testing.T) {
 	t.Parallel()
 	h := seedHarness(t)
@@ -117,9 +117,13 @@ func TestOutagePrimaryRegion(t *testing.T) {
 	f := setFault(t, h, sim.Fault{Kind: sim.FaultOutage, Region: east})
 	c := h.rds(west)
 	_, err := c.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(seedGC), TargetDbClusterIdentifier: aws.String(arnWest02)})
-	var ics *rdstypes.InvalidDBClusterStateFault
-	if !errors.As(err, &ics) || !strings.Contains(ics.ErrorMessage(), arnEast01) {
-		t.Fatalf("switchover out of a down region: %v", err)
+	if apiCode(err) != "InvalidParameterValue" || !strings.Contains(err.Error(), "must be called in us-east-1") {
+		t.Fatalf("switchover from the healthy region: %v", err)
+	}
+	_, err = h.rds(east).SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(seedGC), TargetDbClusterIdentifier: aws.String(arnWest02)})
+	var ae smithy.APIError
+	if err == nil || errors.As(err, &ae) {
+		t.Fatalf("switchover in the down region: %v (want a connection error)", err)
 	}
 	out, err := c.FailoverGlobalCluster(ctx, &rds.FailoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(seedGC),
 		TargetDbClusterIdentifier: aws.String(arnWest02), AllowDataLoss: aws.Bool(true)})
@@ -317,6 +321,24 @@ func TestHalfwayFaults(t *testing.T) {
 		}, func(t *testing.T, h *harness) {
 			if in := describeInstance(t, h.rds(west), "extra"); aws.ToString(in.DBInstanceStatus) != "failed" {
 				t.Errorf("failed create: %s", aws.ToString(in.DBInstanceStatus))
+			}
+		}},
+		{"RemoveFromGlobalCluster", func(h *harness) error {
+			_, err := h.rds(west).RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{GlobalClusterIdentifier: aws.String(seedGC), DbClusterIdentifier: aws.String(arnWest02)})
+			return err
+		}, func(t *testing.T, h *harness) {
+			g, _ := h.sim.State().GlobalCluster(seedGC)
+			if cl := describeCluster(t, h.rds(west), "dbcluster-02"); aws.ToString(cl.Status) != "available" || len(g.Members) != 2 || g.Members[1].Leaving {
+				t.Errorf("rolled-back detach: %s %+v", aws.ToString(cl.Status), g.Members)
+			}
+		}},
+		{"DeleteDBInstance", func(h *harness) error {
+			_, err := h.rds(east).DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("rds-mysql-instance"), FinalDBSnapshotIdentifier: aws.String("snap")})
+			return err
+		}, func(t *testing.T, h *harness) {
+			st := h.sim.State()
+			if in, _ := st.Instance(east, "rds-mysql-instance"); in.Status != "available" || len(st.Snapshots) != 1 || st.Snapshots[0].Status != "available" {
+				t.Errorf("rolled-back deletion after its snapshot: %s %+v", in.Status, st.Snapshots)
 			}
 		}},
 		{"FailoverGlobalReplicationGroup", func(h *harness) error {

@@ -37,6 +37,10 @@ func FuzzQueryRequest(f *testing.F) {
 	f.Add("POST", "", "sns", "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-west-2%3A123456789012%3Adr-orchestrator-notifications&Message=hi&MessageAttributes.entry.1.Name=a&MessageAttributes.entry.1.Value.StringValue=b")
 	f.Add("POST", "", "sts", "Action=GetCallerIdentity&Version=2011-06-15")
 	f.Add("POST", "", "rds", "Action=DescribeDBInstances&Version=2014-10-31&Filters=&Marker=%FF&a.b.c.d.e.f.g.h.i.j.k.l.m=1")
+	f.Add("POST", "", "rds", "Action=DeleteDBCluster&Version=2014-10-31&DBClusterIdentifier=dbcluster-02&FinalDBSnapshotIdentifier=s")
+	f.Add("POST", "", "rds", "Action=DescribeDBClusterSnapshots&Version=2014-10-31&DBClusterIdentifier=x&Filters.Filter.1.Name=snapshot-type&Filters.Filter.1.Values.Value.1=manual")
+	f.Add("POST", "", "rds", "Action=DescribeDBSnapshots&Version=2014-10-31&DBSnapshotIdentifier=arn%3Aaws%3Ards%3Aus-west-2%3A1%3Asnapshot%3As")
+	f.Add("POST", "", "rds", "Action=RemoveFromGlobalCluster&Version=2014-10-31&GlobalClusterIdentifier=dr-globaldb-cluster-mysql&DbClusterIdentifier=arn%3Aaws%3Ards%3Aus-east-1%3A123456789012%3Acluster%3Adbcluster-01")
 	f.Fuzz(func(t *testing.T, method, query, service, body string) {
 		if method != "GET" {
 			method = "POST"

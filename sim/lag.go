@@ -125,7 +125,9 @@ func (w *world) observeLagAt(at time.Time) {
 		}
 		for _, mem := range g.Members {
 			cl := w.clusterByARN("", mem.ClusterARN)
-			if mem.IsWriter || cl == nil || mem.SyncStatus != "connected" || writerRegion == "" {
+			// A member being removed (RemoveFromGlobalCluster, still listed
+			// until it leaves) is promoting: it replicates no more.
+			if mem.IsWriter || mem.Leaving || cl == nil || mem.SyncStatus != "connected" || writerRegion == "" {
 				continue
 			}
 			mode := lagNormal

@@ -30,6 +30,9 @@ type GlobalClusterMember struct {
 	IsWriter   bool   `json:"isWriter"`
 	// SyncStatus is connected or pending-resync.
 	SyncStatus string `json:"syncStatus"`
+	// Leaving is set between RemoveFromGlobalCluster and the moment the
+	// cluster leaves the member list (Durations.DetachDelay).
+	Leaving bool `json:"leaving,omitempty"`
 }
 
 // FailoverState is a switchover or failover under way.
@@ -164,13 +167,28 @@ type Parameter struct {
 	LastModified time.Time `json:"lastModified"`
 }
 
-// Snapshot is a final snapshot taken by DeleteDBInstance or DeleteDBCluster.
+// Snapshot is a final snapshot taken by DeleteDBInstance (a DB snapshot)
+// or DeleteDBCluster (a DB cluster snapshot). It keeps what the source was
+// when the snapshot began.
 type Snapshot struct {
 	Region     string    `json:"region"`
 	ID         string    `json:"id"`
+	ARN        string    `json:"arn"`
 	SourceID   string    `json:"sourceId"`
 	SourceKind string    `json:"sourceKind"` // instance or cluster
 	Time       time.Time `json:"time"`
+	// Status is creating while the snapshot is taken, then available.
+	Status           string    `json:"status"`
+	Engine           string    `json:"engine"`
+	EngineVersion    string    `json:"engineVersion"`
+	Port             int       `json:"port"`
+	StorageEncrypted bool      `json:"storageEncrypted"`
+	KmsKeyID         string    `json:"kmsKeyId,omitempty"`
+	MasterUsername   string    `json:"masterUsername,omitempty"`
+	SourceCreateTime time.Time `json:"sourceCreateTime"`
+	SourceResourceID string    `json:"sourceResourceId"`
+	AllocatedStorage int       `json:"allocatedStorage"`
+	AvailabilityZone string    `json:"availabilityZone,omitempty"`
 }
 
 // Message is an SNS message published to a topic, kept for inspection.

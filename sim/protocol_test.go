@@ -185,8 +185,8 @@ func TestMalformedRequests(t *testing.T) {
 	}{
 		{"no action", auth(east, "rds"), nil, "Version=2014-10-31", 400, "MissingAction"},
 		{"no version", auth(east, "rds"), nil, "Action=DescribeDBClusters", 400, "MissingParameter"},
-		{"old version", auth(east, "rds"), nil, "Action=DescribeDBClusters&Version=2013-01-10", 400, "NoSuchVersion"},
-		{"bad escape", auth(east, "rds"), nil, "Action=%zz", 400, "MalformedQueryString"},
+		{"old version", auth(east, "rds"), nil, "Action=DescribeDBClusters&Version=2013-01-10", 400, "InvalidAction"},
+		{"bad escape", auth(east, "rds"), nil, "Action=%zz", 404, "MalformedQueryString"},
 		{"bad credential", "AWS4-HMAC-SHA256 Credential=AKID/us-east-1, Signature=0", nil, "Action=DescribeDBClusters", 400, "IncompleteSignature"},
 		{"no credential", "Bearer x", nil, "Action=DescribeDBClusters", 400, "IncompleteSignature"},
 		{"bad boolean", auth(east, "elasticache"), nil, "Action=DescribeGlobalReplicationGroups&Version=2015-02-02&ShowMemberInfo=maybe", 400, "InvalidParameterValue"},

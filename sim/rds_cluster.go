@@ -91,11 +91,13 @@ func createDBCluster(c *call, x xw) *apiError {
 	}
 	version := c.p.str("EngineVersion")
 	var g *GlobalCluster
+	secondary := false
 	if gid := c.p.str("GlobalClusterIdentifier"); gid != "" {
 		if g = w.gcs[strings.ToLower(gid)]; g == nil {
 			return errGlobalClusterNotFound(gid)
 		}
-		hasWriter := slices.ContainsFunc(g.Members, func(m GlobalClusterMember) bool { return m.IsWriter })
+		wi := slices.IndexFunc(g.Members, func(m GlobalClusterMember) bool { return m.IsWriter })
+		secondary = wi >= 0
 		switch {
 		case g.Status != "available":
 			return errInvalidGlobalState("Global cluster %s is not available (status %s).", g.ID, g.Status)
@@ -103,8 +105,23 @@ func createDBCluster(c *call, x xw) *apiError {
 			return errParamCombination("Engine %s does not match the engine %s of global cluster %s.", engine, g.Engine, g.ID)
 		case version != "" && majorVersion(engine, version) != majorVersion(g.Engine, g.EngineVersion):
 			return errParamCombination("Engine version %s does not match the major version of global cluster %s (%s).", version, g.ID, g.EngineVersion)
-		case hasWriter && (c.p.has("MasterUsername") || c.p.has("MasterUserPassword")):
+		case secondary && (c.p.has("MasterUsername") || c.p.has("MasterUserPassword")):
 			return errParamCombination("A secondary cluster of global cluster %s takes its master credentials from the primary; do not give MasterUsername or MasterUserPassword.", g.ID)
+		}
+		// "Each secondary cluster must be in a different AWS Region than
+		// the primary cluster and any other secondary clusters" (Aurora
+		// User Guide, Adding an AWS Region to an Aurora global database,
+		// https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html#aurora-global-database-attaching).
+		// The error code is not documented; InvalidParameterCombination
+		// is what AWS answers for the other refusals of this call.
+		if i := slices.IndexFunc(g.Members, func(m GlobalClusterMember) bool { return regionOfARN(m.ClusterARN) == c.region }); i >= 0 {
+			return errParamCombination("Global cluster %s already has a member cluster in %s (%s): each secondary cluster must be in a different AWS Region than the primary cluster and any other secondary clusters.",
+				g.ID, c.region, g.Members[i].ClusterARN)
+		}
+		if secondary {
+			if err := c.secondaryEncryption(g, g.Members[wi].ClusterARN); err != nil {
+				return err
+			}
 		}
 		if version == "" {
 			version = g.EngineVersion
@@ -127,11 +144,27 @@ func createDBCluster(c *call, x xw) *apiError {
 			return err
 		}
 	}
+	if cl.KmsKeyID != "" && !secondary {
+		if r := kmsKeyElsewhere(cl.KmsKeyID, c.region); r != "" {
+			return errKMSKeyElsewhere(cl.KmsKeyID, r, c.region)
+		}
+	}
+	if secondary {
+		// A secondary's storage replicates the primary's: it is encrypted
+		// exactly when the global cluster is, with the key it was given.
+		// An encrypted copy of unencrypted storage is refused, as AWS
+		// refuses it for read replicas ("You can't create an encrypted read
+		// replica from an unencrypted DB instance or Multi-AZ DB cluster",
+		// CreateDBInstanceReadReplica, KmsKeyId).
+		if !g.StorageEncrypted && (cl.KmsKeyID != "" || cl.StorageEncrypted) {
+			return errParamCombination("Global cluster %s is not encrypted: a secondary cluster of it cannot be; omit StorageEncrypted and KmsKeyId.", g.ID)
+		}
+		cl.StorageEncrypted = g.StorageEncrypted
+	}
 	w.fillClusterDefaults(cl)
 	w.putCluster(cl)
 	if g != nil {
-		writer := len(g.Members) == 0 // the first cluster of an empty global cluster is its primary
-		g.Members = append(g.Members, GlobalClusterMember{ClusterARN: cl.ARN, IsWriter: writer, SyncStatus: "connected"})
+		g.Members = append(g.Members, GlobalClusterMember{ClusterARN: cl.ARN, IsWriter: !secondary, SyncStatus: "connected"})
 		cl.GlobalClusterID = g.ID
 	}
 	c.operate(cl.ARN, seconds(w.dur.CreateCluster), []string{cl.Region},
@@ -164,22 +197,60 @@ func deleteDBCluster(c *call, x xw) *apiError {
 		return errInvalidClusterState("Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
 	case cl.DeletionProtection:
 		return errParamCombination("Cannot delete protected Cluster, please disable deletion protection and try again.")
-	case cl.Status == "deleting":
+	case cl.Status == "deleting" || w.deletingCluster(cl):
 		return errInvalidClusterState("DB cluster %s is already being deleted.", cl.ID)
 	case !skip && final == "":
 		return errParamCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is true.")
+	case final != "" && cl.Status != "available":
+		// AWS's answer while a cluster just removed from a global cluster
+		// is still promoting (hashicorp/terraform-provider-aws#40333).
+		return errInvalidClusterState("Can't create a snapshot because the database cluster %s isn't currently in the available state.", cl.ID)
 	}
-	if final != "" {
-		if err := w.takeSnapshot(c.region, final, cl.ID, "cluster"); err != nil {
-			return err
+	if final == "" {
+		c.deleteClusterNow(cl)
+		w.writeCluster(x, "DBCluster", cl)
+		return nil
+	}
+	snap, aerr := w.newClusterSnapshot(c.region, final, cl)
+	if aerr != nil {
+		return aerr
+	}
+	// "The status of the DB cluster is available while the snapshot is
+	// being taken" (CLI reference example delete-db-cluster,
+	// https://docs.aws.amazon.com/cli/latest/reference/rds/delete-db-cluster.html);
+	// then the cluster is deleting.
+	w.putClusterSnapshot(snap)
+	ds, dd := seconds(w.dur.ClusterSnapshot), seconds(w.dur.DeleteCluster)
+	op, halfway := c.operate(cl.ARN, ds+dd, []string{cl.Region}, func() { w.removeCluster(cl) }, func() {
+		if snap.Status == "creating" {
+			w.dropClusterSnapshot(snap)
 		}
+		cl.Status = "available"
+	}, outcomeRolledBack)
+	if !halfway || ds < (ds+dd)/2 {
+		op.then(ds, func() { snap.Status, cl.Status = "available", "deleting" })
 	}
-	prev := cl.Status
-	cl.Status = "deleting"
-	c.operate(cl.ARN, seconds(w.dur.DeleteCluster), []string{cl.Region},
-		func() { w.removeCluster(cl) }, func() { cl.Status = prev }, outcomeRolledBack)
+	w.deleting[cl] = op
 	w.writeCluster(x, "DBCluster", cl)
 	return nil
+}
+
+// deleteClusterNow deletes a cluster without a final snapshot: deleting
+// at once, gone after Durations.DeleteCluster.
+func (c *call) deleteClusterNow(cl *DBCluster) {
+	w := c.w
+	prev := cl.Status
+	cl.Status = "deleting"
+	op, _ := c.operate(cl.ARN, seconds(w.dur.DeleteCluster), []string{cl.Region},
+		func() { w.removeCluster(cl) }, func() { cl.Status = prev }, outcomeRolledBack)
+	w.deleting[cl] = op
+}
+
+// deletingCluster reports whether a deletion of cl is under way (while
+// its final snapshot is taken the cluster is still available).
+func (w *world) deletingCluster(cl *DBCluster) bool {
+	op := w.deleting[cl]
+	return op != nil && op.Outcome == outcomeRunning
 }
 
 // finalSnapshot reads SkipFinalSnapshot and FinalDBSnapshotIdentifier,
@@ -194,23 +265,4 @@ func (c *call) finalSnapshot() (skip bool, final string, err *apiError) {
 		return false, "", errParamCombination("FinalDBSnapshotIdentifier cannot be given with SkipFinalSnapshot=true.")
 	}
 	return skip, final, nil
-}
-
-func (w *world) takeSnapshot(region, id, source, kind string) *apiError {
-	n := 0
-	for _, s := range w.snapshots {
-		if s.Region == region {
-			n++
-		}
-	}
-	if n >= quotaSnapshots {
-		return newErr("SnapshotQuotaExceeded", 400, "Cannot create more than %d manual snapshots in %s.", quotaSnapshots, region)
-	}
-	for _, s := range w.snapshots {
-		if s.Region == region && s.ID == id {
-			return newErr("DBSnapshotAlreadyExists", 400, "Cannot create the snapshot because a snapshot with the identifier %s already exists.", id)
-		}
-	}
-	w.snapshots = append(w.snapshots, Snapshot{Region: region, ID: id, SourceID: source, SourceKind: kind, Time: w.now})
-	return nil
 }

@@ -138,6 +138,8 @@ func createDBInstance(c *call, x xw) *apiError {
 			return errClusterNotFound(cid)
 		case cl.Status != "creating" && cl.Status != "available":
 			return errInvalidClusterState("DB cluster %s is %s; instances can be added while it is creating or available.", cl.ID, cl.Status)
+		case w.deletingCluster(cl):
+			return errInvalidClusterState("DB cluster %s is being deleted (its final snapshot is being taken).", cl.ID)
 		case engine != cl.Engine:
 			return errParamCombination("Engine %s does not match the engine %s of DB cluster %s.", engine, cl.Engine, cl.ID)
 		}
@@ -188,6 +190,11 @@ func deleteDBInstance(c *call, x xw) *apiError {
 	switch {
 	case aurora && final != "":
 		return errParamCombination("FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance.")
+	case in.ReplicaSource != "" && !skip:
+		// "If you delete a read replica ..., you must enable this
+		// setting" (DeleteDBInstance, SkipFinalSnapshot,
+		// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html).
+		return errParamCombination("DB instance %s is a read replica: delete it with SkipFinalSnapshot=true, a read replica takes no final snapshot.", in.ID)
 	case !aurora && !skip && final == "":
 		return errParamCombination("FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.")
 	case in.DeletionProtection:
@@ -195,18 +202,38 @@ func deleteDBInstance(c *call, x xw) *apiError {
 	case in.Status == "deleting":
 		return errInvalidInstanceState("Instance %s is already being deleted.", in.ID)
 	}
-	if final != "" {
-		if err := w.takeSnapshot(c.region, final, in.ID, "instance"); err != nil {
-			return err
-		}
-	}
-	prev := in.Status
-	in.Status = "deleting"
 	d := seconds(w.dur.DeleteInstance)
 	if aurora {
 		d = seconds(w.dur.DeleteAuroraInstance)
 	}
-	c.operate(in.ARN, d, []string{in.Region}, func() { w.dropInstance(in) }, func() { in.Status = prev }, outcomeRolledBack)
+	prev := in.Status
+	if final == "" {
+		in.Status = "deleting"
+		c.operate(in.ARN, d, []string{in.Region}, func() { w.dropInstance(in) }, func() { in.Status = prev }, outcomeRolledBack)
+		w.writeInstance(x, "DBInstance", in)
+		return nil
+	}
+	snap, aerr := w.newDBSnapshot(c.region, final, in)
+	if aerr != nil {
+		return aerr
+	}
+	// Unlike a cluster, an instance shows deleting at once while its
+	// final snapshot is taken (CLI reference example delete-db-instance,
+	// https://docs.aws.amazon.com/cli/latest/reference/rds/delete-db-instance.html);
+	// the snapshot is creating, then available, and the instance is gone
+	// after the deletion proper.
+	w.putDBSnapshot(snap)
+	in.Status = "deleting"
+	ds := seconds(w.dur.InstanceSnapshot)
+	op, halfway := c.operate(in.ARN, ds+d, []string{in.Region}, func() { w.dropInstance(in) }, func() {
+		if snap.Status == "creating" {
+			w.dropDBSnapshot(snap)
+		}
+		in.Status = prev
+	}, outcomeRolledBack)
+	if !halfway || ds < (ds+d)/2 {
+		op.then(ds, func() { snap.Status = "available" })
+	}
 	w.writeInstance(x, "DBInstance", in)
 	return nil
 }
@@ -268,6 +295,16 @@ func createDBInstanceReadReplica(c *call, x xw) *apiError {
 		return errInvalidInstanceState("DB instance %s is an Aurora cluster member; Aurora uses CreateDBInstance in a cluster.", src.ARN)
 	case w.insts[key{c.region, id}] != nil:
 		return newErr("DBInstanceAlreadyExists", 400, "DB instance %s already exists.", id)
+	case src.BackupRetentionPeriod == 0:
+		// "Before a DB instance can serve as a source DB instance, you must
+		// enable automatic backups on the source DB instance" (RDS User
+		// Guide, Working with DB instance read replicas,
+		// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.html);
+		// the message is AWS's own.
+		return errInvalidInstanceState("Automated backups are not enabled for this database instance. To enable automated backups, use ModifyDBInstance to set the backup retention period to a non-zero value.")
+	}
+	if err := c.replicaEncryption(src); err != nil {
+		return err
 	}
 	if aerr := w.instanceQuota(c.region); aerr != nil {
 		return aerr
@@ -283,6 +320,18 @@ func createDBInstanceReadReplica(c *call, x xw) *apiError {
 	}
 	if err := c.instanceSettings(in); err != nil {
 		return err
+	}
+	// A replica's encryption is its source's: "You can't create an
+	// encrypted read replica from an unencrypted DB instance", and "A read
+	// replica in the same Amazon Web Services Region is always encrypted
+	// with the same KMS key as the source" (CreateDBInstanceReadReplica,
+	// KmsKeyId).
+	if !src.StorageEncrypted && c.p.str("KmsKeyId") != "" {
+		return errParamCombination("Cannot create an encrypted read replica from an unencrypted source DB instance %s: omit KmsKeyId.", src.ARN)
+	}
+	in.StorageEncrypted = src.StorageEncrypted
+	if srcRegion == c.region {
+		in.KmsKeyID = src.KmsKeyID
 	}
 	w.fillInstanceDefaults(in)
 	w.putInstance(in)

@@ -40,6 +40,11 @@ func (w *world) writeGlobalCluster(x xw, name string, g *GlobalCluster) {
 	x.str("EngineVersion", g.EngineVersion)
 	x.strOpt("DatabaseName", g.DatabaseName)
 	x.boolean("StorageEncrypted", g.StorageEncrypted)
+	if !isDocDB(g.Engine) {
+		// sse-kms: Aurora encrypts with a KMS key, the account's aws/rds
+		// key or the customer's (GlobalCluster, StorageEncryptionType).
+		x.str("StorageEncryptionType", map[bool]string{true: "sse-kms", false: "none"}[g.StorageEncrypted])
+	}
 	x.boolean("DeletionProtection", g.DeletionProtection)
 	x.open("GlobalClusterMembers")
 	for _, m := range g.Members {
@@ -89,17 +94,19 @@ func (w *world) writeCluster(x xw, name string, c *DBCluster) {
 	x.str("DBClusterParameterGroup", c.ParameterGroup)
 	x.strOpt("DBSubnetGroup", c.DBSubnetGroup)
 	x.str("Status", c.Status)
-	if c.Status != "creating" {
-		h := w.names(c.Region).hash
-		x.str("Endpoint", c.ID+".cluster-"+h+"."+c.Region+".rds.amazonaws.com")
-		x.str("ReaderEndpoint", c.ID+".cluster-ro-"+h+"."+c.Region+".rds.amazonaws.com")
-	}
+	// The endpoints exist from the start: CreateDBCluster's answer already
+	// carries them (CLI reference example create-db-cluster,
+	// https://docs.aws.amazon.com/cli/latest/reference/rds/create-db-cluster.html,
+	// "Status": "creating" with "Endpoint" and "ReaderEndpoint").
+	h := w.names(c.Region).hash
+	x.str("Endpoint", c.ID+".cluster-"+h+"."+c.Region+".rds.amazonaws.com")
+	x.str("ReaderEndpoint", c.ID+".cluster-ro-"+h+"."+c.Region+".rds.amazonaws.com")
 	x.boolean("MultiAZ", len(c.Members) > 1)
 	x.str("Engine", c.Engine)
 	x.str("EngineVersion", c.EngineVersion)
 	x.integer("Port", c.Port)
 	x.strOpt("MasterUsername", c.MasterUsername)
-	x.strOpt("ReplicationSourceIdentifier", c.ReplicationSource)
+	x.strOpt("ReplicationSourceIdentifier", w.replicationSource(c))
 	x.open("DBClusterMembers")
 	for _, m := range c.Members {
 		x.open("DBClusterMember")
@@ -125,6 +132,28 @@ func (w *world) writeCluster(x xw, name string, c *DBCluster) {
 		x.strOpt("GlobalClusterIdentifier", c.GlobalClusterID)
 	}
 	x.close(name)
+}
+
+// replicationSource is a cluster's ReplicationSourceIdentifier: the
+// source it was created from, or, for a secondary of a global cluster, the
+// global cluster's writer ("The identifier of the source DB cluster if
+// this DB cluster is a read replica", DBCluster,
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBCluster.html;
+// AWS reports it on global secondaries, which is why the Terraform
+// provider tells users of global clusters to ignore its changes:
+// https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/rds_cluster#replication_source_identifier).
+func (w *world) replicationSource(c *DBCluster) string {
+	if c.ReplicationSource != "" {
+		return c.ReplicationSource
+	}
+	g := w.gcs[c.GlobalClusterID]
+	if g == nil {
+		return ""
+	}
+	if writer := writerOf(g); writer != c.ARN {
+		return writer
+	}
+	return ""
 }
 
 func writeSecurityGroups(x xw, ids []string) {

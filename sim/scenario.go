@@ -71,7 +71,10 @@ type ScenarioTable struct {
 }
 
 // ScenarioGlobalCluster is an Aurora or DocumentDB global cluster; its
-// members are the clusters that name it.
+// members are the clusters that name it. StorageEncrypted must match its
+// members': AWS takes a global cluster's encryption from its primary. A
+// global cluster has no KMS key of its own; each member cluster names the
+// key of its Region (kmsKeyId).
 type ScenarioGlobalCluster struct {
 	ID                 string `yaml:"id" json:"id"`
 	Engine             string `yaml:"engine" json:"engine"`
@@ -83,6 +86,9 @@ type ScenarioGlobalCluster struct {
 
 // ScenarioCluster is an Aurora or DocumentDB cluster. GlobalCluster joins it
 // to a global cluster, Writer makes it that global cluster's primary.
+// StorageEncrypted without KmsKeyID encrypts with the account's default
+// key of the Region (aws/rds), as CreateDBCluster does; a KmsKeyID ARN
+// must name the cluster's own Region.
 type ScenarioCluster struct {
 	ID                 string   `yaml:"id" json:"id"`
 	Region             string   `yaml:"region" json:"region"`
@@ -94,8 +100,11 @@ type ScenarioCluster struct {
 	KmsKeyID           string   `yaml:"kmsKeyId" json:"kmsKeyId"`
 	StorageEncrypted   bool     `yaml:"storageEncrypted" json:"storageEncrypted"`
 	DeletionProtection bool     `yaml:"deletionProtection" json:"deletionProtection"`
-	GlobalCluster      string   `yaml:"globalCluster" json:"globalCluster"`
-	Writer             bool     `yaml:"writer" json:"writer"`
+	// BackupRetentionPeriod is the automated backup retention in days
+	// (omitted: 1, AWS's default for CreateDBCluster).
+	BackupRetentionPeriod *int   `yaml:"backupRetentionPeriod" json:"backupRetentionPeriod"`
+	GlobalCluster         string `yaml:"globalCluster" json:"globalCluster"`
+	Writer                bool   `yaml:"writer" json:"writer"`
 	// ParameterGroup is the DB cluster parameter group (default
 	// default.<engine><major version>, as AWS names its defaults).
 	ParameterGroup string `yaml:"parameterGroup" json:"parameterGroup"`
@@ -121,8 +130,13 @@ type ScenarioInstance struct {
 	StorageEncrypted   bool     `yaml:"storageEncrypted" json:"storageEncrypted"`
 	MultiAZ            bool     `yaml:"multiAZ" json:"multiAZ"`
 	DeletionProtection bool     `yaml:"deletionProtection" json:"deletionProtection"`
-	ReplicaOf          string   `yaml:"replicaOf" json:"replicaOf"`
-	Status             string   `yaml:"status" json:"status"`
+	// BackupRetentionPeriod is the automated backup retention in days
+	// (omitted: 1, AWS's default for CreateDBInstance; 0 for a read replica,
+	// as CreateDBInstanceReadReplica makes it). A source of read replicas
+	// needs more than 0.
+	BackupRetentionPeriod *int   `yaml:"backupRetentionPeriod" json:"backupRetentionPeriod"`
+	ReplicaOf             string `yaml:"replicaOf" json:"replicaOf"`
+	Status                string `yaml:"status" json:"status"`
 	// ParameterGroup is the DB parameter group (default
 	// default.<engine><major version>).
 	ParameterGroup string `yaml:"parameterGroup" json:"parameterGroup"`
@@ -177,6 +191,15 @@ type Durations struct {
 	DeleteInstance       float64 `yaml:"deleteInstance" json:"deleteInstance"`
 	ElastiCacheFailover  float64 `yaml:"elastiCacheFailover" json:"elastiCacheFailover"`
 	Resync               float64 `yaml:"resync" json:"resync"`
+	// DetachDelay is how long a cluster removed from its global cluster
+	// (RemoveFromGlobalCluster) is still listed as a member, IsWriter
+	// false, before it leaves; Detach is how long it stays promoting.
+	DetachDelay float64 `yaml:"detachDelay" json:"detachDelay"`
+	// ClusterSnapshot and InstanceSnapshot are how long a final snapshot
+	// of DeleteDBCluster / DeleteDBInstance takes before the deletion
+	// proper begins.
+	ClusterSnapshot  float64 `yaml:"clusterSnapshot" json:"clusterSnapshot"`
+	InstanceSnapshot float64 `yaml:"instanceSnapshot" json:"instanceSnapshot"`
 	// CreateTable and DeleteTable are how long a DynamoDB table stays
 	// CREATING or DELETING.
 	CreateTable float64 `yaml:"createTable" json:"createTable"`
@@ -184,13 +207,25 @@ type Durations struct {
 }
 
 // DefaultDurations are the realistic defaults, in virtual seconds.
+//
+// DetachDelay is 20 s. AWS publishes no figure: RemoveFromGlobalCluster's
+// answer still lists the cluster (CLI reference example
+// remove-from-global-cluster, https://docs.aws.amazon.com/cli/latest/reference/rds/remove-from-global-cluster.html),
+// and clients poll until it has gone (the Terraform provider waits in
+// waitForGlobalClusterRemoval, then for the cluster to leave `promoting`,
+// hashicorp/terraform-provider-aws#40333). 20 s sits in the seconds to
+// tens of seconds those polls cover, and ends before Detach (30 s), since
+// the cluster is still promoting once it has left the member list.
+// ClusterSnapshot and InstanceSnapshot (120 s) are likewise choices: a
+// snapshot of a small database takes minutes at most.
 func DefaultDurations() Durations {
 	return Durations{
 		Switchover: 60, Failover: 45, Detach: 30, CreateGlobalCluster: 5,
 		DeleteGlobalCluster: 5, CreateCluster: 600, CreateInstance: 480,
 		DeleteAuroraInstance: 120, DeleteCluster: 180, CreateReadReplica: 900,
 		PromoteReadReplica: 90, DeleteInstance: 300, ElastiCacheFailover: 60,
-		Resync: 30, CreateTable: 5, DeleteTable: 5,
+		Resync: 30, DetachDelay: 20, ClusterSnapshot: 120, InstanceSnapshot: 120,
+		CreateTable: 5, DeleteTable: 5,
 	}
 }
 
@@ -216,6 +251,9 @@ func (d Durations) withDefaults() Durations {
 	fill(&d.DeleteInstance, def.DeleteInstance)
 	fill(&d.ElastiCacheFailover, def.ElastiCacheFailover)
 	fill(&d.Resync, def.Resync)
+	fill(&d.DetachDelay, def.DetachDelay)
+	fill(&d.ClusterSnapshot, def.ClusterSnapshot)
+	fill(&d.InstanceSnapshot, def.InstanceSnapshot)
 	fill(&d.CreateTable, def.CreateTable)
 	fill(&d.DeleteTable, def.DeleteTable)
 	return d

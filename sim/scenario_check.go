@@ -86,6 +86,7 @@ func (sc *Scenario) Validate() error {
 			bad("instance %s in %s: replicaOf %s: no such instance", in.ID, in.Region, in.ReplicaOf)
 		}
 	}
+	sc.checkStorage(bad)
 	grgs := map[string]bool{}
 	for _, g := range sc.GlobalReplicationGroups {
 		unique("global replication group", "", g.ID)
@@ -164,6 +165,67 @@ func (sc *Scenario) Validate() error {
 		return fmt.Errorf("scenario %q: %w", sc.Name, errors.Join(errs...))
 	}
 	return nil
+}
+
+// checkStorage checks encryption and backups the way AWS would have let
+// the world come to be: a global cluster is encrypted as its members are,
+// a KMS key belongs to its resource's Region, a replica's source keeps
+// automated backups, and a cross-Region replica of an encrypted source
+// names a key of its own Region (see encryption.go for the sources).
+func (sc *Scenario) checkStorage(bad func(string, ...any)) {
+	key := func(what, region, keyID string, encrypted bool) {
+		switch {
+		case keyID != "" && !encrypted:
+			bad("%s: kmsKeyId needs storageEncrypted: true", what)
+		case kmsKeyElsewhere(keyID, region) != "":
+			bad("%s: kmsKeyId %s is a key of %s; a resource in %s needs a key of its own Region", what, keyID, kmsKeyElsewhere(keyID, region), region)
+		}
+	}
+	retention := func(what string, v *int) {
+		if v != nil && (*v < 0 || *v > 35) {
+			bad("%s: backupRetentionPeriod %d must be between 0 and 35 days", what, *v)
+		}
+	}
+	encrypted := map[string]bool{}
+	for _, g := range sc.GlobalClusters {
+		encrypted[strings.ToLower(g.ID)] = g.StorageEncrypted
+	}
+	for _, c := range sc.Clusters {
+		what := "cluster " + c.ID
+		key(what, c.Region, c.KmsKeyID, c.StorageEncrypted)
+		retention(what, c.BackupRetentionPeriod)
+		if enc, ok := encrypted[strings.ToLower(c.GlobalCluster)]; ok && c.GlobalCluster != "" && enc != c.StorageEncrypted {
+			bad("%s: storageEncrypted is %v but global cluster %s's is %v; a global cluster is encrypted exactly when its members are", what, c.StorageEncrypted, c.GlobalCluster, enc)
+		}
+	}
+	byKey := map[string]ScenarioInstance{}
+	for _, in := range sc.Instances {
+		byKey[in.Region+"/"+strings.ToLower(in.ID)] = in
+	}
+	for _, in := range sc.Instances {
+		what := "instance " + in.ID + " in " + in.Region
+		key(what, in.Region, in.KmsKeyID, in.StorageEncrypted)
+		retention(what, in.BackupRetentionPeriod)
+		if in.ReplicaOf == "" {
+			continue
+		}
+		srcRegion, srcID := in.Region, in.ReplicaOf
+		if a, ok := parseARN(in.ReplicaOf); ok {
+			srcRegion, srcID = a.region, a.id
+		}
+		src, ok := byKey[srcRegion+"/"+strings.ToLower(srcID)]
+		if !ok {
+			continue // reported with the references
+		}
+		switch {
+		case src.BackupRetentionPeriod != nil && *src.BackupRetentionPeriod == 0:
+			bad("%s: its source %s has backupRetentionPeriod 0; a source of read replicas needs automated backups", what, in.ReplicaOf)
+		case src.StorageEncrypted != in.StorageEncrypted:
+			bad("%s: storageEncrypted is %v but its source's is %v; a read replica is encrypted exactly when its source is", what, in.StorageEncrypted, src.StorageEncrypted)
+		case src.StorageEncrypted && srcRegion != in.Region && in.KmsKeyID == "":
+			bad("%s: a cross-Region replica of an encrypted source needs kmsKeyId, a key of %s", what, in.Region)
+		}
+	}
 }
 
 // NewScenario starts an empty scenario over regions (the first is the

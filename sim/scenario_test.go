@@ -60,6 +60,25 @@ func TestSeedScenario(t *testing.T) {
 	if in, _ := st.Instance(west, "rds-mysql-instance"); in.Port != 3788 || in.ReplicaSource == "" || in.Engine != "mysql" {
 		t.Errorf("replica = %+v", in)
 	}
+	// Encrypted, with 7 days of backups, as the framework's App-Stack makes
+	// them: the primary Aurora cluster with the account's aws/rds key (its
+	// stack names none), the others with the stacks' keys of their Region.
+	for _, c := range st.Clusters {
+		if !c.StorageEncrypted || c.BackupRetentionPeriod != 7 || !strings.HasPrefix(c.KmsKeyID, "arn:aws:kms:"+c.Region+":") {
+			t.Errorf("cluster %s: encrypted=%v key=%s retention=%d", c.ID, c.StorageEncrypted, c.KmsKeyID, c.BackupRetentionPeriod)
+		}
+	}
+	if c, _ := st.Cluster(east, "dbcluster-01"); c.KmsKeyID == values(st, east)["dr-globaldb-cluster-mysql-KmsKeyId"] {
+		t.Errorf("dbcluster-01 uses the exported key; its stack gives it none (aws/rds)")
+	}
+	if c, _ := st.Cluster(west, "dbcluster-02"); c.KmsKeyID != values(st, west)["dr-globaldb-cluster-mysql-KmsKeyId"] {
+		t.Errorf("dbcluster-02 key %s is not the exported one", c.KmsKeyID)
+	}
+	for _, in := range st.Instances {
+		if !in.StorageEncrypted || in.BackupRetentionPeriod != 7 || !strings.HasPrefix(in.KmsKeyID, "arn:aws:kms:"+in.Region+":") {
+			t.Errorf("instance %s in %s: encrypted=%v key=%s retention=%d", in.ID, in.Region, in.StorageEncrypted, in.KmsKeyID, in.BackupRetentionPeriod)
+		}
+	}
 	if rg, _ := st.ReplicationGroup(west, "demo-redis-cluster"); rg.Port != 3789 {
 		t.Errorf("redis = %+v", rg)
 	}
@@ -75,6 +94,14 @@ func TestSeedScenario(t *testing.T) {
 	if secure != 2 || len(st.Topics) != 2 {
 		t.Errorf("%d secure parameters, topics %v", secure, st.Topics)
 	}
+}
+
+func values(st sim.State, region string) map[string]string {
+	out := map[string]string{}
+	for _, e := range st.Exports[region] {
+		out[e.Name] = e.Value
+	}
+	return out
 }
 
 func TestScenarioFiles(t *testing.T) {
@@ -125,6 +152,13 @@ func TestScenarioFiles(t *testing.T) {
 		{"name: x\nregions: [us-east-1]\nglobalReplicationGroups: [{id: g}]\nreplicationGroups: [{id: a, region: us-east-1, globalReplicationGroup: g, role: primary}]\n", "role must be PRIMARY or SECONDARY"},
 		{"name: x\nregions: [us-east-1]\nparameters: [{name: /p, type: Secret}]\n", "type must be"},
 		{"name: x\nregions: [us-east-1]\ntopics: ['arn:aws:sns:us-east-1:1:t']\n", "give the topic name"},
+		{"name: x\nregions: [us-east-1]\nclusters: [{id: a, region: us-east-1, kmsKeyId: k}]\n", "kmsKeyId needs storageEncrypted: true"},
+		{"name: x\nregions: [us-east-1]\nclusters: [{id: a, region: us-east-1, storageEncrypted: true, kmsKeyId: 'arn:aws:kms:eu-west-1:1:key/k'}]\n", "is a key of eu-west-1"},
+		{"name: x\nregions: [us-east-1]\nglobalClusters: [{id: g, storageEncrypted: true}]\nclusters: [{id: a, region: us-east-1, globalCluster: g, writer: true}]\n", "a global cluster is encrypted exactly when its members are"},
+		{"name: x\nregions: [us-east-1]\ninstances: [{id: s, region: us-east-1, backupRetentionPeriod: 0}, {id: r, region: us-east-1, replicaOf: s}]\n", "needs automated backups"},
+		{"name: x\nregions: [us-east-1, us-west-2]\ninstances: [{id: s, region: us-east-1, storageEncrypted: true}, {id: r, region: us-west-2, storageEncrypted: true, replicaOf: 'arn:aws:rds:us-east-1:123456789012:db:s'}]\n", "needs kmsKeyId, a key of us-west-2"},
+		{"name: x\nregions: [us-east-1]\ninstances: [{id: s, region: us-east-1, storageEncrypted: true}, {id: r, region: us-east-1, replicaOf: s}]\n", "a read replica is encrypted exactly when its source is"},
+		{"name: x\nregions: [us-east-1]\ninstances: [{id: s, region: us-east-1, backupRetentionPeriod: 36}]\n", "between 0 and 35"},
 	}
 	for i, b := range bad {
 		_, err := sim.LoadScenario(write("bad"+string(rune('a'+i))+".yaml", b.body))

@@ -26,14 +26,19 @@ func TestSDKFailbackLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rm.GlobalCluster.GlobalClusterMembers) != 1 || len(rm.GlobalCluster.GlobalClusterMembers[0].Readers) != 0 {
-		t.Errorf("after detach: %+v", rm.GlobalCluster.GlobalClusterMembers)
+	// The removal is asynchronous: the answer still lists the cluster.
+	if len(rm.GlobalCluster.GlobalClusterMembers) != 2 || aws.ToBool(rm.GlobalCluster.GlobalClusterMembers[1].IsWriter) {
+		t.Errorf("right after detach: %+v", rm.GlobalCluster.GlobalClusterMembers)
 	}
 	cl := describeCluster(t, rw, "dbcluster-02")
-	if aws.ToString(cl.Status) != "promoting" || cl.GlobalClusterIdentifier != nil || aws.ToBool(cl.DBClusterMembers[0].IsClusterWriter) {
+	if aws.ToString(cl.Status) != "promoting" || aws.ToString(cl.GlobalClusterIdentifier) != seedGC || aws.ToBool(cl.DBClusterMembers[0].IsClusterWriter) {
 		t.Errorf("detached cluster at once: %s %v", aws.ToString(cl.Status), cl.GlobalClusterIdentifier)
 	}
-	h.advance(30 * time.Second)
+	h.advance(20 * time.Second)
+	if cl = describeCluster(t, rw, "dbcluster-02"); aws.ToString(cl.Status) != "promoting" || cl.GlobalClusterIdentifier != nil {
+		t.Errorf("detached cluster after 20s: %s %v", aws.ToString(cl.Status), cl.GlobalClusterIdentifier)
+	}
+	h.advance(10 * time.Second)
 	cl = describeCluster(t, rw, "dbcluster-02")
 	if aws.ToString(cl.Status) != "available" || !aws.ToBool(cl.DBClusterMembers[0].IsClusterWriter) {
 		t.Errorf("detached cluster after 30s: %s writer=%v", aws.ToString(cl.Status), aws.ToBool(cl.DBClusterMembers[0].IsClusterWriter))
@@ -53,6 +58,7 @@ func TestSDKFailbackLifecycle(t *testing.T) {
 	if _, err := re.RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{GlobalClusterIdentifier: aws.String(seedGC), DbClusterIdentifier: aws.String(arnEast01)}); err != nil {
 		t.Fatal(err)
 	}
+	h.advance(20 * time.Second) // dbcluster-01 leaves the member list
 	_, err = re.DeleteDBCluster(ctx, &rds.DeleteDBClusterInput{DBClusterIdentifier: aws.String("dbcluster-01"), SkipFinalSnapshot: aws.Bool(true)})
 	var ics *rdstypes.InvalidDBClusterStateFault
 	if !errors.As(err, &ics) {
@@ -62,7 +68,7 @@ func TestSDKFailbackLifecycle(t *testing.T) {
 	if err != nil || aws.ToString(del.DBInstance.DBInstanceStatus) != "deleting" {
 		t.Fatalf("delete instance: %v", err)
 	}
-	h.advance(30 * time.Second) // the detach of dbcluster-01 ends
+	h.advance(10 * time.Second) // the detach of dbcluster-01 ends
 	if _, err := re.DeleteDBCluster(ctx, &rds.DeleteDBClusterInput{DBClusterIdentifier: aws.String("dbcluster-01"), SkipFinalSnapshot: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +206,7 @@ func TestSDKReplicaPromoteAndRecreate(t *testing.T) {
 	if _, err := re.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("rds-mysql-instance"), FinalDBSnapshotIdentifier: aws.String("backup-rds-mysql-instance")}); err != nil {
 		t.Fatal(err)
 	}
-	h.advance(300 * time.Second)
+	h.advance(420 * time.Second) // the final snapshot (120 s), then the deletion (300 s)
 	rr, err := re.CreateDBInstanceReadReplica(ctx, &rds.CreateDBInstanceReadReplicaInput{
 		DBInstanceIdentifier: aws.String("rds-mysql-instance"), SourceDBInstanceIdentifier: aws.String("arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance"),
 		SourceRegion: aws.String("us-west-2"), DBInstanceClass: aws.String("db.r5.large"), MultiAZ: aws.Bool(true), Port: aws.Int32(3788),
@@ -219,7 +225,7 @@ func TestSDKReplicaPromoteAndRecreate(t *testing.T) {
 	if src := describeInstance(t, rw, "rds-mysql-instance"); !slices.Equal(src.ReadReplicaDBInstanceIdentifiers, []string{"arn:aws:rds:us-east-1:123456789012:db:rds-mysql-instance"}) {
 		t.Errorf("new source lists %v", src.ReadReplicaDBInstanceIdentifiers)
 	}
-	if snaps := h.sim.State().Snapshots; len(snaps) != 1 || snaps[0].ID != "backup-rds-mysql-instance" {
+	if snaps := h.sim.State().Snapshots; len(snaps) != 1 || snaps[0].ID != "backup-rds-mysql-instance" || snaps[0].Status != "available" || snaps[0].SourceKind != "instance" {
 		t.Errorf("snapshots = %+v", snaps)
 	}
 }

@@ -243,3 +243,57 @@ func TestSDKSwitchoverTimeline(t *testing.T) {
 		t.Errorf("ops = %+v", ops)
 	}
 }
+
+// The snapshot describes page like every RDS describe: 25 final snapshots
+// of stand-alone clusters and 25 of instances, in pages of 20.
+func TestSDKSnapshotPaginators(t *testing.T) {
+	t.Parallel()
+	sc := sim.NewScenario("snaps", east)
+	for i := range 25 {
+		sc.Clusters = append(sc.Clusters, sim.ScenarioCluster{ID: fmt.Sprintf("c-%02d", i), Region: east, Engine: "aurora-mysql"})
+		sc.Instances = append(sc.Instances, sim.ScenarioInstance{ID: fmt.Sprintf("i-%02d", i), Region: east, Engine: "mysql"})
+	}
+	h := newHarness(t, sc)
+	ctx := context.Background()
+	c := h.rds(east)
+	for i := range 25 {
+		if _, err := c.DeleteDBCluster(ctx, &rds.DeleteDBClusterInput{DBClusterIdentifier: aws.String(fmt.Sprintf("c-%02d", i)), FinalDBSnapshotIdentifier: aws.String(fmt.Sprintf("cs-%02d", i))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String(fmt.Sprintf("i-%02d", i)), FinalDBSnapshotIdentifier: aws.String(fmt.Sprintf("ds-%02d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.advance(time.Hour)
+	var clusterSnaps, dbSnaps []string
+	cp := rds.NewDescribeDBClusterSnapshotsPaginator(c, &rds.DescribeDBClusterSnapshotsInput{MaxRecords: aws.Int32(20)})
+	for cp.HasMorePages() {
+		out, err := cp.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.DBClusterSnapshots {
+			clusterSnaps = append(clusterSnaps, aws.ToString(s.DBClusterSnapshotIdentifier)+"="+aws.ToString(s.Status))
+		}
+	}
+	dp := rds.NewDescribeDBSnapshotsPaginator(c, &rds.DescribeDBSnapshotsInput{MaxRecords: aws.Int32(20)})
+	for dp.HasMorePages() {
+		out, err := dp.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range out.DBSnapshots {
+			dbSnaps = append(dbSnaps, aws.ToString(s.DBSnapshotIdentifier)+"="+aws.ToString(s.Status))
+		}
+	}
+	if len(clusterSnaps) != 25 || clusterSnaps[0] != "cs-00=available" || clusterSnaps[24] != "cs-24=available" {
+		t.Errorf("cluster snapshots: %v", clusterSnaps)
+	}
+	if len(dbSnaps) != 25 || dbSnaps[0] != "ds-00=available" || dbSnaps[24] != "ds-24=available" {
+		t.Errorf("DB snapshots: %v", dbSnaps)
+	}
+	one, err := c.DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{Filters: []rdstypes.Filter{{Name: aws.String("db-instance-id"), Values: []string{"i-07", "i-09"}}}})
+	if err != nil || len(one.DBSnapshots) != 2 || aws.ToString(one.DBSnapshots[1].DBSnapshotIdentifier) != "ds-09" {
+		t.Errorf("db-instance-id filter: %v %+v", err, one)
+	}
+}

@@ -76,7 +76,8 @@ func TestDocDBSharesTheRDSStore(t *testing.T) {
 	if err != nil || g.GlobalClusters[0].Endpoint != nil || g.GlobalClusters[0].GlobalClusterMembers[1].GlobalWriteForwardingStatus != "" {
 		t.Errorf("docdb global cluster: %v %+v", err, g)
 	}
-	out, err := c.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: aws.String("docs"),
+	// A switchover is made in the current primary's Region.
+	out, err := h.rds(east).SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: aws.String("docs"),
 		TargetDbClusterIdentifier: aws.String("arn:aws:rds:us-west-2:123456789012:cluster:docs-west")})
 	if err != nil || aws.ToString(out.GlobalCluster.Status) != "switching-over" {
 		t.Fatalf("docdb switchover: %v", err)

@@ -70,20 +70,6 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	reqID := s.nextRequestID()
 	jsonish := r.Header.Get("X-Amz-Target") != ""
 	region, svcName, aerr := credentialScope(r)
-	limit := int64(maxBody)
-	if svc := s.services[svcName]; aerr == nil && svc != nil && svc.maxBody > 0 {
-		limit = svc.maxBody
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(rw, nil, jsonish, newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", limit), reqID)
-		} else {
-			writeError(rw, nil, jsonish, newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
-		}
-		return
-	}
 	if aerr != nil {
 		writeError(rw, nil, jsonish, aerr, reqID)
 		return
@@ -96,6 +82,22 @@ func (s *Sim) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	}
 	if !s.w.validRegion(region) { // w.regions never changes after New
 		writeError(rw, svc, svc.json, errInvalidRegion(svc.json, region), reqID)
+		return
+	}
+	// The service comes from the headers (or the presigned URL), so that
+	// even an error about the body is answered in the service's envelope.
+	limit := int64(maxBody)
+	if svc.maxBody > 0 {
+		limit = svc.maxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(rw, svc, svc.json, newErr("RequestEntityTooLarge", 413, "Request body is larger than %d bytes.", limit), reqID)
+		} else {
+			writeError(rw, svc, svc.json, newErr("IncompleteBody", 400, "The request body could not be read."), reqID)
+		}
 		return
 	}
 	c := &call{sim: s, region: region, svc: svc, body: body, reqID: reqID}
@@ -125,12 +127,12 @@ func (c *call) parse(r *http.Request) *apiError {
 	}
 	vals, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return newErr("MalformedQueryString", 400, "The query string is not valid URL encoding.")
+		return errMalformedQuery("The query string is not valid URL encoding.")
 	}
 	if r.Method == http.MethodPost {
 		form, err := url.ParseQuery(string(c.body))
 		if err != nil {
-			return newErr("MalformedQueryString", 400, "The request body is not valid form encoding.")
+			return errMalformedQuery("The request body is not valid form encoding.")
 		}
 		for k, v := range form {
 			if _, dup := vals[k]; !dup {
@@ -152,7 +154,9 @@ func (c *call) parse(r *http.Request) *apiError {
 	case !p.has("Version"):
 		return errMissingParam("Version")
 	case p.str("Version") != c.svc.version:
-		return newErr("NoSuchVersion", 400, "The requested version (%s) of service %s does not exist.", truncate(p.str("Version"), 32), c.svc.name)
+		// An action is looked up in the API version the request names; the
+		// simulator knows one version per service.
+		return newErr("InvalidAction", 400, "Could not find operation %s for version %s.", truncate(c.action, 64), truncate(p.str("Version"), 32))
 	}
 	return nil
 }

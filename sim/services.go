@@ -43,6 +43,8 @@ func serviceTable() map[string]*service {
 			"DeleteDBInstance":            deleteDBInstance,
 			"CreateDBInstanceReadReplica": createDBInstanceReadReplica,
 			"PromoteReadReplica":          promoteReadReplica,
+			"DescribeDBClusterSnapshots":  describeDBClusterSnapshots,
+			"DescribeDBSnapshots":         describeDBSnapshots,
 		}}
 	elasticache := &service{name: "elasticache", version: "2015-02-02", ns: "http://elasticache.amazonaws.com/doc/2015-02-02/",
 		query: map[string]queryHandler{

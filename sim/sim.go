@@ -25,6 +25,17 @@
 // or over the network with Serve / ListenAndServe and the admin API under
 // /_sim/ (see Client).
 //
+// Where AWS behaves otherwise than a naive simulator would, the simulator
+// follows the AWS documentation, cited at each place in the code:
+// RemoveFromGlobalCluster is asynchronous (Durations.DetachDelay); an
+// ElastiCache promotion is allowed while the datastore is modifying;
+// encryption, KMS key, backup and one-member-per-Region preconditions are
+// enforced with AWS's codes; a cluster deleted with a final snapshot stays
+// available while it is taken; global operations are accepted only in the
+// Region AWS documents (docs/aws-global-operations.md). Every answer,
+// success or error, is checked against botocore's service models by
+// TestAnswersMatchTheModels.
+//
 // A note for aws-sdk-go-v2 clients of a loopback simulator: smithy-go closes
 // the request body it gave net/http as soon as the answer's headers arrive,
 // while the transport may still be reading that body to check for bytes

@@ -43,7 +43,7 @@ func (s *Sim) State() State {
 	now := s.sync()
 	w := s.w
 	st := State{Now: now, Account: w.account, Exports: map[string][]Export{}, Faults: slices.Clone(s.faults), Ops: w.opLog(),
-		Snapshots: slices.Clone(w.snapshots)}
+		Snapshots: w.allSnapshots()}
 	regions := slices.Clone(w.regions)
 	for r := range w.down {
 		if !slices.Contains(regions, r) {

@@ -23,40 +23,41 @@ func TestDefaultDurations(t *testing.T) {
 	gone := "(gone)"
 	cases := []struct {
 		name   string
+		region string // "" is us-east-1
 		d      time.Duration
 		call   func(c *rds.Client) error
 		status func(st sim.State) string
 		during string
 		after  string
 	}{
-		{"create instance", 480 * time.Second, func(c *rds.Client) error {
+		{"create instance", "", 480 * time.Second, func(c *rds.Client) error {
 			_, err := c.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: aws.String("solo-2"), DBInstanceClass: aws.String("db.r5.large"), Engine: aws.String("aurora-mysql"), DBClusterIdentifier: aws.String("solo")})
 			return err
 		}, instanceStatus("solo-2"), "creating", "available"},
-		{"delete Aurora instance", 120 * time.Second, func(c *rds.Client) error {
+		{"delete Aurora instance", "", 120 * time.Second, func(c *rds.Client) error {
 			_, err := c.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("solo-1"), SkipFinalSnapshot: aws.Bool(true)})
 			return err
 		}, instanceStatus("solo-1"), "deleting", gone},
-		{"delete stand-alone instance", 300 * time.Second, func(c *rds.Client) error {
+		{"delete stand-alone instance", "", 300 * time.Second, func(c *rds.Client) error {
 			_, err := c.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("plain"), SkipFinalSnapshot: aws.Bool(true)})
 			return err
 		}, instanceStatus("plain"), "deleting", gone},
-		{"create cluster", 600 * time.Second, func(c *rds.Client) error {
+		{"create cluster", "", 600 * time.Second, func(c *rds.Client) error {
 			_, err := c.CreateDBCluster(ctx, &rds.CreateDBClusterInput{DBClusterIdentifier: aws.String("new"), Engine: aws.String("aurora-mysql")})
 			return err
 		}, clusterStatus("new"), "creating", "available"},
-		{"delete cluster", 180 * time.Second, func(c *rds.Client) error {
+		{"delete cluster", "", 180 * time.Second, func(c *rds.Client) error {
 			if _, err := c.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{DBInstanceIdentifier: aws.String("solo-1"), SkipFinalSnapshot: aws.Bool(true)}); err != nil {
 				return err
 			}
 			_, err := c.DeleteDBCluster(ctx, &rds.DeleteDBClusterInput{DBClusterIdentifier: aws.String("solo"), SkipFinalSnapshot: aws.Bool(true)})
 			return err
 		}, clusterStatus("solo"), "deleting", gone},
-		{"create global cluster", 5 * time.Second, func(c *rds.Client) error {
+		{"create global cluster", "", 5 * time.Second, func(c *rds.Client) error {
 			_, err := c.CreateGlobalCluster(ctx, &rds.CreateGlobalClusterInput{GlobalClusterIdentifier: aws.String("g2"), SourceDBClusterIdentifier: aws.String("arn:aws:rds:us-east-1:123456789012:cluster:solo")})
 			return err
 		}, globalStatus("g2"), "creating", "available"},
-		{"detach", 30 * time.Second, func(c *rds.Client) error {
+		{"detach", west, 30 * time.Second, func(c *rds.Client) error {
 			_, err := c.RemoveFromGlobalCluster(ctx, &rds.RemoveFromGlobalClusterInput{GlobalClusterIdentifier: aws.String(seedGC), DbClusterIdentifier: aws.String(arnEast01)})
 			if err == nil {
 				err = errNotRejected
@@ -70,7 +71,11 @@ func TestDefaultDurations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, sc)
-			if err := tc.call(h.rds(east)); err != nil {
+			region := east
+			if tc.region != "" {
+				region = tc.region
+			}
+			if err := tc.call(h.rds(region)); err != nil {
 				t.Fatal(err)
 			}
 			h.advance(tc.d - time.Millisecond)

@@ -35,11 +35,24 @@ type world struct {
 
 	exports   map[string][]Export // sorted by name
 	params    map[key]*Parameter
-	topics    map[string]bool // topic ARNs
-	snapshots []Snapshot
+	topics    map[string]bool   // topic ARNs
 	tables    map[key]*ddbTable // DynamoDB, by region and name
 	messages  []Message         // see keepMessage
 	published int               // messages ever published
+
+	// Final snapshots: DB cluster snapshots and DB snapshots are separate
+	// namespaces of one region, each with its sorted id list for paging.
+	clusterSnaps map[key]*Snapshot
+	csOrder      map[string][]string
+	dbSnaps      map[key]*Snapshot
+	dsOrder      map[string][]string
+
+	// promotions holds each global datastore's latest promotion request:
+	// the datastore resolves to that one (ElastiCache guide).
+	promotions map[string]*promotion
+	// deleting holds the deletion under way of each cluster being deleted
+	// (with a final snapshot, the cluster is still available meanwhile).
+	deleting map[*DBCluster]*operation
 
 	hostNames map[string]regionNames // cache of names(region)
 
@@ -69,6 +82,9 @@ func newWorld(sc *Scenario, start time.Time) (*world, error) {
 		grgs: map[string]*GlobalReplicationGroup{}, rgs: map[key]*ReplicationGroup{}, rgOrder: map[string][]string{},
 		exports: map[string][]Export{}, params: map[key]*Parameter{}, topics: map[string]bool{},
 		down: map[string]bool{}, now: start, hostNames: map[string]regionNames{}, tables: map[key]*ddbTable{},
+		clusterSnaps: map[key]*Snapshot{}, csOrder: map[string][]string{},
+		dbSnaps: map[key]*Snapshot{}, dsOrder: map[string][]string{}, promotions: map[string]*promotion{},
+		deleting: map[*DBCluster]*operation{},
 	}
 	if w.defaultRegion == "" {
 		w.defaultRegion = w.regions[0]
@@ -140,8 +156,9 @@ func (w *world) addScenarioCluster(c ScenarioCluster) {
 		ID: strings.ToLower(c.ID), Region: c.Region, Status: def(c.Status, "available"),
 		Engine: def(c.Engine, "aurora-mysql"), EngineVersion: c.EngineVersion, Port: c.Port,
 		DBSubnetGroup: c.DBSubnetGroup, VpcSecurityGroupIDs: slices.Clone(c.VpcSecurityGroups), KmsKeyID: c.KmsKeyID,
-		StorageEncrypted: c.StorageEncrypted, DeletionProtection: c.DeletionProtection, BackupRetentionPeriod: 1,
-		GlobalClusterID: strings.ToLower(c.GlobalCluster), CreateTime: w.now, MasterUsername: "admin",
+		StorageEncrypted: c.StorageEncrypted, DeletionProtection: c.DeletionProtection,
+		BackupRetentionPeriod: intOr(c.BackupRetentionPeriod, 1),
+		GlobalClusterID:       strings.ToLower(c.GlobalCluster), CreateTime: w.now, MasterUsername: "admin",
 		ParameterGroup: c.ParameterGroup,
 	}
 	w.fillClusterDefaults(cl)
@@ -163,6 +180,10 @@ func (w *world) addScenarioCluster(c ScenarioCluster) {
 		if in.Port == 0 {
 			in.Port = cl.Port
 		}
+		// An Aurora instance's storage is its cluster's volume: it shows the
+		// cluster's encryption, key and backup retention.
+		in.StorageEncrypted, in.KmsKeyID = cl.StorageEncrypted, cl.KmsKeyID
+		in.BackupRetentionPeriod = &cl.BackupRetentionPeriod
 		inst := w.scenarioInstance(in, c.Region, cl.ID)
 		w.putInstance(inst)
 		cl.Members = append(cl.Members, DBClusterMember{InstanceID: inst.ID, IsWriter: i == 0 && !secondary})
@@ -176,7 +197,7 @@ func (w *world) scenarioInstance(in ScenarioInstance, region, clusterID string) 
 		Port: in.Port, ClusterID: clusterID, DBSubnetGroup: in.DBSubnetGroup,
 		VpcSecurityGroupIDs: slices.Clone(in.VpcSecurityGroups), KmsKeyID: in.KmsKeyID, StorageEncrypted: in.StorageEncrypted,
 		MultiAZ: in.MultiAZ, DeletionProtection: in.DeletionProtection, AutoMinorVersionUpgrade: true,
-		BackupRetentionPeriod: 1, CreateTime: w.now, ParameterGroup: in.ParameterGroup,
+		BackupRetentionPeriod: intOr(in.BackupRetentionPeriod, 1), CreateTime: w.now, ParameterGroup: in.ParameterGroup,
 	}
 	if in.ReplicaOf != "" {
 		inst.ReplicaSource = in.ReplicaOf
@@ -184,7 +205,7 @@ func (w *world) scenarioInstance(in ScenarioInstance, region, clusterID string) 
 			inst.ReplicaSource = a.id // same-region sources are named by id
 		}
 		inst.ReplicationStatus = "replicating"
-		inst.BackupRetentionPeriod = 0
+		inst.BackupRetentionPeriod = intOr(in.BackupRetentionPeriod, 0)
 	}
 	w.fillInstanceDefaults(inst)
 	return inst
@@ -246,6 +267,9 @@ func (w *world) addScenarioRG(s ScenarioRG) {
 func (w *world) fillClusterDefaults(cl *DBCluster) {
 	cl.ARN = arnOf(w.account, cl.Region, "cluster", cl.ID)
 	cl.ResourceID = resourceID("cluster-", cl.Region, cl.ID, cl.CreateTime.String())
+	if cl.StorageEncrypted && cl.KmsKeyID == "" {
+		cl.KmsKeyID = defaultKMSKey(w.account, cl.Region)
+	}
 	if cl.Port == 0 {
 		cl.Port = defaultPort(cl.Engine)
 	}
@@ -261,6 +285,9 @@ func (w *world) fillInstanceDefaults(in *DBInstance) {
 	in.ARN = arnOf(w.account, in.Region, "db", in.ID)
 	in.ResourceID = resourceID("db-", in.Region, in.ID, in.CreateTime.String())
 	in.AvailabilityZone = in.Region + "a"
+	if in.StorageEncrypted && in.KmsKeyID == "" {
+		in.KmsKeyID = defaultKMSKey(w.account, in.Region)
+	}
 	if in.Port == 0 {
 		in.Port = defaultPort(in.Engine)
 	}
@@ -313,6 +340,13 @@ func def(v, d string) string {
 	return v
 }
 
+func intOr(v *int, d int) int {
+	if v == nil {
+		return d
+	}
+	return *v
+}
+
 func def0(v, d int) int {
 	if v == 0 {
 		return d
@@ -340,6 +374,7 @@ func (w *world) putCluster(c *DBCluster) {
 }
 
 func (w *world) removeCluster(c *DBCluster) {
+	delete(w.deleting, c)
 	delete(w.clusters, key{c.Region, c.ID})
 	w.clOrder[c.Region] = removeSorted(w.clOrder[c.Region], c.ID)
 }
@@ -433,7 +468,8 @@ func (w *world) instance(region, idOrARN string) *DBInstance {
 }
 
 // available reports whether a cluster can take part in an operation: its
-// status is available and its region is not down.
+// status is available, no deletion of it is under way (it stays available
+// while its final snapshot is taken) and its region is not down.
 func (w *world) available(c *DBCluster) bool {
-	return c != nil && c.Status == "available" && !w.down[c.Region]
+	return c != nil && c.Status == "available" && !w.deletingCluster(c) && !w.down[c.Region]
 }

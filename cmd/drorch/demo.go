@@ -18,6 +18,7 @@ import (
 	"drorch/examples"
 	"drorch/journal"
 	"drorch/journal/sqlitestore"
+	"drorch/resource"
 	"drorch/resource/all"
 	"drorch/runner"
 	"drorch/sim"
@@ -224,10 +225,12 @@ func (d *demo) story(ctx context.Context) error {
 	fmt.Fprintf(d.out, "drorch: %v\n", err)
 	fixed := bytes.ReplaceAll(data, []byte("-vps-security-group-ids"), []byte("-vpc-security-group-ids"))
 	d.say("Caught before any call, with the fix. Corrected (vps -> vpc), the payload runs:")
-	if _, err := d.run(ctx, "3", "us-east-1", "3-create-secondary-cluster.json", fixed); err != nil {
+	st, err := d.run(ctx, "3", "us-east-1", "3-create-secondary-cluster.json", fixed)
+	if err != nil {
 		return err
 	}
-	d.say("The secondary is back in us-east-1. Test case #1 from us-east-1 returns the writer there:")
+	d.say("The secondary is back in us-east-1. The stale dbcluster-01 was deleted only once its final snapshot %s was available:\n  the writes it took that never reached us-west-2 are kept. Test case #1 from us-east-1 returns the writer there:",
+		resource.SnapshotID(st.ID, "dbcluster-01"))
 	if _, err := d.run(ctx, "3", "us-east-1", "1-planned-switchover.json", nil); err != nil {
 		return err
 	}

@@ -54,6 +54,26 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the summary does not count 13 mutating calls:\n%s", summary)
 	}
 
+	// The rebuild keeps the old primary's data: its deletion names a final
+	// snapshot after the run, waited for, and the story says so.
+	rebuild := ids[4][1]
+	snap := "drorch-" + rebuild + "-dbcluster-01"
+	for _, want := range []string{
+		"rds DeleteDBCluster in us-east-1 (DBClusterIdentifier=dbcluster-01, FinalDBSnapshotIdentifier=" + snap + ")",
+		"delete-old-cluster: the final snapshot " + snap + " of old cluster dbcluster-01 (us-east-1) is creating",
+		"was deleted only once its final snapshot " + snap + " was available",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// Each switchover is made in the writer's region: us-east-1 first,
+	// then us-west-2 when the writer comes home, and again at the end.
+	calls := regexp.MustCompile(`switchover: calling rds SwitchoverGlobalCluster in (us-[a-z]+-\d)`).FindAllStringSubmatch(out, -1)
+	if len(calls) != 3 || calls[0][1] != "us-east-1" || calls[1][1] != "us-west-2" || calls[2][1] != "us-west-2" {
+		t.Errorf("switchover calls made in %v, want us-east-1, us-west-2, us-west-2 (the writer's region each time)", calls)
+	}
+
 	// It ends with the re-run that has nothing to do.
 	lastRTO := out[strings.LastIndex(out, "Recovery time (RTO) of run"):]
 	if !strings.Contains(lastRTO[:strings.Index(lastRTO, "━━ 4. Summary")], "Nothing to do: every resource was already in its desired state; no change was made.") {

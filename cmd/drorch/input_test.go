@@ -64,7 +64,7 @@ func TestYAMLAndStdinPayloads(t *testing.T) {
 	if sr := showJSON(t, d, runID(t, r)); sr.Spec.PayloadFile != "-" || sr.Status != "succeeded" {
 		t.Errorf("run from stdin journaled payload %q, status %s", sr.Spec.PayloadFile, sr.Status)
 	}
-	if got := strings.Join(mutations(s), "; "); got != "SwitchoverGlobalCluster us-west-2 200" {
+	if got := strings.Join(mutations(s), "; "); got != "SwitchoverGlobalCluster us-east-1 200" { // the writer's region
 		t.Errorf("mutating calls = %s", got)
 	}
 }

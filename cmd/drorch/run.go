@@ -120,6 +120,9 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 	if runID == "" {
 		runID = newID()
 	}
+	// The plan names what the run creates (final snapshots) as the run
+	// will.
+	p.RunID = runID
 	// The shared lock is taken before the plan is read, so that a second
 	// operator is refused, naming the holder, before anything else.
 	locks, err := a.takeSharedLock(ctx, req.settings.lockTable, cl.Region, store, e, runID, p)

@@ -75,8 +75,10 @@ func TestRunThenRunsShowResume(t *testing.T) {
 			t.Errorf("run output lacks %q\n%s", want, r)
 		}
 	}
-	if got := strings.Join(mutations(s), "; "); got != "SwitchoverGlobalCluster us-west-2 200" {
-		t.Fatalf("mutating calls = %s, want one switchover in us-west-2", got)
+	// SwitchoverGlobalCluster goes to the current writer's region
+	// (docs/aws-global-operations.md), though the run acts from us-west-2.
+	if got := strings.Join(mutations(s), "; "); got != "SwitchoverGlobalCluster us-east-1 200" {
+		t.Fatalf("mutating calls = %s, want one switchover in us-east-1, the writer's region", got)
 	}
 	gc, _ := s.State().GlobalCluster("dr-globaldb-cluster-mysql")
 	for _, m := range gc.Members {
@@ -107,7 +109,7 @@ func TestRunThenRunsShowResume(t *testing.T) {
 	t.Run("show", func(t *testing.T) {
 		r := d.run("show", id[:4]) // a unique prefix is enough
 		for _, want := range []string{"Run " + id + "  SUCCEEDED", "region us-west-2, payload " + payload,
-			"PlannedFailoverAurora in us-west-2: succeeded", "- switchover", "rds SwitchoverGlobalCluster in us-west-2: issued at "} {
+			"PlannedFailoverAurora in us-west-2: succeeded", "- switchover", "rds SwitchoverGlobalCluster in us-east-1: issued at "} {
 			if r.code != 0 || !strings.Contains(r.stdout, want) {
 				t.Errorf("show lacks %q\n%s", want, r)
 			}
@@ -118,8 +120,8 @@ func TestRunThenRunsShowResume(t *testing.T) {
 		}
 		calls := sr.calls()
 		if len(calls) != 1 || calls[0].Call.Action != "SwitchoverGlobalCluster" || calls[0].Status != journal.CallStatusIssued ||
-			calls[0].Call.Args["TargetDbClusterIdentifier"] != "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02" {
-			t.Errorf("journaled calls = %+v, want the one switchover, issued", calls)
+			calls[0].Call.Region != "us-east-1" || calls[0].Call.Args["TargetDbClusterIdentifier"] != "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02" {
+			t.Errorf("journaled calls = %+v, want the one switchover, issued in us-east-1", calls)
 		}
 		r = d.run("show", "--events", id)
 		for _, kind := range []string{"run.created", "call.intent", "call.issued", "run.finished"} {

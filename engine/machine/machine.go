@@ -223,6 +223,9 @@ func Next(ctx context.Context, r resource.Resource, m Memory, v *resource.View, 
 	}
 	// Ready: the step's calls can be made, unless they were made already.
 	switch {
+	case m.Issued && verdict.Busy:
+		m.Progress = true
+		return m.wait(d, verdict.Reason, now, s)
 	case m.Issued && m.Progress:
 		d.Action, d.Err = Failed, fmt.Errorf("%s: the operation went back to its starting state (rolled back?): %s", name, verdict.Reason)
 		return d, m

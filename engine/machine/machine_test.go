@@ -49,6 +49,7 @@ var (
 	notYet    = v(resource.Ready, "goal not reached")
 	ready     = v(resource.Ready, "db-1 is a replica")
 	underWay  = v(resource.InProgress, "db-1 is modifying")
+	busy      = resource.Verdict{State: resource.Ready, Reason: "datastore modifying; target secondary", Busy: true}
 	done      = v(resource.Done, "db-1 is stand-alone")
 	blocked   = v(resource.Blocked, "db-1 not found")
 	throttled = &cloud.APIError{Service: "rds", Kind: cloud.KindThrottled, Code: "Throttling", Message: "Rate exceeded"}
@@ -126,6 +127,17 @@ func TestNext(t *testing.T) {
 			mem: looked(func(m *Memory) { m.Issued, m.IssuedAt = true, t0 }), now: t0.Add(time.Minute), action: Wait, want: "call accepted, waiting for AWS"},
 		{name: "accepted, never shown: fail after the grace", res: scripted{goal: notYet, steps: []resource.Step{step("promote", ready, nil, call)}},
 			mem: looked(func(m *Memory) { m.Issued, m.IssuedAt = true, t0 }), now: t0.Add(3 * time.Minute), action: Failed, want: "nothing shows it started"},
+		{name: "busy and not yet asked: make the step's calls", res: scripted{goal: notYet, steps: []resource.Step{step("failover", busy, nil, call)}},
+			mem: looked(nil), now: t0, action: Call, calls: 1},
+		{name: "busy after the call: under way, past the grace", res: scripted{goal: notYet, steps: []resource.Step{step("failover", busy, nil, call)}},
+			mem: looked(func(m *Memory) { m.Issued, m.IssuedAt = true, t0 }), now: t0.Add(30 * time.Minute), action: Wait, want: "datastore modifying",
+			check: func(t *testing.T, _ Decision, m Memory) {
+				if !m.Progress {
+					t.Errorf("memory %+v: busy after the call is progress", m)
+				}
+			}},
+		{name: "busy, then back to ready: rolled back", res: scripted{goal: notYet, steps: []resource.Step{step("failover", ready, nil, call)}},
+			mem: looked(func(m *Memory) { m.Issued, m.IssuedAt, m.Progress = true, t0, true }), now: t0.Add(5 * time.Minute), action: Failed, want: "rolled back"},
 		{name: "back to its start after progress: rolled back", res: scripted{goal: notYet, steps: []resource.Step{step("promote", ready, nil, call)}},
 			mem: looked(func(m *Memory) { m.Issued, m.IssuedAt, m.Progress = true, t0, true }), now: t0.Add(time.Minute), action: Failed, want: "rolled back"},
 		{name: "refused too often: give up with the cause", res: scripted{goal: notYet, steps: []resource.Step{step("promote", ready, nil, call)}},

@@ -77,7 +77,8 @@ func (SecondaryCluster) Bind(p resource.Params, c resource.Context) (resource.Re
 		region: region, account: resource.OrAny(source.Account, c.Account),
 		newARN: rdsARN(source.Partition, region, source.Account, "cluster", name),
 		engine: p.String("Engine"), engineVersion: p.String("EngineVersion"), class: p.String("DBInstanceClass"),
-		kmsKey: key, subnetGroup: cloud.ID(p.String("DBSubnetGroupName")),
+		kmsKey: key, subnetGroup: cloud.ID(p.String("DBSubnetGroupName")), skipSnapshot: c.SkipFinalSnapshot,
+		storageEncrypted: p.Bool("StorageEncrypted"),
 		createCluster: rdsCall("CreateDBCluster", region,
 			"DBClusterIdentifier", name, "GlobalClusterIdentifier", global,
 			"Engine", p.String("Engine"), "EngineVersion", p.String("EngineVersion"), "Port", p.String("Port"),
@@ -117,8 +118,13 @@ type secondary struct {
 	kmsKey         string
 	subnetGroup    string
 	monitoringRole string
-	createCluster  cloud.Call
-	createInstance cloud.Call
+	// skipSnapshot is "finalSnapshot": false: the old cluster is deleted
+	// without the final snapshot otherwise taken and waited for.
+	skipSnapshot bool
+	// storageEncrypted is the StorageEncrypted parameter.
+	storageEncrypted bool
+	createCluster    cloud.Call
+	createInstance   cloud.Call
 }
 
 func (s *secondary) Region() string         { return s.region }
@@ -168,6 +174,14 @@ func (s *secondary) Permissions() []resource.Permission {
 		{Actions: []string{"rds:DescribeGlobalClusters"}, Resources: []string{g}},
 		{Actions: []string{"rds:DescribeDBClusters"}, Resources: dedupe(oldARN, newARN, s.source.ARN)},
 		{Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{instances}},
+	}
+	if !s.skipSnapshot {
+		// DeleteDBCluster with FinalDBSnapshotIdentifier needs
+		// rds:CreateDBClusterSnapshot on the cluster and the snapshot.
+		snap := rdsARN(part, s.region, acct, "cluster-snapshot", resource.SnapshotID("*", s.old.ID))
+		perms = append(perms,
+			resource.Permission{Actions: []string{"rds:CreateDBClusterSnapshot"}, Resources: []string{oldARN, snap}},
+			resource.Permission{Actions: []string{"rds:DescribeDBClusterSnapshots"}, Resources: []string{snap}})
 	}
 	if k := s.kmsKey; k != "" {
 		perms = append(perms, resource.Permission{Actions: []string{"kms:CreateGrant", "kms:DescribeKey"},

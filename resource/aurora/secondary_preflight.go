@@ -8,11 +8,14 @@ import (
 	"drorch/resource"
 )
 
-// Preflight says what the rebuild would remove and create, and stops it
-// before the first change when it would stop half-way: a protected old
-// cluster (the run would detach it and delete its instances, then fail),
-// an unreachable region, a source that cannot seed a global cluster, or a
-// name already taken.
+// Preflight says what the rebuild would remove and create, and proves,
+// before the first change, that every later step can succeed, reading the
+// live state whatever the payload says: it blocks a protected old cluster
+// (the run would detach it and delete its instances, then fail), an old
+// cluster of another global cluster, an unreachable region, a source that
+// cannot seed a global cluster, a name already taken (cluster, instance,
+// final snapshot), a second member in ClusterRegion, and encryption the
+// new secondary cannot have.
 func (s *secondary) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {
 	var pf resource.Preflight
 	if g, err := s.Goal(ctx, v); err == nil && g.State == resource.Done {
@@ -23,8 +26,9 @@ func (s *secondary) Preflight(ctx context.Context, v *resource.View) (resource.P
 	if !s.preflightOld(ctx, v, &pf) {
 		return pf, nil
 	}
-	s.preflightSource(ctx, v, &pf)
-	s.preflightGlobal(ctx, v, &pf)
+	src := s.preflightSource(ctx, v, &pf)
+	g := s.preflightGlobal(ctx, v, &pf)
+	s.preflightJoin(src, g, &pf)
 	s.preflightNew(ctx, v, &pf)
 	return pf, nil
 }
@@ -65,11 +69,15 @@ func (s *secondary) preflightOld(ctx context.Context, v *resource.View, pf *reso
 				in.ID, s.old, s.region, in.ID))
 		}
 	}
-	warning := fmt.Sprintf("the run deletes the old cluster %s and its instances (%s) without a final snapshot", s.old, orNone(ids(all)))
+	warning := fmt.Sprintf("the run deletes the old cluster %s and its instances (%s) after a final snapshot %s", s.old, orNone(ids(all)), s.snapshotID(v))
+	if s.skipSnapshot {
+		warning = fmt.Sprintf("the run deletes the old cluster %s and its instances (%s) without a final snapshot", s.old, orNone(ids(all)))
+	}
 	if _, writable := cl.Writer(); writable && cl.GlobalClusterID == "" && cl.Status == "available" {
 		warning += "; it is a stand-alone writable cluster now: make sure no application writes to it"
 	}
 	pf.Warnings = append(pf.Warnings, warning)
+	s.preflightSnapshot(ctx, v, cl, pf)
 	return true
 }
 
@@ -80,15 +88,17 @@ func orNone(s string) string {
 	return s
 }
 
-func (s *secondary) preflightSource(ctx context.Context, v *resource.View, pf *resource.Preflight) {
+// preflightSource reports on the source cluster and returns it (nil when
+// it cannot be read).
+func (s *secondary) preflightSource(ctx context.Context, v *resource.View, pf *resource.Preflight) *cloud.DBCluster {
 	src, err := getCluster(ctx, v, s.source.Region, s.source.ARN)
 	switch {
 	case notFound(err):
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("source cluster %s not found: check SourceDBClusterIdentifier", s.source))
-		return
+		return nil
 	case err != nil:
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("SourceRegion %s is unreachable (%v): the global cluster is created there and the secondary replicates from it; wait for the region", s.source.Region, err))
-		return
+		return nil
 	}
 	pf.State = append(pf.State, fmt.Sprintf("source cluster %s: %s, %s %s, global cluster %q", s.source, src.Status, src.Engine, src.EngineVersion, src.GlobalClusterID))
 	if src.Engine != s.engine {
@@ -105,20 +115,23 @@ func (s *secondary) preflightSource(ctx context.Context, v *resource.View, pf *r
 	case src.Status != "available":
 		pf.Warnings = append(pf.Warnings, fmt.Sprintf("source cluster %s is %s: the run waits for it to be available", s.source, src.Status))
 	}
+	return src
 }
 
-func (s *secondary) preflightGlobal(ctx context.Context, v *resource.View, pf *resource.Preflight) {
+// preflightGlobal reports on the global cluster and returns it when it is
+// reused (its writer is the source); nil when it will be created anew.
+func (s *secondary) preflightGlobal(ctx context.Context, v *resource.View, pf *resource.Preflight) *cloud.GlobalCluster {
 	g, err := s.readGlobal(ctx, v)
 	switch {
 	case err != nil:
 		pf.Blockers = append(pf.Blockers, err.Error())
-		return
+		return nil
 	case g == nil:
 		pf.State = append(pf.State, fmt.Sprintf("global cluster %s: does not exist; it will be created from %s", s.global, s.source))
-		return
+		return nil
 	case s.sourceWrites(g):
 		pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s, writer %s: reused", s.global, g.Status, s.source))
-		return
+		return g
 	}
 	pf.State = append(pf.State, fmt.Sprintf("global cluster %s: %s, members %s: it will be deleted and created again from %s", s.global, g.Status, names(g.Members), s.source))
 	var others []cloud.GlobalClusterMember
@@ -131,6 +144,7 @@ func (s *secondary) preflightGlobal(ctx context.Context, v *resource.View, pf *r
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("global cluster %s has members besides the old cluster %s (%s): drorch deletes it only when it is empty; remove them, or choose another GlobalClusterIdentifier",
 			s.global, s.old, names(others)))
 	}
+	return nil
 }
 
 func (s *secondary) preflightNew(ctx context.Context, v *resource.View, pf *resource.Preflight) {
@@ -145,4 +159,54 @@ func (s *secondary) preflightNew(ctx context.Context, v *resource.View, pf *reso
 		pf.Blockers = append(pf.Blockers, fmt.Sprintf("an instance named %s already exists in %s in cluster %q: choose another DBInstanceIdentifier, or remove it", s.instance, s.region, in.ClusterID))
 	}
 	pf.State = append(pf.State, fmt.Sprintf("to create: cluster %s and instance %s (%s) in %s, secondary of %s", s.name, s.instance, s.class, s.region, s.global))
+}
+
+// preflightJoin checks what AWS enforces when the new cluster joins the
+// global cluster as a secondary, on the live state: the global cluster
+// reused, or the source it is created from (a global cluster takes its
+// encryption from its primary).
+//
+//   - "Each secondary cluster must be in a different AWS Region than the
+//     primary cluster and any other secondary clusters" (Aurora User Guide,
+//     Adding an AWS Region to an Aurora global database,
+//     https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html#aurora-global-database-attaching).
+//   - An encrypted global cluster's secondary needs --source-region (the
+//     createCluster call always carries SourceRegion, a required
+//     parameter) and a KMS key valid in its own region ("make sure to set
+//     KmsKeyId to a KMS key identifier that is valid in the destination
+//     Amazon Web Services Region", CreateDBCluster, KmsKeyId; a key ARN of
+//     another region is refused at bind time).
+//   - An unencrypted global cluster takes no encrypted secondary ("You
+//     can't create an encrypted read replica from an unencrypted DB
+//     instance or Multi-AZ DB cluster", CreateDBInstanceReadReplica).
+func (s *secondary) preflightJoin(src *cloud.DBCluster, reused *cloud.GlobalCluster, pf *resource.Preflight) {
+	var encrypted bool
+	switch {
+	case reused != nil:
+		encrypted = reused.StorageEncrypted
+		for _, m := range reused.Members {
+			if regionOf(m.ClusterARN) == s.region && !cloud.SameID(m.ClusterARN, s.old.ARN) && !cloud.SameID(m.ClusterARN, s.newARN) {
+				pf.Blockers = append(pf.Blockers, fmt.Sprintf("global cluster %s already has a member in %s, %s: AWS allows one cluster per region in a global cluster, so %s could not join it; remove that member, or rebuild in another ClusterRegion",
+					s.global, s.region, nameOf(m.ClusterARN), s.name))
+			}
+		}
+	case src != nil:
+		encrypted = src.StorageEncrypted
+	default:
+		return // the source is unknown: already a blocker
+	}
+	what := fmt.Sprintf("the source cluster %s", s.source)
+	if reused != nil {
+		what = "global cluster " + s.global
+	}
+	switch {
+	case encrypted && s.kmsKey == "":
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("%s is encrypted, so a secondary in %s needs a KMS key of %s, and KmsKeyId is empty: AWS would refuse CreateDBCluster after the old cluster is gone; set KmsKeyId to a key of %s",
+			what, s.region, s.region, s.region))
+	case !encrypted && (s.kmsKey != "" || s.storageEncrypted):
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("%s is not encrypted, so its secondary cannot be, yet StorageEncrypted is %v and KmsKeyId is %q: AWS would refuse CreateDBCluster after the old cluster is gone; set StorageEncrypted to False and remove KmsKeyId, or rebuild from an encrypted source",
+			what, s.storageEncrypted, s.kmsKey))
+	case encrypted:
+		pf.State = append(pf.State, fmt.Sprintf("encryption: %s is encrypted; the secondary uses KMS key %s in %s", what, s.kmsKey, s.region))
+	}
 }

@@ -19,8 +19,7 @@ func (s *secondary) Steps() []resource.Step {
 	return []resource.Step{
 		resource.FuncStep{StepName: "detach-old", CheckFunc: s.checkDetachOld, CallsFunc: s.detachOld},
 		resource.FuncStep{StepName: "delete-old-instances", CheckFunc: s.checkDeleteInstances, CallsFunc: s.deleteInstances},
-		resource.FuncStep{StepName: "delete-old-cluster", CheckFunc: s.checkDeleteCluster, CallsFunc: resource.Fixed(
-			rdsCall("DeleteDBCluster", s.region, "DBClusterIdentifier", s.old.ID, "SkipFinalSnapshot", "true"))},
+		resource.FuncStep{StepName: "delete-old-cluster", CheckFunc: s.checkDeleteCluster, CallsFunc: s.deleteCluster},
 		resource.FuncStep{StepName: "delete-old-global-cluster", CheckFunc: s.checkDeleteGlobal, CallsFunc: resource.Fixed(
 			rdsCall("DeleteGlobalCluster", s.region, "GlobalClusterIdentifier", s.global))},
 		// AWS creates a global cluster in its source's region.
@@ -71,6 +70,13 @@ func (s *secondary) checkDetachOld(ctx context.Context, v *resource.View) (resou
 		}
 		return resource.Verdictf(resource.Done, "old cluster %s is in no global cluster (%s)", s.old, cl.Status), nil
 	}
+	if !cloud.SameID(cl.GlobalClusterID, s.global) {
+		// The run removes the old cluster from its global cluster and
+		// rebuilds GlobalClusterIdentifier: two different global clusters
+		// mean the payload names the wrong cluster or the wrong global one.
+		return resource.Verdictf(resource.Blocked, "old cluster %s is a member of global cluster %s, not of %s, the one this run rebuilds: drorch would take it out of %s; check DBClusterIdentifier and GlobalClusterIdentifier",
+			s.old, cl.GlobalClusterID, s.global, cl.GlobalClusterID), nil
+	}
 	g, err := getGlobal(ctx, v, s.region, cl.GlobalClusterID)
 	if notFound(err) {
 		return resource.Verdictf(resource.Blocked, "old cluster %s says it belongs to global cluster %s, which %s cannot find", s.old, cl.GlobalClusterID, s.region), nil
@@ -82,6 +88,8 @@ func (s *secondary) checkDetachOld(ctx context.Context, v *resource.View) (resou
 	switch {
 	case !ok:
 		return resource.Verdictf(resource.InProgress, "old cluster %s is leaving global cluster %s", s.old, g.ID), nil
+	case cl.Status == "promoting":
+		return detachUnderWay("old cluster "+s.old.String(), g.ID), nil
 	case m.IsWriter && len(g.Members) > 1:
 		return resource.Verdictf(resource.Blocked, "old cluster %s is still the writer of global cluster %s with secondaries (%s): it is the live primary, so drorch will not remove it; fail over first (PlannedFailoverAurora or UnPlannedFailoverAurora), or fix DBClusterIdentifier",
 			s.old, g.ID, names(g.Members)), nil
@@ -173,26 +181,6 @@ func (s *secondary) deleteInstances(ctx context.Context, v *resource.View) ([]cl
 		calls = append(calls, rdsCall("DeleteDBInstance", s.region, "DBInstanceIdentifier", in.ID, "SkipFinalSnapshot", "true"))
 	}
 	return calls, nil
-}
-
-func (s *secondary) checkDeleteCluster(ctx context.Context, v *resource.View) (resource.Verdict, error) {
-	cl, gone, err := s.oldCluster(ctx, v)
-	if err != nil {
-		return resource.Verdict{}, err
-	}
-	if gone != "" {
-		return resource.Verdictf(resource.Done, "%s", gone), nil
-	}
-	switch {
-	case cl.Status == "deleting":
-		return resource.Verdictf(resource.InProgress, "old cluster %s is deleting", s.old), nil
-	case cl.DeletionProtection:
-		return resource.Verdictf(resource.Blocked, "old cluster %s has deletion protection on, so drorch cannot delete it: turn it off with `aws rds modify-db-cluster --region %s --db-cluster-identifier %s --no-deletion-protection --apply-immediately`, then resume the run",
-			s.old, s.region, s.old.ID), nil
-	case cl.GlobalClusterID != "":
-		return resource.Verdictf(resource.Blocked, "old cluster %s is a member of global cluster %s again: remove it from the global cluster, then resume the run", s.old, cl.GlobalClusterID), nil
-	}
-	return resource.Verdictf(resource.Ready, "old cluster %s (%s) will be deleted without a final snapshot", s.old, cl.Status), nil
 }
 
 // readGlobal describes the global cluster from ClusterRegion (it is visible
@@ -311,6 +299,8 @@ func (s *secondary) instanceState(ctx context.Context, v *resource.View) (resour
 		return resource.Verdictf(resource.Ready, "instance %s (%s) will be created in cluster %s (%s)", s.instance, s.class, s.name, cl.Status), nil
 	case err != nil:
 		return resource.Verdict{}, fmt.Errorf("describe instance %s in %s: %w", s.instance, s.region, err)
+	case !cloud.SameID(in.ClusterID, s.name) && in.Status == "deleting":
+		return resource.Verdictf(resource.InProgress, "waiting for the deleting instance %s (of cluster %q) to be gone before creating it in %s", s.instance, in.ClusterID, s.name), nil
 	case !cloud.SameID(in.ClusterID, s.name):
 		return resource.Verdictf(resource.Blocked, "an instance named %s already exists in %s outside cluster %s (cluster %q, %s): choose another DBInstanceIdentifier, or remove it",
 			s.instance, s.region, s.name, in.ClusterID, in.Status), nil

@@ -129,6 +129,15 @@ func TestSecondaryRun(t *testing.T) {
 	if muts[1].Args["DBInstanceIdentifier"] != rt.Instance1 || muts[1].Args["SkipFinalSnapshot"] != "true" {
 		t.Errorf("DeleteDBInstance args = %v", muts[1].Args)
 	}
+	// The old primary's data is kept: a final snapshot named after the
+	// run, available before the rebuild went on.
+	snapID := "drorch-" + rt.RunID + "-" + rt.Cluster1
+	if want := map[string]string{"DBClusterIdentifier": rt.Cluster1, "FinalDBSnapshotIdentifier": snapID}; !maps.Equal(muts[2].Args, want) {
+		t.Errorf("DeleteDBCluster args = %v, want %v", muts[2].Args, want)
+	}
+	if s := c.ClusterSnapshotState(rt.Primary, snapID); s == nil || s.Status != "available" || s.ClusterID != rt.Cluster1 || !s.StorageEncrypted {
+		t.Errorf("final snapshot after the run: %+v", s)
+	}
 	g := c.GlobalClusterState(rt.GlobalClusterID)
 	if w, _ := g.Writer(); w.ClusterARN != rt.Cluster2ARN || len(g.Members) != 2 {
 		t.Errorf("global cluster after the run: %+v", g)
@@ -251,7 +260,48 @@ func TestSecondaryStepChecks(t *testing.T) {
 			cl.DeletionProtection = true
 			c.PutCluster(*cl)
 		}, resource.Blocked, []string{"aws rds modify-db-cluster --region us-east-1 --db-cluster-identifier dbcluster-01 --no-deletion-protection --apply-immediately"}},
-		{"delete the old cluster", "delete-old-cluster", oldAlone, resource.Ready, []string{"without a final snapshot"}},
+		{"delete the old cluster", "delete-old-cluster", oldAlone, resource.Ready, []string{"after a final snapshot drorch-r-test-dbcluster-01"}},
+		{"old cluster still promoting after its detach", "delete-old-cluster", func(c *rt.Cloud) {
+			oldAlone(c)
+			cl := c.ClusterState(rt.Primary, rt.Cluster1)
+			cl.Status = "promoting"
+			c.PutCluster(*cl)
+		}, resource.InProgress, []string{"waiting for available to take its final snapshot"}},
+		// AWS keeps the cluster available while its final snapshot is
+		// taken: the deletion is under way, not undone nor unstarted.
+		{"final snapshot being taken, cluster available", "delete-old-cluster", func(c *rt.Cloud) {
+			oldAlone(c)
+			c.PutClusterSnapshot(cloud.DBClusterSnapshot{ID: "drorch-r-test-dbcluster-01", Region: rt.Primary, ClusterID: rt.Cluster1, Status: "creating"})
+		}, resource.InProgress, []string{"final snapshot drorch-r-test-dbcluster-01", "creating", "stays available"}},
+		{"old cluster gone, snapshot still creating", "delete-old-cluster", func(c *rt.Cloud) {
+			c.Delete(rt.Primary, rt.Cluster1)
+			c.PutClusterSnapshot(cloud.DBClusterSnapshot{ID: "drorch-r-test-dbcluster-01", Region: rt.Primary, ClusterID: rt.Cluster1, Status: "creating"})
+		}, resource.InProgress, []string{"waiting for its final snapshot"}},
+		{"old cluster gone, snapshot available", "delete-old-cluster", func(c *rt.Cloud) {
+			c.Delete(rt.Primary, rt.Cluster1)
+			c.PutClusterSnapshot(cloud.DBClusterSnapshot{ID: "drorch-r-test-dbcluster-01", Region: rt.Primary, ClusterID: rt.Cluster1, Status: "available"})
+		}, resource.Done, []string{"final snapshot drorch-r-test-dbcluster-01 is available"}},
+		{"old cluster gone, snapshot failed", "delete-old-cluster", func(c *rt.Cloud) {
+			c.Delete(rt.Primary, rt.Cluster1)
+			c.PutClusterSnapshot(cloud.DBClusterSnapshot{ID: "drorch-r-test-dbcluster-01", Region: rt.Primary, ClusterID: rt.Cluster1, Status: "failed"})
+		}, resource.Failed, []string{"failed"}},
+		{"snapshot name taken by another cluster", "delete-old-cluster", func(c *rt.Cloud) {
+			oldAlone(c)
+			c.PutClusterSnapshot(cloud.DBClusterSnapshot{ID: "drorch-r-test-dbcluster-01", Region: rt.Primary, ClusterID: "other", Status: "available"})
+		}, resource.Blocked, []string{"already exists", "of cluster other"}},
+		{"detach under way, still listed", "detach-old", func(c *rt.Cloud) {
+			afterUnplanned(c)
+			cl := c.ClusterState(rt.Primary, rt.Cluster1)
+			cl.Status = "promoting"
+			c.PutCluster(*cl)
+		}, resource.InProgress, []string{"being removed from global cluster", "still listed"}},
+		{"old cluster in another global cluster", "detach-old", func(c *rt.Cloud) {
+			afterUnplanned(c)
+			cl := c.ClusterState(rt.Primary, rt.Cluster1)
+			cl.GlobalClusterID = "other-gc"
+			c.PutCluster(*cl)
+			c.PutGlobalCluster(cloud.GlobalCluster{ID: "other-gc", Status: "available", Members: []cloud.GlobalClusterMember{{ClusterARN: rt.Cluster1ARN, IsWriter: true}}})
+		}, resource.Blocked, []string{"member of global cluster other-gc, not of dr-globaldb-cluster-mysql"}},
 		{"old cluster deleting", "delete-old-cluster", func(c *rt.Cloud) {
 			oldAlone(c)
 			cl := c.ClusterState(rt.Primary, rt.Cluster1)
@@ -329,7 +379,7 @@ func TestSecondaryPreflight(t *testing.T) {
 		warning     string
 		alreadyDone bool
 	}{
-		{"stale old cluster", afterUnplanned, "", "deletes the old cluster dbcluster-01 (us-east-1) and its instances (dbcluster-01-use1-instance-1) without a final snapshot", false},
+		{"stale old cluster", afterUnplanned, "", "deletes the old cluster dbcluster-01 (us-east-1) and its instances (dbcluster-01-use1-instance-1) after a final snapshot drorch-r-test-dbcluster-01", false},
 		{"protected old cluster", func(c *rt.Cloud) {
 			afterUnplanned(c)
 			cl := c.ClusterState(rt.Primary, rt.Cluster1)
@@ -386,10 +436,13 @@ func TestSecondaryPermissions(t *testing.T) {
 		"rds:CreateGlobalCluster": rt.Cluster2ARN,
 		"rds:CreateDBCluster":     "arn:aws:rds:us-east-1:123456789012:subgrp:dr-globaldb-subnet-group",
 		"rds:DeleteDBCluster":     rt.Cluster1ARN,
-		"kms:CreateGrant":         keyUSE1,
-		"kms:DescribeKey":         keyUSE1,
-		"iam:PassRole":            role,
-		"rds:DeleteGlobalCluster": "arn:aws:rds::123456789012:global-cluster:dr-globaldb-cluster-mysql",
+		// The final snapshot DeleteDBCluster takes.
+		"rds:CreateDBClusterSnapshot":    "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:drorch-*-dbcluster-01",
+		"rds:DescribeDBClusterSnapshots": "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:drorch-*-dbcluster-01",
+		"kms:CreateGrant":                keyUSE1,
+		"kms:DescribeKey":                keyUSE1,
+		"iam:PassRole":                   role,
+		"rds:DeleteGlobalCluster":        "arn:aws:rds::123456789012:global-cluster:dr-globaldb-cluster-mysql",
 	}
 	for action, res := range want {
 		if !slices.Contains(byAction[action], res) {

@@ -59,7 +59,9 @@ func SecondarySpec() manifest.TypeSpec {
 	}
 	return manifest.TypeSpec{
 		Name: "CreateAuroraSecondaryDBCluster",
-		Doc:  "Re-creates the secondary Aurora cluster in ClusterRegion after an unplanned failover: removes the stale old cluster (and its global database), creates a global database from SourceDBClusterIdentifier, then a secondary cluster and instance in ClusterRegion.",
+		Doc: "Re-creates the secondary Aurora cluster in ClusterRegion after an unplanned failover: removes the stale old cluster (and its global database), creates a global database from SourceDBClusterIdentifier, then a secondary cluster and instance in ClusterRegion. " +
+			"The old cluster is deleted after a final snapshot drorch-<run id>-<cluster> (it may hold writes that never reached SourceRegion), unless the resource says \"finalSnapshot\": false.",
+		Deletes: true,
 		Params: []manifest.ParamSpec{
 			globalClusterIDParam,
 			{Name: "DBClusterIdentifier", Kind: manifest.KindClusterARN, Required: true, Doc: "ARN of the stale cluster in ClusterRegion to remove first (if it still exists)", Example: "arn:aws:rds:us-east-1:123456789012:cluster:dbcluster-01"},

@@ -2,6 +2,7 @@ package aurora
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -72,8 +73,12 @@ func bindSwitch(p resource.Params, c resource.Context, m mode) (resource.Resourc
 		account: resource.OrAny(target.Account, c.Account)}, nil
 }
 
-// globalSwitch makes target the writer of global, every call in target's
-// region (the healthy one in an outage).
+// globalSwitch makes target the writer of global. Every read goes to the
+// target's region (the healthy one in an outage; DescribeGlobalClusters
+// answers the same in every region); the call goes where AWS documents it
+// (docs/aws-global-operations.md): SwitchoverGlobalCluster to the region of
+// the current writer, FailoverGlobalCluster with AllowDataLoss to the
+// target's.
 type globalSwitch struct {
 	mode    mode
 	global  string
@@ -105,8 +110,14 @@ func (s *globalSwitch) Locks() []string {
 
 func (s *globalSwitch) Permissions() []resource.Permission {
 	g := globalClusterARN(s.target.Partition, s.account, s.global)
+	// IAM authorizes the call on the resources its request names, the
+	// global cluster and TargetDbClusterIdentifier (Service Authorization
+	// Reference, Amazon RDS: global-cluster and cluster), and a drorch
+	// policy has no region condition: the policy is the same whichever
+	// region the call is made in (the writer's for a switchover).
+	resources := []string{g, s.target.ARN}
 	return []resource.Permission{
-		{Actions: []string{"rds:" + s.mode.action}, Resources: []string{g, s.target.ARN}},
+		{Actions: []string{"rds:" + s.mode.action}, Resources: resources},
 		{Actions: []string{"rds:DescribeGlobalClusters"}, Resources: []string{g}},
 		// Preflight describes every member cluster in its own region; the
 		// members are known only then.
@@ -115,13 +126,37 @@ func (s *globalSwitch) Permissions() []resource.Permission {
 }
 
 func (s *globalSwitch) Steps() []resource.Step {
-	call := rdsCall(s.mode.action, s.target.Region, "GlobalClusterIdentifier", s.global, "TargetDbClusterIdentifier", s.target.ARN)
-	name := "switchover"
 	if s.mode.dataLoss {
-		call.Args["AllowDataLoss"] = "true"
-		name = "failover"
+		// "Run this command in the Region that hosts the secondary cluster
+		// that you're promoting" (CLI reference example failover-global-cluster,
+		// https://docs.aws.amazon.com/cli/latest/reference/rds/failover-global-cluster.html):
+		// the target's, the healthy one; the failed region is never needed.
+		call := rdsCall(s.mode.action, s.target.Region, "GlobalClusterIdentifier", s.global, "TargetDbClusterIdentifier", s.target.ARN,
+			"AllowDataLoss", "true")
+		return []resource.Step{resource.FuncStep{StepName: "failover", CheckFunc: s.check, CallsFunc: resource.Fixed(call)}}
 	}
-	return []resource.Step{resource.FuncStep{StepName: name, CheckFunc: s.check, CallsFunc: resource.Fixed(call)}}
+	return []resource.Step{resource.FuncStep{StepName: "switchover", CheckFunc: s.check, CallsFunc: s.switchover}}
+}
+
+// switchover is SwitchoverGlobalCluster made in the region of the global
+// cluster's current writer: "Run this command in the Region that hosts the
+// current primary cluster" (CLI reference example switchover-global-cluster,
+// https://docs.aws.amazon.com/cli/latest/reference/rds/switchover-global-cluster.html).
+// The writer is read from DescribeGlobalClusters, in the target's region.
+func (s *globalSwitch) switchover(ctx context.Context, v *resource.View) ([]cloud.Call, error) {
+	g, verdict, err := s.read(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if verdict != nil {
+		return nil, errors.New(verdict.Reason)
+	}
+	w, ok := g.Writer()
+	region := regionOf(w.ClusterARN)
+	if !ok || region == "" {
+		return nil, fmt.Errorf("global cluster %s has no writer (members: %s): SwitchoverGlobalCluster is made in the writer's region", s.global, names(g.Members))
+	}
+	return []cloud.Call{rdsCall(s.mode.action, region, "GlobalClusterIdentifier", s.global, "TargetDbClusterIdentifier", s.target.ARN)}, nil
 }
 
 func (s *globalSwitch) Goal(ctx context.Context, v *resource.View) (resource.Verdict, error) {

@@ -2,6 +2,7 @@ package aurora_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -138,9 +139,12 @@ func TestSwitchRun(t *testing.T) {
 		typ        resource.Type
 		down       string
 		wantAction string
+		// callRegion is where AWS documents the call is made
+		// (docs/aws-global-operations.md); every read goes to the target's.
+		callRegion string
 	}{
-		{"planned switchover", aurora.PlannedFailover{}, "", "SwitchoverGlobalCluster"},
-		{"managed failover with the primary region down", aurora.ManagedFailover{}, rt.Primary, "FailoverGlobalCluster"},
+		{"planned switchover, in the current writer's region", aurora.PlannedFailover{}, "", "SwitchoverGlobalCluster", rt.Primary},
+		{"managed failover with the primary region down", aurora.ManagedFailover{}, rt.Primary, "FailoverGlobalCluster", rt.DR},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,11 +158,13 @@ func TestSwitchRun(t *testing.T) {
 				t.Fatalf("Drive: %v", err)
 			}
 			muts := c.Mutations()
-			if len(muts) != 1 || muts[0].Action != tt.wantAction || muts[0].Region != rt.DR || muts[0].Args["TargetDbClusterIdentifier"] != rt.Cluster2ARN {
-				t.Fatalf("mutations = %v, want one %s in %s", actions(muts), tt.wantAction, rt.DR)
+			if len(muts) != 1 || muts[0].Action != tt.wantAction || muts[0].Region != tt.callRegion || muts[0].Args["TargetDbClusterIdentifier"] != rt.Cluster2ARN {
+				t.Fatalf("mutations = %v, want one %s in %s", actions(muts), tt.wantAction, tt.callRegion)
 			}
-			if regions := regionsOf(c.Calls()); !slices.Equal(regions, []string{rt.DR}) {
-				t.Errorf("calls went to %v, want only %s", regions, rt.DR)
+			for _, call := range c.Calls() {
+				if call.Region != rt.DR && !reflect.DeepEqual(call, muts[0]) {
+					t.Errorf("%s went to %s: only the documented call leaves the target's region", call.Action, call.Region)
+				}
 			}
 			if w, _ := c.GlobalClusterState(rt.GlobalClusterID).Writer(); w.ClusterARN != rt.Cluster2ARN {
 				t.Errorf("writer = %s, want %s", w.ClusterARN, rt.Cluster2ARN)
@@ -189,10 +195,12 @@ func TestSwitchCheckAfterCall(t *testing.T) {
 func TestSwitchDoError(t *testing.T) {
 	t.Parallel()
 	c := rt.NewSeed()
-	c.SetDown(rt.Primary, true) // a switchover needs every member available
+	cl := c.ClusterState(rt.DR, rt.Cluster2) // a switchover needs every member available
+	cl.Status = "modifying"
+	c.PutCluster(*cl)
 	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
 	err := rt.Do(ctx, only(t, r), c)
-	if !cloud.IsKind(err, cloud.KindInvalidState) || !strings.Contains(err.Error(), "rds SwitchoverGlobalCluster in us-west-2: InvalidDBClusterStateFault") {
+	if !cloud.IsKind(err, cloud.KindInvalidState) || !strings.Contains(err.Error(), "rds SwitchoverGlobalCluster in us-east-1: InvalidDBClusterStateFault") {
 		t.Fatalf("Do error = %v, want the invalid-state error, named", err)
 	}
 }
@@ -269,17 +277,20 @@ func TestSwitchPreflight(t *testing.T) {
 
 func TestSwitchPermissions(t *testing.T) {
 	t.Parallel()
+	const g = "arn:aws:rds::123456789012:global-cluster:dr-globaldb-cluster-mysql"
 	tests := []struct {
-		typ    resource.Type
-		action string
+		typ       resource.Type
+		action    string
+		resources []string
 	}{
-		{aurora.PlannedFailover{}, "rds:SwitchoverGlobalCluster"},
-		{aurora.ManagedFailover{}, "rds:FailoverGlobalCluster"},
+		// The resources the request names, whatever region it goes to.
+		{aurora.PlannedFailover{}, "rds:SwitchoverGlobalCluster", []string{g, rt.Cluster2ARN}},
+		{aurora.ManagedFailover{}, "rds:FailoverGlobalCluster", []string{g, rt.Cluster2ARN}},
 	}
 	for _, tt := range tests {
 		r := rt.Bind(t, tt.typ, switchParams, resource.Context{AllowDataLoss: true})
 		perms := r.Permissions()
-		want := resource.Permission{Actions: []string{tt.action}, Resources: []string{"arn:aws:rds::123456789012:global-cluster:dr-globaldb-cluster-mysql", rt.Cluster2ARN}}
+		want := resource.Permission{Actions: []string{tt.action}, Resources: tt.resources}
 		if len(perms) == 0 || !slices.Equal(perms[0].Actions, want.Actions) || !slices.Equal(perms[0].Resources, want.Resources) {
 			t.Errorf("%T permissions[0] = %+v, want %+v", tt.typ, perms, want)
 		}
@@ -290,4 +301,51 @@ func TestSwitchPermissions(t *testing.T) {
 			t.Errorf("%T locks = %v", tt.typ, locks)
 		}
 	}
+}
+
+// SwitchoverGlobalCluster is made in the region of the current writer,
+// whichever way the payload switches (docs/aws-global-operations.md): the
+// step declares it there, so the plan and the journal show it there.
+func TestSwitchoverCallFollowsTheWriter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, target, wantRegion string
+		setup                    func(c *rt.Cloud)
+	}{
+		{"to the DR region: called in the primary's", rt.Cluster2ARN, rt.Primary, func(*rt.Cloud) {}},
+		{"back home: called in the DR region, now the writer's", rt.Cluster1ARN, rt.DR, swapped},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := rt.NewSeed()
+			tt.setup(c)
+			r := rt.Bind(t, aurora.PlannedFailover{}, resource.Params{"GlobalClusterIdentifier": rt.GlobalClusterID, "DBClusterIdentifier": tt.target}, resource.Context{})
+			calls, err := only(t, r).Calls(ctx, c.View())
+			if err != nil || len(calls) != 1 || calls[0].Region != tt.wantRegion || calls[0].Args["TargetDbClusterIdentifier"] != tt.target {
+				t.Fatalf("Calls = %v, %v; want one SwitchoverGlobalCluster in %s", calls, err, tt.wantRegion)
+			}
+			if _, err := rt.Drive(ctx, r, c); err != nil {
+				t.Fatalf("Drive: %v", err)
+			}
+			if w, _ := c.GlobalClusterState(rt.GlobalClusterID).Writer(); w.ClusterARN != tt.target {
+				t.Errorf("writer = %s, want %s", w.ClusterARN, tt.target)
+			}
+		})
+	}
+}
+
+// A switchover under way shows FailoverState switching-over, which the
+// API reference lists although the model's enum does not: it is the
+// switchover in progress, not an unknown state.
+func TestSwitchoverStatusSwitchingOver(t *testing.T) {
+	t.Parallel()
+	c := rt.NewSeed()
+	withGlobal(func(g *cloud.GlobalCluster) {
+		g.Status = "switching-over"
+		g.Failover = &cloud.FailoverState{Status: "switching-over", FromClusterARN: rt.Cluster1ARN, ToClusterARN: rt.Cluster2ARN}
+	})(c)
+	r := rt.Bind(t, aurora.PlannedFailover{}, switchParams, resource.Context{})
+	v, err := only(t, r).Check(ctx, c.View())
+	rt.WantVerdict(t, v, err, resource.InProgress, "switching-over from dbcluster-01 (us-east-1) to dbcluster-02 (us-west-2) (switching-over)")
 }

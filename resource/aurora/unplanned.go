@@ -143,6 +143,8 @@ func (d *detach) judge(cl *cloud.DBCluster, g *cloud.GlobalCluster) resource.Ver
 	switch {
 	case !ok:
 		return resource.Verdictf(resource.InProgress, "%s is leaving global cluster %s", d.target, d.global)
+	case cl.Status == "promoting":
+		return detachUnderWay(d.target.String(), d.global)
 	case m.IsWriter && len(g.Members) > 1:
 		return resource.Verdictf(resource.Blocked, "%s is already the writer of global cluster %s (secondaries: %s): nothing to detach, it already is the primary",
 			d.target, d.global, names(g.Members))
@@ -152,6 +154,19 @@ func (d *detach) judge(cl *cloud.DBCluster, g *cloud.GlobalCluster) resource.Ver
 	w, _ := g.Writer()
 	return resource.Verdictf(resource.Ready, "%s is a secondary of global cluster %s (writer %s): detaching makes it a stand-alone writable cluster",
 		d.target, d.global, nameOf(w.ClusterARN))
+}
+
+// detachUnderWay is the verdict on a cluster still listed in its global
+// cluster while it is promoting: RemoveFromGlobalCluster is asynchronous,
+// and right after the call AWS still lists the cluster, IsWriter false
+// (CLI reference example remove-from-global-cluster,
+// https://docs.aws.amazon.com/cli/latest/reference/rds/remove-from-global-cluster.html),
+// while the cluster is promoting ("promoting – A read replica is being
+// promoted to a standalone DB cluster", Aurora User Guide, Viewing DB
+// cluster status). A member that is promoting is one being detached: the
+// call must not be made again (AWS refuses it meanwhile).
+func detachUnderWay(cluster, global string) resource.Verdict {
+	return resource.Verdictf(resource.InProgress, "%s is being removed from global cluster %s: still listed as a member while it is promoting", cluster, global)
 }
 
 func (d *detach) Preflight(ctx context.Context, v *resource.View) (resource.Preflight, error) {

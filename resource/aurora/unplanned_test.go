@@ -53,6 +53,10 @@ func TestUnplannedCheck(t *testing.T) {
 		want  []string
 	}{
 		{"secondary", func(*rt.Cloud) {}, resource.Ready, []string{"secondary of global cluster dr-globaldb-cluster-mysql (writer dbcluster-01 (us-east-1))"}},
+		// RemoveFromGlobalCluster is asynchronous: right after it the
+		// cluster is still listed, IsWriter false, and promoting.
+		{"detach under way, still listed", withCluster2(func(cl *cloud.DBCluster) { cl.Status = "promoting" }), resource.InProgress,
+			[]string{"being removed from global cluster dr-globaldb-cluster-mysql", "still listed"}},
 		{"promoting after the detach", detached("promoting", false), resource.InProgress, []string{"promoting"}},
 		{"modifying after the detach", detached("modifying", false), resource.InProgress, []string{"modifying"}},
 		{"available, writer not yet", detached("available", false), resource.InProgress, []string{"waiting for a writer"}},
@@ -176,5 +180,35 @@ func TestUnplannedPermissions(t *testing.T) {
 		if k.Region != rt.DR {
 			t.Errorf("watch key %+v outside ClusterRegion", k)
 		}
+	}
+}
+
+// After RemoveFromGlobalCluster is accepted, AWS still lists the cluster as
+// a member (IsWriter false) while it promotes: the step sees the detach
+// under way, never ready again (which would make the machine wait out its
+// start grace and say nothing started, and a resumed run call again).
+func TestUnplannedCheckAfterTheCall(t *testing.T) {
+	t.Parallel()
+	c := rt.NewSeed()
+	c.SetDown(rt.Primary, true)
+	s := only(t, rt.Bind(t, aurora.UnplannedFailover{}, unplannedParams, resource.Context{}))
+	if err := rt.Do(ctx, s, c); err != nil {
+		t.Fatal(err)
+	}
+	if m, member := c.GlobalClusterState(rt.GlobalClusterID).Member(rt.Cluster2ARN); !member || m.IsWriter {
+		t.Fatalf("the fake must still list the cluster right after the call: %+v %v", m, member)
+	}
+	for i, want := range []struct {
+		state resource.State
+		says  string
+	}{{resource.InProgress, "still listed"}, {resource.InProgress, "has left the global cluster and is promoting"}, {resource.Done, "writable"}} {
+		v, err := s.Check(ctx, c.View())
+		rt.WantVerdict(t, v, err, want.state, want.says)
+		if i < 2 {
+			c.Settle()
+		}
+	}
+	if n := len(c.Mutations()); n != 1 {
+		t.Errorf("%d mutations, want the one removal", n)
 	}
 }

@@ -101,21 +101,35 @@ func (f *failover) missing() resource.Verdict {
 
 func (f *failover) judge(g *cloud.GlobalReplicationGroup) resource.Verdict {
 	m, ok := g.Member(f.region)
+	primary, secondary := strings.EqualFold(m.Role, "PRIMARY"), strings.EqualFold(m.Role, "SECONDARY")
 	switch {
 	case !ok:
 		return resource.Verdictf(resource.Blocked, "global datastore %s has no member in %s (members: %s): check TargetRegion", f.global, f.region, members(g))
 	case !cloud.SameID(m.ReplicationGroupID, f.group):
 		return resource.Verdictf(resource.Blocked, "the member of global datastore %s in %s is %s, not %s: check TargetReplicationGroupId", f.global, f.region, m.ReplicationGroupID, f.group)
-	case strings.EqualFold(m.Role, "PRIMARY") && g.Status == "available":
+	case primary && g.Status == "available":
 		return resource.Verdictf(resource.Done, "%s (%s) is the primary of global datastore %s, which is available", f.group, f.region, f.global)
 	case g.Status == "deleting":
 		return resource.Verdictf(resource.Blocked, "global datastore %s is being deleted", f.global)
-	case g.Status != "available":
-		return resource.Verdictf(resource.InProgress, "global datastore %s is %s; %s (%s) is %s", f.global, g.Status, f.group, f.region, m.Role)
-	case strings.EqualFold(m.Role, "SECONDARY"):
+	case primary:
+		return resource.Verdictf(resource.InProgress, "%s (%s) is the primary of global datastore %s, which is %s: waiting for available", f.group, f.region, f.global, g.Status)
+	case secondary && g.Status == "available":
 		return resource.Verdictf(resource.Ready, "global datastore %s is available; %s (%s) is a secondary", f.global, f.group, f.region)
+	case secondary && g.Status == "modifying":
+		// "Promotion is allowed anytime, even if other modifications are
+		// in progress. You can also issue multiple promotions in parallel
+		// and the global datastore resolves to one primary eventually"
+		// (ElastiCache User Guide, Promoting the secondary cluster to
+		// primary,
+		// https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html#Redis-Global-Datastores-Console-Promote-Secondary).
+		// Once asked, the promotion looks the same until it ends: Busy.
+		v := resource.Verdictf(resource.Ready, "global datastore %s is modifying and %s (%s) is still a secondary: a promotion is allowed during a modification, and ends with it the primary", f.global, f.group, f.region)
+		v.Busy = true
+		return v
+	case secondary:
+		return resource.Verdictf(resource.InProgress, "global datastore %s is %s; %s (%s) is a secondary: waiting for available", f.global, g.Status, f.group, f.region)
 	}
-	return resource.Verdictf(resource.InProgress, "%s (%s) has role %q in global datastore %s", f.group, f.region, m.Role, f.global)
+	return resource.Verdictf(resource.InProgress, "%s (%s) has role %q in global datastore %s (%s)", f.group, f.region, m.Role, f.global, g.Status)
 }
 
 func members(g *cloud.GlobalReplicationGroup) string {

@@ -47,7 +47,10 @@ func TestFailoverCheck(t *testing.T) {
 		want   string
 	}{
 		{"secondary", params, func(*rt.Cloud) {}, resource.Ready, "is a secondary"},
-		{"failing over", params, withGroup(func(g *cloud.GlobalReplicationGroup) { g.Status = "modifying" }), resource.InProgress, "modifying"},
+		// A promotion is allowed during a modification: ready, and busy,
+		// since the state is also that of the promotion once asked.
+		{"secondary while the datastore is modifying", params, withGroup(func(g *cloud.GlobalReplicationGroup) { g.Status = "modifying" }), resource.Ready, "a promotion is allowed during a modification"},
+		{"secondary while the datastore is creating", params, withGroup(func(g *cloud.GlobalReplicationGroup) { g.Status = "creating" }), resource.InProgress, "waiting for available"},
 		{"primary, datastore settling", params, func(c *rt.Cloud) {
 			promoted(c)
 			withGroup(func(g *cloud.GlobalReplicationGroup) { g.Status = "modifying" })(c)
@@ -68,6 +71,9 @@ func TestFailoverCheck(t *testing.T) {
 			v, err := bound(t, tt.params).Steps()[0].Check(ctx, c.View())
 			if err != nil || v.State != tt.state || !strings.Contains(v.Reason, tt.want) {
 				t.Fatalf("Check = %v (%s), %v; want %v saying %q", v.State, v.Reason, err, tt.state, tt.want)
+			}
+			if v.Busy != (tt.state == resource.Ready && strings.Contains(v.Reason, "modifying")) {
+				t.Errorf("Busy = %v for %q", v.Busy, v.Reason)
 			}
 		})
 	}
@@ -140,5 +146,25 @@ func TestFailoverPermissions(t *testing.T) {
 	}
 	if r.Region() != rt.DR || r.Timeout().Minutes() != 30 || r.Locks()[0] != "elasticache-global-datastore:ldgnf-demo-redis-global-datastore" {
 		t.Errorf("region %s timeout %v locks %v", r.Region(), r.Timeout(), r.Locks())
+	}
+}
+
+// A promotion asked while the datastore is modifying (another change under
+// way) is made at once, not after the modification; the datastore then
+// resolves to the target as primary, however many looks that takes.
+func TestFailoverDuringAModification(t *testing.T) {
+	t.Parallel()
+	c := rt.NewSeed()
+	withGroup(func(g *cloud.GlobalReplicationGroup) { g.Status = "modifying" })(c)
+	res, err := rt.Drive(ctx, bound(t, params), c)
+	if err != nil {
+		t.Fatalf("Drive: %v\n%s", err, strings.Join(res.Trace, "\n"))
+	}
+	if muts := c.Mutations(); len(muts) != 1 || muts[0].Action != "FailoverGlobalReplicationGroup" {
+		t.Fatalf("mutations = %+v, want one promotion", muts)
+	}
+	g := c.GlobalReplicationGroupState(rt.GlobalDatastoreID)
+	if m, _ := g.Member(rt.DR); m.Role != "PRIMARY" || g.Status != "available" {
+		t.Errorf("end state %+v, want the us-west-2 member PRIMARY and the datastore available", g)
 	}
 }

@@ -40,6 +40,13 @@ func (ReadReplica) Bind(p resource.Params, c resource.Context) (resource.Resourc
 			Fix:     "run drorch with --region <the replica's region>"})
 	}
 	interval, role := p.Int("MonitoringInterval"), p.String("MonitoringRoleArn")
+	if a, err := manifest.ParseARN(p.String("KmsKeyId")); err == nil && c.HomeRegion != "" && a.Region != c.HomeRegion {
+		// "KMS keys are specific to the Amazon Web Services Region that
+		// they are created in" (CreateDBInstanceReadReplica, KmsKeyId).
+		probs = append(probs, manifest.Problem{Field: "KmsKeyId",
+			Message: fmt.Sprintf("KmsKeyId %s is a key of %s, not of %s where the replica is created", p.String("KmsKeyId"), a.Region, c.HomeRegion),
+			Fix:     fmt.Sprintf("give a KMS key of %s", c.HomeRegion)})
+	}
 	if interval > 0 && role == "" {
 		probs = append(probs, manifest.Problem{Field: "MonitoringRoleArn",
 			Message: fmt.Sprintf("MonitoringInterval is %d but no MonitoringRoleArn is given: Enhanced Monitoring needs a role", interval),
@@ -52,6 +59,7 @@ func (ReadReplica) Bind(p resource.Params, c resource.Context) (resource.Resourc
 		id: cloud.ID(p.String("RDSInstanceIdentifier")), region: c.HomeRegion, sourceID: cloud.ID(p.String("SourceRDSInstanceIdentifier")),
 		sourceRegion: sourceRegion, knownAccount: c.Account, partition: c.PartitionOr(""),
 		class: p.String("DBInstanceClass"), subnetGroup: cloud.ID(p.String("DBSubnetGroup")), kmsKey: p.String("KmsKeyId"),
+		skipSnapshot: c.SkipFinalSnapshot,
 	}
 	if interval > 0 {
 		r.monitoringRole = role
@@ -83,7 +91,10 @@ type replica struct {
 	subnetGroup    string
 	kmsKey         string
 	monitoringRole string
-	args           []string // CreateDBInstanceReadReplica's arguments, as name, value pairs
+	// skipSnapshot is "finalSnapshot": false: a stale instance is deleted
+	// without the final snapshot otherwise taken.
+	skipSnapshot bool
+	args         []string // CreateDBInstanceReadReplica's arguments, as name, value pairs
 }
 
 func (r *replica) Region() string         { return r.region }
@@ -106,11 +117,16 @@ func (r *replica) Permissions() []resource.Permission {
 		create = append(create, manifest.ARN{Partition: part, Service: "rds", Region: r.region, Account: acct, ResourceType: "subgrp", ResourceID: r.subnetGroup}.String())
 	}
 	perms := []resource.Permission{
-		// Deleting the stale instance takes a final snapshot.
 		{Actions: []string{"rds:DeleteDBInstance"}, Resources: []string{self}},
-		{Actions: []string{"rds:CreateDBSnapshot"}, Resources: []string{self, manifest.ARN{Partition: part, Service: "rds", Region: r.region, Account: acct, ResourceType: "snapshot", ResourceID: resource.SnapshotID("*", r.id)}.String()}},
 		{Actions: []string{"rds:CreateDBInstanceReadReplica"}, Resources: create},
 		{Actions: []string{"rds:DescribeDBInstances"}, Resources: []string{self, source}},
+	}
+	if !r.skipSnapshot {
+		// Deleting the stale instance takes a final snapshot.
+		snap := manifest.ARN{Partition: part, Service: "rds", Region: r.region, Account: acct, ResourceType: "snapshot", ResourceID: resource.SnapshotID("*", r.id)}.String()
+		perms = append(perms,
+			resource.Permission{Actions: []string{"rds:CreateDBSnapshot"}, Resources: []string{self, snap}},
+			resource.Permission{Actions: []string{"rds:DescribeDBSnapshots"}, Resources: []string{snap}})
 	}
 	if k := r.kmsKey; k != "" {
 		perms = append(perms, resource.Permission{Actions: []string{"kms:CreateGrant", "kms:DescribeKey"},
@@ -189,6 +205,8 @@ func (r *replica) stale(in *cloud.DBInstance) resource.Verdict {
 	case in.DeletionProtection:
 		return resource.Verdictf(resource.Blocked, "the stale instance %s has deletion protection on: turn it off with `aws rds modify-db-instance --region %s --db-instance-identifier %s --no-deletion-protection --apply-immediately`, then resume the run",
 			r.self(), r.region, r.id)
+	case r.skipSnapshot:
+		return resource.Verdictf(resource.Ready, "%s is a stand-alone instance (%s): it will be deleted without a final snapshot (finalSnapshot: false)", r.self(), in.Status)
 	}
 	return resource.Verdictf(resource.Ready, "%s is a stand-alone instance (%s): it will be deleted with a final snapshot", r.self(), in.Status)
 }
@@ -198,13 +216,41 @@ func (r *replica) checkStale(ctx context.Context, v *resource.View) (resource.Ve
 	if err != nil {
 		return resource.Verdict{}, err
 	}
-	return r.stale(in), nil
+	verdict := r.stale(in)
+	if verdict.State != resource.Ready {
+		return verdict, nil
+	}
+	if taken, err := r.snapshotTaken(ctx, v); err != nil || taken != "" {
+		return resource.Verdictf(resource.Blocked, "%s", taken), err
+	}
+	return verdict, nil
+}
+
+// snapshotTaken says why the final snapshot's name cannot be used ("" when
+// it is free, in a plan, or when no snapshot is taken).
+func (r *replica) snapshotTaken(ctx context.Context, v *resource.View) (string, error) {
+	if r.skipSnapshot || v.RunID == "" {
+		return "", nil
+	}
+	id := resource.SnapshotID(v.RunID, r.id)
+	snap, err := cloud.DBSnapshots.Get(ctx, v.Read, r.region, id)
+	switch {
+	case errors.Is(err, cloud.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("describe DB snapshot %s in %s: %w", id, r.region, err)
+	}
+	return fmt.Sprintf("a DB snapshot named %s already exists in %s (of instance %s): the final snapshot of the stale %s needs that name; run with another --run-id, or delete that snapshot",
+		id, r.region, snap.InstanceID, r.self()), nil
 }
 
 func (r *replica) deleteStale(ctx context.Context, v *resource.View) ([]cloud.Call, error) {
 	in, err := r.readSelf(ctx, v)
 	if err != nil || r.stale(in).State != resource.Ready {
 		return nil, err // gone, deleting already, or not ours to delete
+	}
+	if r.skipSnapshot {
+		return []cloud.Call{cloud.NewCall("rds", "DeleteDBInstance", r.region, "DBInstanceIdentifier", r.id, "SkipFinalSnapshot", "true")}, nil
 	}
 	return []cloud.Call{cloud.NewCall("rds", "DeleteDBInstance", r.region,
 		"DBInstanceIdentifier", r.id, "FinalDBSnapshotIdentifier", resource.SnapshotID(v.RunID, r.id))}, nil
@@ -249,7 +295,37 @@ func (r *replica) sourceReady(ctx context.Context, v *resource.View) (resource.V
 	case src.Status != "available":
 		return resource.Verdictf(resource.InProgress, "source instance %s is %s: waiting for available to create the replica", r.source(), src.Status), nil
 	}
+	if why := r.refusal(src); why != "" {
+		return resource.Verdictf(resource.Blocked, "%s", why), nil
+	}
 	return resource.Verdictf(resource.Ready, "%s will be created as a read replica of %s", r.self(), r.source()), nil
+}
+
+// refusal says why AWS would refuse CreateDBInstanceReadReplica of src
+// with this resource's parameters ("" when it would not), from what the
+// source is, whatever the payload says:
+//
+//   - "Before a DB instance can serve as a source DB instance, you must
+//     enable automatic backups on the source DB instance" (RDS User Guide,
+//     Working with DB instance read replicas,
+//     https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.html);
+//   - "If you create an encrypted read replica in a different Amazon Web
+//     Services Region, then you must specify a KMS key identifier for the
+//     destination Amazon Web Services Region" (CreateDBInstanceReadReplica,
+//     KmsKeyId; a key ARN of another region is refused at bind time);
+//   - "You can't create an encrypted read replica from an unencrypted DB
+//     instance" (same).
+func (r *replica) refusal(src *cloud.DBInstance) string {
+	switch {
+	case src.BackupRetentionPeriod == 0:
+		return fmt.Sprintf("source instance %s keeps no automated backups (BackupRetentionPeriod 0), and AWS creates no read replica of such a source: turn them on with `aws rds modify-db-instance --region %s --db-instance-identifier %s --backup-retention-period 7 --apply-immediately`",
+			r.source(), r.sourceRegion, r.sourceID)
+	case src.StorageEncrypted && r.kmsKey == "":
+		return fmt.Sprintf("source instance %s is encrypted, and a replica of it in %s needs a KMS key of %s: set KmsKeyId", r.source(), r.region, r.region)
+	case !src.StorageEncrypted && r.kmsKey != "":
+		return fmt.Sprintf("source instance %s is not encrypted, so its replica cannot be, yet KmsKeyId is %s: remove KmsKeyId", r.source(), r.kmsKey)
+	}
+	return ""
 }
 
 func (r *replica) create(ctx context.Context, v *resource.View) ([]cloud.Call, error) {
@@ -289,7 +365,7 @@ func (r *replica) Preflight(ctx context.Context, v *resource.View) (resource.Pre
 		case resource.Blocked:
 			pf.Blockers = append(pf.Blockers, verdict.Reason)
 		case resource.Ready:
-			pf.Warnings = append(pf.Warnings, fmt.Sprintf("the stand-alone instance %s will be deleted, with a final snapshot %s", r.self(), resource.SnapshotID(v.RunID, r.id)))
+			r.preflightStale(ctx, v, &pf)
 		}
 	}
 	src, err := cloud.DBInstances.Get(ctx, v.Read, r.sourceRegion, r.sourceID)
@@ -308,5 +384,25 @@ func (r *replica) Preflight(ctx context.Context, v *resource.View) (resource.Pre
 	case src.Status != "available":
 		pf.Warnings = append(pf.Warnings, fmt.Sprintf("source instance %s is %s: the run waits for it to be available", r.source(), src.Status))
 	}
+	if why := r.refusal(src); why != "" {
+		pf.Blockers = append(pf.Blockers, why)
+	}
 	return pf, nil
+}
+
+// preflightStale says what becomes of the stale instance, and blocks when
+// its final snapshot's name is taken.
+func (r *replica) preflightStale(ctx context.Context, v *resource.View, pf *resource.Preflight) {
+	if r.skipSnapshot {
+		pf.Warnings = append(pf.Warnings, fmt.Sprintf("the stand-alone instance %s will be deleted without a final snapshot (finalSnapshot: false): the writes it holds that never reached %s are lost for good", r.self(), r.sourceRegion))
+		return
+	}
+	pf.Warnings = append(pf.Warnings, fmt.Sprintf("the stand-alone instance %s will be deleted, with a final snapshot %s", r.self(), resource.SnapshotID(v.RunID, r.id)))
+	taken, err := r.snapshotTaken(ctx, v)
+	switch {
+	case err != nil:
+		pf.Blockers = append(pf.Blockers, fmt.Sprintf("cannot tell whether the final snapshot's name is free: %v", err))
+	case taken != "":
+		pf.Blockers = append(pf.Blockers, taken)
+	}
 }

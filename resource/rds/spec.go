@@ -24,8 +24,9 @@ func ReplicaSpec() manifest.TypeSpec {
 		return manifest.ParamSpec{Name: name, Kind: manifest.KindBool, Doc: doc, Default: def, Example: "True"}
 	}
 	return manifest.TypeSpec{
-		Name: "CreateRDSReadReplica",
-		Doc:  "Re-creates a cross-region read replica in --region from SourceRDSInstanceIdentifier in SourceRegion (failback preparation). A stale stand-alone instance with the same identifier is deleted first, with a final snapshot.",
+		Name:    "CreateRDSReadReplica",
+		Doc:     "Re-creates a cross-region read replica in --region from SourceRDSInstanceIdentifier in SourceRegion (failback preparation). A stale stand-alone instance with the same identifier is deleted first, with a final snapshot drorch-<run id>-<instance> unless the resource says \"finalSnapshot\": false.",
+		Deletes: true,
 		Params: []manifest.ParamSpec{
 			{Name: "RDSInstanceIdentifier", Kind: manifest.KindIdentifier, Required: true, Doc: "identifier of the replica to create in --region", Example: "rds-mysql-instance"},
 			{Name: "SourceRDSInstanceIdentifier", Kind: manifest.KindIdentifier, Required: true, Doc: "identifier of the source (primary) instance in SourceRegion", Example: "rds-mysql-instance"},

@@ -40,11 +40,24 @@ type Cloud struct {
 	clusters  map[string]map[string]*cloud.DBCluster  // region -> id
 	instances map[string]map[string]*cloud.DBInstance // region -> id
 	grgs      map[string]*cloud.GlobalReplicationGroup
-	down      map[string]bool
-	errs      map[string]error // "Action@region" or "Action@"
-	calls     []Call
-	pending   []func()
-	caller    cloud.Caller
+	// Snapshots, per region and id: final snapshots of DeleteDBCluster
+	// and DeleteDBInstance.
+	clusterSnaps map[string]map[string]*cloud.DBClusterSnapshot
+	dbSnaps      map[string]map[string]*cloud.DBSnapshot
+	// leaving holds the ARNs of clusters RemoveFromGlobalCluster is
+	// detaching: still listed as members until the next Settle.
+	leaving map[string]bool
+	// deleting holds "region/id" of clusters whose deletion waits for
+	// their final snapshot (still available meanwhile).
+	deleting map[string]bool
+	// promotions counts each global datastore's promotions: only the
+	// latest one settles it.
+	promotions map[string]int
+	down       map[string]bool
+	errs       map[string]error // "Action@region" or "Action@"
+	calls      []Call
+	pending    []func()
+	caller     cloud.Caller
 }
 
 // NewCloud returns an empty cloud whose clock reads now.
@@ -56,8 +69,12 @@ func NewCloud(now time.Time) *Cloud {
 		instances: map[string]map[string]*cloud.DBInstance{},
 		grgs:      map[string]*cloud.GlobalReplicationGroup{},
 		down:      map[string]bool{},
-		errs:      map[string]error{},
-		caller:    cloud.Caller{Account: Account, Partition: "aws", ARN: "arn:aws:iam::" + Account + ":user/drorch"},
+
+		clusterSnaps: map[string]map[string]*cloud.DBClusterSnapshot{},
+		dbSnaps:      map[string]map[string]*cloud.DBSnapshot{},
+		leaving:      map[string]bool{}, deleting: map[string]bool{}, promotions: map[string]int{},
+		errs:   map[string]error{},
+		caller: cloud.Caller{Account: Account, Partition: "aws", ARN: "arn:aws:iam::" + Account + ":user/drorch"},
 	}
 }
 

@@ -8,7 +8,11 @@ import (
 // (Execute) hold c.mu and have recorded the call.
 
 // failover is SwitchoverGlobalCluster (dataLoss false) and
-// FailoverGlobalCluster with AllowDataLoss (dataLoss true).
+// FailoverGlobalCluster with AllowDataLoss (dataLoss true). Each is made in
+// the region docs/aws-global-operations.md gives: a switchover in the
+// current primary's, a data-loss failover in the target's; a
+// FailoverGlobalCluster without AllowDataLoss (a switchover, as the
+// original framework calls it) in any.
 func (c *Cloud) failover(action, region string, a args, dataLoss bool) error {
 	globalID, target := a["GlobalClusterIdentifier"], a["TargetDbClusterIdentifier"]
 	g := c.globals[globalID]
@@ -25,7 +29,12 @@ func (c *Cloud) failover(action, region string, a args, dataLoss bool) error {
 		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is not a member of global cluster %s.", target, globalID)
 	case m.IsWriter:
 		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "DB cluster %s is already the writer of global cluster %s.", target, globalID)
-	case g.Status != "available":
+	}
+	from, _ := g.Writer()
+	if want := failoverRegion(action, from.ClusterARN, target, dataLoss); want != "" && want != region {
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterValue", "%s must be called in %s; this call was made in %s.", action, want, region)
+	}
+	if g.Status != "available" {
 		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "Global cluster %s is %s.", globalID, g.Status)
 	}
 	for _, mm := range g.Members {
@@ -36,7 +45,6 @@ func (c *Cloud) failover(action, region string, a args, dataLoss bool) error {
 			}
 		}
 	}
-	from, _ := g.Writer()
 	g.Status = "switching-over"
 	if dataLoss {
 		g.Status = "failing-over"
@@ -64,6 +72,25 @@ func (c *Cloud) failover(action, region string, a args, dataLoss bool) error {
 	return nil
 }
 
+// failoverRegion is the region a switchover or failover must be called in
+// ("" for any).
+func failoverRegion(action, writerARN, targetARN string, dataLoss bool) string {
+	switch {
+	case dataLoss:
+		return regionOfARN(targetARN)
+	case action == "SwitchoverGlobalCluster":
+		return regionOfARN(writerARN)
+	}
+	return ""
+}
+
+// removeFromGlobalCluster detaches a cluster asynchronously, as AWS does
+// (CLI reference example remove-from-global-cluster: right after the call
+// the cluster is still listed, IsWriter false): the cluster is promoting
+// and still a member until the first Settle, then out of the global
+// cluster and still promoting, then available and writable after the
+// second. A second removal meanwhile is refused. It is made in the
+// cluster's own region.
 func (c *Cloud) removeFromGlobalCluster(region string, a args) error {
 	const action = "RemoveFromGlobalCluster"
 	globalID, clusterARN := a["GlobalClusterIdentifier"], a["DbClusterIdentifier"]
@@ -82,21 +109,35 @@ func (c *Cloud) removeFromGlobalCluster(region string, a args) error {
 	if m.IsWriter && len(g.Members) > 1 {
 		return fault("rds", action, region, cloud.KindInvalidState, "InvalidGlobalClusterStateFault", "Cannot remove the writer %s while global cluster %s has other members.", clusterARN, globalID)
 	}
-	g.Members = removeMember(g.Members, clusterARN)
-	relink(g)
-	cl.GlobalClusterID = ""
+	if cl.Region != region {
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterValue", "%s must be called in %s, the region of the cluster it removes; this call was made in %s.", action, cl.Region, region)
+	}
+	if c.leaving[cl.ARN] {
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is already being removed from global cluster %s (status %s).", clusterARN, globalID, cl.Status)
+	}
+	c.leaving[cl.ARN] = true
 	cl.Status = "promoting"
 	wasSecondary := !m.IsWriter
-	clRegion, clID := cl.Region, cl.ID
+	clRegion, clID, arn := cl.Region, cl.ID, cl.ARN
 	c.pending = append(c.pending, func() {
-		cl := c.clusters[clRegion][clID]
-		if cl == nil {
-			return
+		delete(c.leaving, arn)
+		if g := c.globals[globalID]; g != nil {
+			g.Members = removeMember(g.Members, arn)
+			relink(g)
 		}
-		cl.Status = "available"
-		if wasSecondary {
-			setWritable(cl, true)
+		if cl := c.clusters[clRegion][clID]; cl != nil {
+			cl.GlobalClusterID = ""
 		}
+		c.pending = append(c.pending, func() {
+			cl := c.clusters[clRegion][clID]
+			if cl == nil {
+				return
+			}
+			cl.Status = "available"
+			if wasSecondary {
+				setWritable(cl, true)
+			}
+		})
 	})
 	return nil
 }
@@ -118,7 +159,7 @@ func (c *Cloud) createGlobalCluster(region string, a args) error {
 	id := in.GlobalClusterID
 	c.globals[id] = &cloud.GlobalCluster{
 		ID: id, ARN: "arn:aws:rds::" + Account + ":global-cluster:" + id, Status: "creating",
-		Engine: src.Engine, EngineVersion: src.EngineVersion,
+		Engine: src.Engine, EngineVersion: src.EngineVersion, StorageEncrypted: src.StorageEncrypted,
 		Members: []cloud.GlobalClusterMember{{ClusterARN: src.ARN, IsWriter: true, Readers: []string{}}},
 	}
 	c.pending = append(c.pending, func() {

@@ -32,6 +32,16 @@ func (c *Cloud) Read(_ context.Context, k cloud.Key) (any, error) {
 		if in := c.instance(k.Region, k.ID); in != nil {
 			found = copyInstance(in)
 		}
+	case cloud.DBClusterSnapshots.Name:
+		action, param, code = "DescribeDBClusterSnapshots", "DBClusterSnapshotIdentifier", "DBClusterSnapshotNotFoundFault"
+		if s := c.clusterSnaps[k.Region][idIn(k.Region, k.ID)]; s != nil {
+			found = copyOf(s)
+		}
+	case cloud.DBSnapshots.Name:
+		action, param, code = "DescribeDBSnapshots", "DBSnapshotIdentifier", "DBSnapshotNotFound"
+		if s := c.dbSnaps[k.Region][idIn(k.Region, k.ID)]; s != nil {
+			found = copyOf(s)
+		}
 	case cloud.GlobalReplicationGroups.Name:
 		action, param, code = "DescribeGlobalReplicationGroups", "GlobalReplicationGroupId", "GlobalReplicationGroupNotFoundFault"
 		if g := c.grgs[k.ID]; g != nil {

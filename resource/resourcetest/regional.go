@@ -30,14 +30,24 @@ func (c *Cloud) createDBCluster(region string, a args) error {
 	if in.Engine != g.Engine {
 		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "Engine %s does not match global cluster engine %s.", in.Engine, g.Engine)
 	}
+	if err := c.secondaryChecks(region, a, g); err != nil {
+		return err
+	}
 	arn := "arn:aws:rds:" + region + ":" + Account + ":cluster:" + in.ClusterID
 	if c.clusters[region] == nil {
 		c.clusters[region] = map[string]*cloud.DBCluster{}
 	}
+	retention := a.int("BackupRetentionPeriod")
+	if retention == 0 {
+		retention = 1 // CreateDBCluster's default
+	}
 	c.clusters[region][in.ClusterID] = &cloud.DBCluster{
 		ID: in.ClusterID, ARN: arn, Region: region, Status: "creating", Engine: in.Engine,
 		EngineVersion: in.EngineVersion, Port: in.Port, DeletionProtection: in.DeletionProtection,
-		GlobalClusterID: in.GlobalClusterID,
+		GlobalClusterID: in.GlobalClusterID, StorageEncrypted: g.StorageEncrypted, BackupRetentionPeriod: retention,
+	}
+	if g.StorageEncrypted {
+		c.clusters[region][in.ClusterID].KmsKeyID = a["KmsKeyId"]
 	}
 	g.Members = append(g.Members, cloud.GlobalClusterMember{ClusterARN: arn, Readers: []string{}, SyncStatus: "connected"})
 	relink(g)
@@ -51,9 +61,11 @@ func (c *Cloud) createDBCluster(region string, a args) error {
 
 func (c *Cloud) deleteDBCluster(region string, a args) error {
 	const action = "DeleteDBCluster"
-	clusterID := a["DBClusterIdentifier"]
+	clusterID, final := a["DBClusterIdentifier"], a["FinalDBSnapshotIdentifier"]
 	cl := c.cluster(region, clusterID)
 	switch {
+	case final == "" && !a.bool("SkipFinalSnapshot"):
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is true.")
 	case cl == nil:
 		return fault("rds", action, region, cloud.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", clusterID)
 	case cl.GlobalClusterID != "":
@@ -65,6 +77,12 @@ func (c *Cloud) deleteDBCluster(region string, a args) error {
 		if in := c.instances[region][m.InstanceID]; in != nil && in.Status != "deleting" {
 			return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
 		}
+	}
+	if cl.Status == "deleting" || c.deleting[region+"/"+cl.ID] {
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is already being deleted.", cl.ID)
+	}
+	if final != "" {
+		return c.deleteClusterWithSnapshot(region, action, cl, final)
 	}
 	cl.Status = "deleting"
 	id := cl.ID
@@ -82,8 +100,8 @@ func (c *Cloud) createDBInstance(region string, a args) error {
 	if cl == nil {
 		return fault("rds", action, region, cloud.KindNotFound, "DBClusterNotFoundFault", "DBCluster %s not found.", in.ClusterID)
 	}
-	if cl.Status != "creating" && cl.Status != "available" {
-		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is %s.", in.ClusterID, cl.Status)
+	if cl.Status != "creating" && cl.Status != "available" || c.deleting[region+"/"+cl.ID] {
+		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBClusterStateFault", "DB cluster %s is %s or being deleted.", in.ClusterID, cl.Status)
 	}
 	_, hasWriter := cl.Writer()
 	writer := !hasWriter && !c.isSecondary(cl)
@@ -94,6 +112,7 @@ func (c *Cloud) createDBInstance(region string, a args) error {
 	c.instances[region][in.InstanceID] = &cloud.DBInstance{
 		ID: in.InstanceID, ARN: "arn:aws:rds:" + region + ":" + Account + ":db:" + in.InstanceID, Region: region,
 		Status: "creating", Engine: in.Engine, Class: in.Class, Port: cl.Port, ClusterID: in.ClusterID,
+		StorageEncrypted: cl.StorageEncrypted, KmsKeyID: cl.KmsKeyID, BackupRetentionPeriod: cl.BackupRetentionPeriod,
 	}
 	c.pending = append(c.pending, func() {
 		if i := c.instances[region][in.InstanceID]; i != nil && i.Status == "creating" {
@@ -127,9 +146,13 @@ func (c *Cloud) promoteReadReplica(region string, a args) error {
 	}
 	in.Status = "modifying"
 	id, source, self := in.ID, in.ReplicaSource, in.ARN
+	retention := a.int("BackupRetentionPeriod")
+	if retention == 0 {
+		retention = 1 // PromoteReadReplica's default
+	}
 	c.pending = append(c.pending, func() {
 		if in := c.instances[region][id]; in != nil {
-			in.Status, in.ReplicaSource, in.ReplicationStatus = "available", "", ""
+			in.Status, in.ReplicaSource, in.ReplicationStatus, in.BackupRetentionPeriod = "available", "", "", retention
 		}
 		if src := c.instanceByRef(region, source); src != nil {
 			src.Replicas = removeString(removeString(src.Replicas, self), id)
@@ -153,6 +176,9 @@ func (c *Cloud) createDBInstanceReadReplica(region string, a args) error {
 	case c.instances[region][in.InstanceID] != nil:
 		return fault("rds", action, region, cloud.KindAlreadyExists, "DBInstanceAlreadyExists", "DB instance %s already exists.", in.InstanceID)
 	}
+	if err := replicaChecks(region, action, a["KmsKeyId"], src); err != nil {
+		return err
+	}
 	arn := "arn:aws:rds:" + region + ":" + Account + ":db:" + in.InstanceID
 	source := src.ID
 	if src.Region != region {
@@ -163,7 +189,10 @@ func (c *Cloud) createDBInstanceReadReplica(region string, a args) error {
 	}
 	c.instances[region][in.InstanceID] = &cloud.DBInstance{
 		ID: in.InstanceID, ARN: arn, Region: region, Status: "creating", Engine: src.Engine, Class: in.Class,
-		Port: in.Port, ReplicaSource: source,
+		Port: in.Port, ReplicaSource: source, StorageEncrypted: src.StorageEncrypted, KmsKeyID: src.KmsKeyID,
+	}
+	if src.Region != region {
+		c.instances[region][in.InstanceID].KmsKeyID = a["KmsKeyId"]
 	}
 	src.Replicas = append(src.Replicas, arn)
 	c.pending = append(c.pending, func() {
@@ -190,6 +219,13 @@ func (c *Cloud) deleteDBInstance(region string, a args) error {
 		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "Cannot delete protected DB Instance, please disable deletion protection and try again.")
 	case in.Status == "deleting":
 		return fault("rds", action, region, cloud.KindInvalidState, "InvalidDBInstanceState", "DB instance %s is already being deleted.", instanceID)
+	case in.ReplicaSource != "" && !a.bool("SkipFinalSnapshot"):
+		// "If you delete a read replica ..., you must enable this setting"
+		// (DeleteDBInstance, SkipFinalSnapshot).
+		return fault("rds", action, region, cloud.KindInvalidInput, "InvalidParameterCombination", "DB instance %s is a read replica: delete it with SkipFinalSnapshot=true.", instanceID)
+	}
+	if finalSnapshotID != "" {
+		return c.deleteInstanceWithSnapshot(region, action, in, finalSnapshotID)
 	}
 	in.Status = "deleting"
 	id, clusterID := in.ID, in.ClusterID
@@ -241,17 +277,24 @@ func (c *Cloud) failoverGlobalReplicationGroup(region string, a args) error {
 	switch {
 	case !ok || m.ReplicationGroupID != primaryRG:
 		return fault("elasticache", action, region, cloud.KindInvalidInput, "InvalidParameterValue", "No member %s in region %s.", primaryRG, primaryRegion)
-	case m.Role == "PRIMARY":
+	case c.promotions[globalID] == 0 && m.Role == "PRIMARY":
 		return fault("elasticache", action, region, cloud.KindInvalidInput, "InvalidParameterValue", "%s in %s is already the primary.", primaryRG, primaryRegion)
-	case g.Status != "available":
+	case g.Status != "available" && g.Status != "modifying":
 		return fault("elasticache", action, region, cloud.KindInvalidState, "InvalidGlobalReplicationGroupState", "Global replication group %s is not available or in primary-only state.", globalID)
 	}
+	// "Promotion is allowed anytime, even if other modifications are in
+	// progress ... the global datastore resolves to one primary eventually"
+	// (ElastiCache User Guide, Promoting the secondary cluster to primary):
+	// the latest promotion asked settles the datastore.
 	g.Status = "modifying"
+	c.promotions[globalID]++
+	seq := c.promotions[globalID]
 	c.pending = append(c.pending, func() {
 		g := c.grgs[globalID]
-		if g == nil {
+		if g == nil || c.promotions[globalID] != seq {
 			return
 		}
+		delete(c.promotions, globalID)
 		for i := range g.Members {
 			g.Members[i].Role = "SECONDARY"
 			if g.Members[i].Region == primaryRegion {

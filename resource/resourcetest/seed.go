@@ -23,6 +23,13 @@ const (
 	AuroraEngine    = "aurora-mysql"
 	AuroraVersion   = "8.0.mysql_aurora.3.05.2"
 
+	// KMSKeyPrimary and KMSKeyDR are the customer keys of each region:
+	// an encrypted cross-region copy needs a key of its own region.
+	KMSKeyPrimary = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	KMSKeyDR      = "arn:aws:kms:us-west-2:123456789012:key/1a2b3c4d-5e6f-4a8b-9c0d-e1f2a3b4c5d6"
+	// BackupDays is the automated backup retention of every seed database.
+	BackupDays = 7
+
 	RDSInstance           = "rds-mysql-instance"
 	RDSPrimaryARN         = "arn:aws:rds:us-east-1:123456789012:db:rds-mysql-instance"
 	RDSReplicaARN         = "arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance"
@@ -40,7 +47,9 @@ const (
 var Start = time.Date(2026, 3, 14, 2, 59, 26, 0, time.UTC)
 
 // NewSeed returns a cloud holding the seed scenario, every resource
-// available and replicating, the clock at Start.
+// available and replicating, the clock at Start. As in the simulator's
+// seed, every database is encrypted with a key of its own region and keeps
+// automated backups BackupDays days.
 func NewSeed() *Cloud {
 	c := NewCloud(Start)
 	c.PutGlobalCluster(cloud.GlobalCluster{
@@ -52,29 +61,33 @@ func NewSeed() *Cloud {
 		},
 	})
 	for _, cl := range []struct {
-		id, arn, region, instance string
-		writer                    bool
+		id, arn, region, instance, key string
+		writer                         bool
 	}{
-		{Cluster1, Cluster1ARN, Primary, Instance1, true},
-		{Cluster2, Cluster2ARN, DR, Instance2, false},
+		{Cluster1, Cluster1ARN, Primary, Instance1, KMSKeyPrimary, true},
+		{Cluster2, Cluster2ARN, DR, Instance2, KMSKeyDR, false},
 	} {
 		c.PutCluster(cloud.DBCluster{
 			ID: cl.id, ARN: cl.arn, Region: cl.region, Status: "available", Engine: AuroraEngine,
 			EngineVersion: AuroraVersion, Port: seedAuroraPort, GlobalClusterID: GlobalClusterID,
+			StorageEncrypted: true, KmsKeyID: cl.key, BackupRetentionPeriod: BackupDays,
 			Members: []cloud.DBClusterMember{{InstanceID: cl.instance, IsWriter: cl.writer}},
 		})
 		c.PutInstance(cloud.DBInstance{
 			ID: cl.instance, ARN: "arn:aws:rds:" + cl.region + ":" + Account + ":db:" + cl.instance, Region: cl.region,
 			Status: "available", Engine: AuroraEngine, Class: seedClass, Port: seedAuroraPort, ClusterID: cl.id,
+			StorageEncrypted: true, KmsKeyID: cl.key, BackupRetentionPeriod: BackupDays,
 		})
 	}
 	c.PutInstance(cloud.DBInstance{
 		ID: RDSInstance, ARN: RDSPrimaryARN, Region: Primary, Status: "available", Engine: "mysql",
 		Class: seedClass, Port: seedRDSPort, Replicas: []string{RDSReplicaARN},
+		StorageEncrypted: true, KmsKeyID: KMSKeyPrimary, BackupRetentionPeriod: BackupDays,
 	})
 	c.PutInstance(cloud.DBInstance{
 		ID: RDSInstance, ARN: RDSReplicaARN, Region: DR, Status: "available", Engine: "mysql",
 		Class: seedClass, Port: seedRDSPort, ReplicaSource: RDSPrimaryARN, ReplicationStatus: "replicating",
+		StorageEncrypted: true, KmsKeyID: KMSKeyDR, BackupRetentionPeriod: BackupDays,
 	})
 	c.PutGlobalReplicationGroup(cloud.GlobalReplicationGroup{
 		ID: GlobalDatastoreID, Status: "available", Engine: seedDatastoreEngine,

@@ -42,7 +42,8 @@ func (f *Functions) bindItem(ctx context.Context, it *sfn.Item) (bound, error) {
 		return bound{}, sfn.Errorf(sfn.ErrInternal, "resource type %q is not one this function runs", clip(it.Type, 80))
 	}
 	r := ref.Resource{Index: it.Index, Name: it.Name, Type: it.Type, Params: maps.Clone(it.Params), Refs: it.Refs,
-		Secret: map[string]bool{}, ContinueOnError: it.ContinueOnError, Timeout: time.Duration(it.TimeoutSeconds) * time.Second}
+		Secret: map[string]bool{}, ContinueOnError: it.ContinueOnError, Timeout: time.Duration(it.TimeoutSeconds) * time.Second,
+		SkipFinalSnapshot: it.SkipFinalSnapshot}
 	if r.Params == nil {
 		r.Params = map[string]string{}
 	}

@@ -1,6 +1,7 @@
 package ops_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -394,5 +395,26 @@ func TestLockWrites(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, ops.LockWrites) {
 		t.Errorf("the function's lock made writes %v, LockWrites says %v", got, ops.LockWrites)
+	}
+}
+
+// TestPrepareCarriesFinalSnapshot: a resource's "finalSnapshot": false
+// reaches its item, so that the step binds it as the local engine does.
+func TestPrepareCarriesFinalSnapshot(t *testing.T) {
+	t.Parallel()
+	payload := bytes.ReplaceAll(seedPayload(t, "3-create-secondary-cluster.json"), []byte("-vps-"), []byte("-vpc-"))
+	payload = bytes.Replace(payload, []byte(`"resourceType": "CreateAuroraSecondaryDBCluster",`), []byte(`"resourceType": "CreateAuroraSecondaryDBCluster", "finalSnapshot": false,`), 1)
+	w := newWorld("us-east-1")
+	p, err := w.functions("us-east-1").Prepare(context.Background(), prepareReq("failback", payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := w.store.Get(context.Background(), p.Layer.Bucket, p.Layer.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []sfn.Item
+	if err := json.Unmarshal(data, &items); err != nil || len(items) != 1 || !items[0].SkipFinalSnapshot {
+		t.Fatalf("items = %+v, %v; want the one resource, skipping its final snapshot", items, err)
 	}
 }

@@ -136,8 +136,8 @@ func (f *Functions) items(ctx context.Context, ex sfn.Execution, w sfn.Workflow,
 			s := pr.Spec
 			it := sfn.Item{Execution: ex, Workflow: w.Name, Region: f.Settings.Region, Account: who.Account, Partition: who.Partition,
 				Layer: pl.Number, Index: s.Index, Name: s.Name, Type: s.Type, Params: s.Params, Refs: s.Refs,
-				ContinueOnError: s.ContinueOnError, TimeoutSeconds: int(s.Timeout / time.Second), MinWait: minWait, Steps: s.Steps,
-				LockUntil: lockUntil.UTC()}
+				ContinueOnError: s.ContinueOnError, SkipFinalSnapshot: s.SkipFinalSnapshot, TimeoutSeconds: int(s.Timeout / time.Second),
+				MinWait: minWait, Steps: s.Steps, LockUntil: lockUntil.UTC()}
 			for _, name := range s.Secret {
 				value := secretValue(res.Layers[li], s.Index, name)
 				fp, err := f.Fingerprints.Fingerprint(ctx, SecretMessage(ex.ID, s.Refs[name], value))

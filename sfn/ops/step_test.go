@@ -247,3 +247,43 @@ func TestRunID(t *testing.T) {
 		}
 	}
 }
+
+// TestStepFinalSnapshot: the step binds an item as prepare bound its
+// resource, "finalSnapshot": false included: a stale instance is deleted
+// with the final snapshot named after the execution, or without one.
+func TestStepFinalSnapshot(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		extra, want string
+	}{
+		{"", "FinalDBSnapshotIdentifier=drorch-run-1-rds-mysql-instance"},
+		{`,"finalSnapshot":false`, "SkipFinalSnapshot=true"},
+	} {
+		w := newWorld("us-east-1")
+		c := resourcetest.NewSeed()
+		// After a promotion in us-west-2: two stand-alone instances.
+		for _, region := range []string{"us-east-1", "us-west-2"} {
+			in := c.InstanceState(region, resourcetest.RDSInstance)
+			in.ReplicaSource, in.Replicas, in.ReplicationStatus = "", nil, ""
+			c.PutInstance(*in)
+		}
+		f := w.functions("us-east-1")
+		f.Reader, f.Batch, f.Executor = c, batchOf{c}, c
+		input := `{"StatePayload":[{"layer":1,"resources":[{"resourceType":"CreateRDSReadReplica","resourceName":"replica"` + tc.extra + `,
+		  "parameters":{"RDSInstanceIdentifier":"rds-mysql-instance","SourceRDSInstanceIdentifier":"rds-mysql-instance","SourceRegion":"us-west-2",
+		  "DBInstanceClass":"db.r5.large","KmsKeyId":"alias/aws/rds"}}]}]}`
+		p, err := f.Prepare(context.Background(), prepareReq("failback", []byte(input)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := w.store.Get(context.Background(), p.Layer.Bucket, p.Layer.Key)
+		var items []sfn.Item
+		if err := json.Unmarshal(data, &items); err != nil || len(items) != 1 {
+			t.Fatalf("items %v, %v", items, err)
+		}
+		d, err := f.Step(context.Background(), &sfn.Request{Op: sfn.OpStep, Item: &items[0]})
+		if err != nil || !strings.Contains(d.Message, "will call rds DeleteDBInstance in us-east-1") || !strings.Contains(d.Message, tc.want) {
+			t.Errorf("finalSnapshot%s: first decision %+v, %v; want the delete with %s", tc.extra, d, err, tc.want)
+		}
+	}
+}

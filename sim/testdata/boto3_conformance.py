@@ -79,18 +79,28 @@ def rds_global():
     check(g["Status"] == "available" and "FailoverState" not in g, "seed global cluster is available")
     expect_error("GlobalClusterNotFoundFault", 404, rw.describe_global_clusters, GlobalClusterIdentifier="nope")
 
-    out = client("rds", EAST).switchover_global_cluster(GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN02)
+    # A switchover is made in the current primary's Region; anywhere else
+    # it is refused.
+    expect_error("InvalidParameterValue", 400, rw.switchover_global_cluster, GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN02)
+    re = client("rds", EAST)
+    out = re.switchover_global_cluster(GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN02)
     fs = out["GlobalCluster"].get("FailoverState", {})
     check(out["GlobalCluster"]["Status"] == "switching-over" and fs.get("Status") == "pending", "switchover response: %r" % out["GlobalCluster"])
-    expect_error("InvalidGlobalClusterStateFault", 400, rw.switchover_global_cluster, GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN02)
-    advance(60)
+    check(out["GlobalCluster"].get("StorageEncryptionType") == "sse-kms", "encrypted global cluster: %r" % out["GlobalCluster"].get("StorageEncryptionType"))
+    expect_error("InvalidGlobalClusterStateFault", 400, re.switchover_global_cluster, GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN02)
+    advance(10)
+    fs = writer()[0].get("FailoverState", {})
+    check(fs.get("Status") == "switching-over", "FailoverState while switching over: %r" % fs)
+    advance(50)
     check(writer()[1]["DBClusterArn"] == ARN02, "after switchover the writer is dbcluster-02")
 
     expect_error("InvalidParameterCombination", 400, rw.failover_global_cluster, GlobalClusterIdentifier=GC,
                  TargetDbClusterIdentifier=ARN01, AllowDataLoss=True, Switchover=True)
-    out = client("rds", EAST).failover_global_cluster(GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN01, Switchover=True)
+    out = rw.failover_global_cluster(GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN01, Switchover=True)
     check(out["GlobalCluster"]["Status"] == "switching-over", "failover with Switchover=True switches over")
     advance(60)
+    # A data-loss failover is made in the Region of the cluster it promotes.
+    expect_error("InvalidParameterValue", 400, re.failover_global_cluster, GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN02, AllowDataLoss=True)
     out = rw.failover_global_cluster(GlobalClusterIdentifier=GC, TargetDbClusterIdentifier=ARN02, AllowDataLoss=True)
     check(out["GlobalCluster"]["Status"] == "failing-over" and out["GlobalCluster"]["FailoverState"]["IsDataLossAllowed"], "data-loss failover response")
     advance(45)
@@ -99,12 +109,20 @@ def rds_global():
     sync = {m["DBClusterArn"]: m.get("SynchronizationStatus") for m in g["GlobalClusterMembers"]}
     check(sync.get(ARN01) == "pending-resync", "old writer pending-resync: %r" % sync)
     advance(30)
+    c = rw.describe_db_clusters(DBClusterIdentifier="dbcluster-02")["DBClusters"][0]
+    check("ReplicationSourceIdentifier" not in c, "the writer has no replication source")
+    c = re.describe_db_clusters(DBClusterIdentifier="dbcluster-01")["DBClusters"][0]
+    check(c.get("ReplicationSourceIdentifier") == ARN02, "a secondary replicates from the writer: %r" % c.get("ReplicationSourceIdentifier"))
 
-    # Detach the old primary, tear it down, and re-create it as a secondary.
-    re = client("rds", EAST)
+    # Detach the old primary (asynchronous), tear it down, and re-create it
+    # as a secondary.
     out = re.remove_from_global_cluster(GlobalClusterIdentifier=GC, DbClusterIdentifier=ARN01)
-    check(len(out["GlobalCluster"]["GlobalClusterMembers"]) == 1, "detach removes the member")
-    advance(30)
+    members = {m["DBClusterArn"]: m["IsWriter"] for m in out["GlobalCluster"]["GlobalClusterMembers"]}
+    check(members == {ARN01: False, ARN02: True}, "right after detach the cluster is still listed: %r" % members)
+    check(re.describe_db_clusters(DBClusterIdentifier="dbcluster-01")["DBClusters"][0]["Status"] == "promoting", "detached cluster promoting")
+    advance(20)
+    check(len(writer()[0]["GlobalClusterMembers"]) == 1, "20 s later it has left")
+    advance(10)
     out = re.delete_db_instance(DBInstanceIdentifier="dbcluster-01-use1-instance-1", SkipFinalSnapshot=True)
     check(out["DBInstance"]["DBInstanceStatus"] == "deleting", "instance deleting")
     out = re.delete_db_cluster(DBClusterIdentifier="dbcluster-01", SkipFinalSnapshot=True)
@@ -112,10 +130,21 @@ def rds_global():
     advance(180)
     expect_error("DBClusterNotFoundFault", 404, re.describe_db_clusters, DBClusterIdentifier="dbcluster-01")
     expect_error("DBInstanceNotFound", 404, re.describe_db_instances, DBInstanceIdentifier="dbcluster-01-use1-instance-1")
+    # An encrypted global cluster's secondary needs SourceRegion (a
+    # PreSignedUrl on the wire) and a KMS key of its own Region.
+    expect_error("InvalidParameterCombination", 400, re.create_db_cluster, DBClusterIdentifier="dbcluster-01", Engine="aurora-mysql",
+                 GlobalClusterIdentifier=GC, KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/k")
+    expect_error("InvalidParameterCombination", 400, re.create_db_cluster, DBClusterIdentifier="dbcluster-01", Engine="aurora-mysql",
+                 GlobalClusterIdentifier=GC, SourceRegion=WEST)
+    expect_error("InvalidParameterCombination", 400, rw.create_db_cluster, DBClusterIdentifier="another", Engine="aurora-mysql",
+                 GlobalClusterIdentifier=GC, SourceRegion=EAST, KmsKeyId="arn:aws:kms:us-west-2:123456789012:key/k")
     out = re.create_db_cluster(DBClusterIdentifier="dbcluster-01", Engine="aurora-mysql", EngineVersion="8.0.mysql_aurora.3.05.2",
                                GlobalClusterIdentifier=GC, SourceRegion=WEST, Port=3787, VpcSecurityGroupIds=["sg-1"],
                                KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/k", StorageEncrypted=True)
-    check(out["DBCluster"]["Status"] == "creating" and out["DBCluster"]["Port"] == 3787, "secondary cluster creating")
+    c = out["DBCluster"]
+    check(c["Status"] == "creating" and c["Port"] == 3787 and c["StorageEncrypted"], "secondary cluster creating")
+    check(c.get("Endpoint", "").startswith("dbcluster-01.cluster-") and c.get("ReaderEndpoint", "").startswith("dbcluster-01.cluster-ro-"),
+          "endpoints while creating: %r %r" % (c.get("Endpoint"), c.get("ReaderEndpoint")))
     out = re.create_db_instance(DBInstanceIdentifier="dbcluster-01-use1-instance-1", DBInstanceClass="db.r5.large",
                                 Engine="aurora-mysql", DBClusterIdentifier="dbcluster-01", MonitoringInterval=60)
     check(out["DBInstance"]["DBInstanceStatus"] == "creating", "instance creating")
@@ -126,7 +155,8 @@ def rds_global():
     check(c["Status"] == "available" and c["GlobalClusterIdentifier"] == GC, "re-created secondary: %s" % c["Status"])
     check([m["DBInstanceIdentifier"] for m in c["DBClusterMembers"]] == ["dbcluster-01-use1-instance-1"], "secondary members")
 
-    # A global cluster of its own, created and deleted.
+    # A global cluster of its own, created and deleted; the cluster goes
+    # with a final snapshot.
     re.create_db_cluster(DBClusterIdentifier="solo", Engine="aurora-mysql", MasterUsername="admin", MasterUserPassword="pw-12345678")
     advance(600)
     solo = "arn:aws:rds:us-east-1:123456789012:cluster:solo"
@@ -136,10 +166,21 @@ def rds_global():
     advance(5)
     expect_error("InvalidGlobalClusterStateFault", 400, re.delete_global_cluster, GlobalClusterIdentifier="gc-boto")
     re.remove_from_global_cluster(GlobalClusterIdentifier="gc-boto", DbClusterIdentifier=solo)
+    expect_error("InvalidGlobalClusterStateFault", 400, re.delete_global_cluster, GlobalClusterIdentifier="gc-boto")
+    advance(30)
     out = re.delete_global_cluster(GlobalClusterIdentifier="gc-boto")
     check(out["GlobalCluster"]["Status"] == "deleting", "global cluster deleting")
     advance(5)
     expect_error("GlobalClusterNotFoundFault", 404, re.describe_global_clusters, GlobalClusterIdentifier="gc-boto")
+    out = re.delete_db_cluster(DBClusterIdentifier="solo", FinalDBSnapshotIdentifier="solo-final")
+    check(out["DBCluster"]["Status"] == "available", "available while its final snapshot is taken")
+    snap = re.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier="solo-final")["DBClusterSnapshots"][0]
+    check(snap["Status"] == "creating" and snap["DBClusterIdentifier"] == "solo" and snap["SnapshotType"] == "manual", "snapshot creating: %r" % snap)
+    advance(120)
+    snaps = re.describe_db_cluster_snapshots(DBClusterIdentifier="solo")["DBClusterSnapshots"]
+    check([s["Status"] for s in snaps] == ["available"], "snapshot available: %r" % snaps)
+    check(re.describe_db_clusters(DBClusterIdentifier="solo")["DBClusters"][0]["Status"] == "deleting", "then deleting")
+    expect_error("DBClusterSnapshotNotFoundFault", 404, re.describe_db_cluster_snapshots, DBClusterSnapshotIdentifier="nope")
 
 
 def rds_replica():
@@ -156,8 +197,17 @@ def rds_replica():
     r = rw.describe_db_instances(DBInstanceIdentifier="rds-mysql-instance")["DBInstances"][0]
     check(r["DBInstanceStatus"] == "available" and "ReadReplicaSourceDBInstanceIdentifier" not in r, "promoted")
     expect_error("InvalidParameterCombination", 400, re.delete_db_instance, DBInstanceIdentifier="rds-mysql-instance")
-    re.delete_db_instance(DBInstanceIdentifier="rds-mysql-instance", FinalDBSnapshotIdentifier="backup-rds-mysql-instance")
-    advance(300)
+    out = re.delete_db_instance(DBInstanceIdentifier="rds-mysql-instance", FinalDBSnapshotIdentifier="backup-rds-mysql-instance")
+    check(out["DBInstance"]["DBInstanceStatus"] == "deleting", "instance deleting while its final snapshot is taken")
+    snap = re.describe_db_snapshots(DBSnapshotIdentifier="backup-rds-mysql-instance")["DBSnapshots"][0]
+    check(snap["Status"] == "creating" and snap["Encrypted"] and snap["DBInstanceIdentifier"] == "rds-mysql-instance", "snapshot: %r" % snap)
+    expect_error("DBSnapshotNotFound", 404, re.describe_db_snapshots, DBSnapshotIdentifier="nope")
+    advance(420)
+    snaps = re.describe_db_snapshots(DBInstanceIdentifier="rds-mysql-instance")["DBSnapshots"]
+    check([s["Status"] for s in snaps] == ["available"], "snapshot available: %r" % snaps)
+    # The source is encrypted: a replica in another Region needs a key there.
+    expect_error("InvalidParameterCombination", 400, re.create_db_instance_read_replica, DBInstanceIdentifier="rds-mysql-instance",
+                 SourceRegion=WEST, SourceDBInstanceIdentifier="arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance")
     out = re.create_db_instance_read_replica(DBInstanceIdentifier="rds-mysql-instance", SourceRegion=WEST,
                                              SourceDBInstanceIdentifier="arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance",
                                              DBInstanceClass="db.r5.large", KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/k")
@@ -179,7 +229,16 @@ def elasticache():
     check(out["GlobalReplicationGroup"]["Status"] == "modifying", "datastore modifying")
     rg = ec.describe_replication_groups(ReplicationGroupId="demo-redis-cluster")["ReplicationGroups"][0]
     check(rg["Status"] == "modifying", "replication group modifying during the failover")
-    advance(60)
+    # Promotion is allowed anytime, even while another runs: the datastore
+    # resolves to the one last asked for.
+    for region in (EAST, WEST):
+        advance(10)
+        out = ec.failover_global_replication_group(GlobalReplicationGroupId=GRG, PrimaryRegion=region, PrimaryReplicationGroupId="demo-redis-cluster")
+        check(out["GlobalReplicationGroup"]["Status"] == "modifying", "a promotion while modifying is accepted")
+    advance(50)
+    g = ec.describe_global_replication_groups(GlobalReplicationGroupId=GRG, ShowMemberInfo=True)["GlobalReplicationGroups"][0]
+    check(g["Status"] == "modifying", "modifying until the last promotion ends: %s" % g["Status"])
+    advance(10)
     rg = ec.describe_replication_groups()["ReplicationGroups"][0]
     check(rg["GlobalReplicationGroupInfo"]["GlobalReplicationGroupMemberRole"] == "PRIMARY", "us-west-2 group is primary")
     check(rg["NodeGroups"][0]["PrimaryEndpoint"]["Port"] == 3789, "port 3789")

@@ -69,8 +69,11 @@ advance(60)
 out = aws(EAST, "rds", "failover-global-cluster", "--global-cluster-identifier", GC, "--target-db-cluster-identifier", ARN01, "--allow-data-loss")
 check(get(out, "GlobalCluster", "FailoverState", "IsDataLossAllowed") is True, "failover-global-cluster --allow-data-loss")
 advance(75)
+aws(EAST, "rds", "remove-from-global-cluster", "--global-cluster-identifier", GC, "--db-cluster-identifier", ARN02,
+    error="InvalidParameterValue")  # made in the removed cluster's Region only
 out = aws(WEST, "rds", "remove-from-global-cluster", "--global-cluster-identifier", GC, "--db-cluster-identifier", ARN02)
-check(len(get(out, "GlobalCluster", "GlobalClusterMembers") or []) == 1, "remove-from-global-cluster")
+members = {m["DBClusterArn"]: m["IsWriter"] for m in get(out, "GlobalCluster", "GlobalClusterMembers") or []}
+check(members == {ARN01: True, ARN02: False}, "remove-from-global-cluster answers with the cluster still listed: %r" % members)
 advance(30)
 out = aws(WEST, "rds", "delete-db-instance", "--db-instance-identifier", "dbcluster-02-usw2-instance-2", "--skip-final-snapshot")
 check(get(out, "DBInstance", "DBInstanceStatus") == "deleting", "delete-db-instance")
@@ -80,7 +83,8 @@ advance(180)
 out = aws(WEST, "rds", "create-db-cluster", "--db-cluster-identifier", "dbcluster-02", "--engine", "aurora-mysql",
           "--global-cluster-identifier", GC, "--source-region", EAST, "--port", "3787", "--storage-encrypted",
           "--kms-key-id", "arn:aws:kms:us-west-2:123456789012:key/k")
-check(get(out, "DBCluster", "Status") == "creating", "create-db-cluster")
+check(get(out, "DBCluster", "Status") == "creating" and get(out, "DBCluster", "ReplicationSourceIdentifier") == ARN01
+      and bool(get(out, "DBCluster", "Endpoint")), "create-db-cluster")
 out = aws(WEST, "rds", "create-db-instance", "--db-instance-identifier", "dbcluster-02-usw2-instance-2",
           "--db-instance-class", "db.r5.large", "--engine", "aurora-mysql", "--db-cluster-identifier", "dbcluster-02")
 check(get(out, "DBInstance", "DBInstanceStatus") == "creating", "create-db-instance")
@@ -95,16 +99,31 @@ check(get(out, "GlobalCluster", "Status") == "creating", "create-global-cluster"
 advance(5)
 aws(EAST, "rds", "remove-from-global-cluster", "--global-cluster-identifier", "gc-cli",
     "--db-cluster-identifier", "arn:aws:rds:us-east-1:123456789012:cluster:solo")
+advance(30)
 out = aws(EAST, "rds", "delete-global-cluster", "--global-cluster-identifier", "gc-cli")
 check(get(out, "GlobalCluster", "Status") == "deleting", "delete-global-cluster")
+out = aws(EAST, "rds", "delete-db-cluster", "--db-cluster-identifier", "solo", "--final-db-snapshot-identifier", "solo-final")
+check(get(out, "DBCluster", "Status") == "available", "delete-db-cluster with a final snapshot: available meanwhile")
+out = aws(EAST, "rds", "describe-db-cluster-snapshots", "--db-cluster-snapshot-identifier", "solo-final")
+check(get(out, "DBClusterSnapshots", 0, "Status") == "creating", "describe-db-cluster-snapshots")
+advance(120)
+out = aws(EAST, "rds", "describe-db-cluster-snapshots", "--db-cluster-identifier", "solo")
+check(get(out, "DBClusterSnapshots", 0, "Status") == "available", "describe-db-cluster-snapshots by cluster")
+aws(EAST, "rds", "describe-db-cluster-snapshots", "--db-cluster-snapshot-identifier", "nope", error="DBClusterSnapshotNotFoundFault")
 
 out = aws(WEST, "rds", "promote-read-replica", "--db-instance-identifier", "rds-mysql-instance")
 check(get(out, "DBInstance", "DBInstanceStatus") == "modifying", "promote-read-replica")
 advance(90)
 aws(EAST, "rds", "delete-db-instance", "--db-instance-identifier", "rds-mysql-instance", "--final-db-snapshot-identifier", "backup-1")
-advance(300)
+out = aws(EAST, "rds", "describe-db-snapshots", "--db-snapshot-identifier", "backup-1")
+check(get(out, "DBSnapshots", 0, "Status") == "creating", "describe-db-snapshots")
+aws(EAST, "rds", "describe-db-snapshots", "--db-snapshot-identifier", "nope", error="DBSnapshotNotFound")
+advance(420)
+out = aws(EAST, "rds", "describe-db-snapshots", "--db-instance-identifier", "rds-mysql-instance")
+check(get(out, "DBSnapshots", 0, "Status") == "available", "describe-db-snapshots by instance")
 out = aws(EAST, "rds", "create-db-instance-read-replica", "--db-instance-identifier", "rds-mysql-instance",
-          "--source-db-instance-identifier", "arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance", "--source-region", WEST)
+          "--source-db-instance-identifier", "arn:aws:rds:us-west-2:123456789012:db:rds-mysql-instance", "--source-region", WEST,
+          "--kms-key-id", "arn:aws:kms:us-east-1:123456789012:key/k")
 check(get(out, "DBInstance", "DBInstanceStatus") == "creating", "create-db-instance-read-replica")
 
 out = aws(WEST, "elasticache", "describe-global-replication-groups", "--global-replication-group-id", GRG, "--show-member-info")
