@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"drorch/cloud"
@@ -74,6 +75,14 @@ type Config struct {
 	// Credentials replaces the standard credential chain (optional; the
 	// simulator and tests pass static dummy credentials).
 	Credentials aws.CredentialsProvider
+	// Log receives the SDK's own log (observe.go): nil discards it, so that
+	// no SDK warning reaches an operator's terminal or a script's stderr
+	// unasked. LogMode says what the SDK logs there (drorch --debug).
+	Log     logging.Logger
+	LogMode aws.ClientLogMode
+	// ObserveHeaders, when set, is given the headers of every HTTP answer
+	// (drorch reads the simulator's virtual time from them).
+	ObserveHeaders func(http.Header)
 }
 
 func (c Config) withDefaults() Config {
@@ -145,6 +154,7 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 	if conf.Credentials != nil {
 		opts = append(opts, config.WithCredentialsProvider(conf.Credentials))
 	}
+	opts = append(opts, sdkLog(conf)...)
 	base, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
@@ -161,6 +171,9 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 	// AWS_MAX_ATTEMPTS or AWS_RETRY_MODE would quietly override it.
 	base.RetryMaxAttempts = 0
 	base.RetryMode = ""
+	if conf.ObserveHeaders != nil {
+		base.APIOptions = append(base.APIOptions, observeHeaders(conf.ObserveHeaders))
+	}
 	return &Clients{conf: conf, base: base, clients: map[clientKey]any{}, acctLock: make(chan struct{}, 1)}, nil
 }
 

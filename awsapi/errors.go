@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -47,7 +48,7 @@ func classify(ctx context.Context, callTimeout time.Duration, o op, err error) e
 		ae.Message = fmt.Sprintf("no answer within %s", callTimeout)
 	case unreachable(err):
 		ae.Kind = cloud.KindUnreachable
-		ae.Message = "endpoint unreachable: " + innermost(cause).Error()
+		ae.Message = "endpoint " + endpointOf(err) + "unreachable: " + innermost(cause).Error()
 	case httpStatus(err) >= 500:
 		ae.Kind = cloud.KindTransient
 	default:
@@ -88,6 +89,20 @@ func lastCause(err error) error {
 		}
 		err = next
 	}
+}
+
+// endpointOf names the endpoint a failed request was sent to
+// ("http://127.0.0.1:4566 "), or "" when the error does not say.
+func endpointOf(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return ""
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + " "
 }
 
 // innermost is the deepest error of a chain ("connection reset by peer"),

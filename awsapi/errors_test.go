@@ -156,9 +156,9 @@ func TestClassifyTransportErrors(t *testing.T) {
 		ctxErr  error           // when the caller's own context error is expected
 		message string
 	}{
-		{name: "connection refused", ctx: live, err: sendFailed(refused), kind: cloud.KindUnreachable, message: "endpoint unreachable: connection refused"},
+		{name: "connection refused", ctx: live, err: sendFailed(refused), kind: cloud.KindUnreachable, message: "endpoint https://rds.us-east-1.amazonaws.com unreachable: connection refused"},
 		{name: "refused after the last attempt", ctx: live, err: exhausted(&smithyhttp.RequestSendError{Err: refused}), kind: cloud.KindUnreachable},
-		{name: "connection reset", ctx: live, err: sendFailed(reset), kind: cloud.KindUnreachable, message: "endpoint unreachable: connection reset by peer"},
+		{name: "connection reset", ctx: live, err: sendFailed(reset), kind: cloud.KindUnreachable, message: "endpoint https://rds.us-east-1.amazonaws.com unreachable: connection reset by peer"},
 		{name: "EOF", ctx: live, err: sendFailed(io.EOF), kind: cloud.KindUnreachable},
 		{name: "unexpected EOF", ctx: live, err: sendFailed(io.ErrUnexpectedEOF), kind: cloud.KindUnreachable},
 		{name: "DNS failure", ctx: live, err: sendFailed(dns), kind: cloud.KindUnreachable},

@@ -235,6 +235,21 @@ func joinOr(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
+// lookupErr names a failed lookup once: an AWS error names the call and
+// its region already ("cloudformation ListExports in us-west-2: ..."), so
+// it gets only what it lacks (short: the parameter, or nothing); any other
+// error gets the whole of what was looked up (long).
+func lookupErr(short, long string, err error) error {
+	var ae *cloud.APIError
+	switch {
+	case !errors.As(err, &ae):
+		return fmt.Errorf("%s: %w", long, err)
+	case short == "":
+		return err
+	}
+	return fmt.Errorf("%s: %w", short, err)
+}
+
 // exportsOf lists every export of region, once per Resolver.
 func (r *Resolver) exportsOf(ctx context.Context, region string) (map[string]string, error) {
 	r.mu.Lock()
@@ -258,7 +273,7 @@ func (r *Resolver) exportsOf(ctx context.Context, region string) (map[string]str
 		}
 		exports, next, err := r.Exports.ListExports(ctx, region, token)
 		if err != nil {
-			return nil, fmt.Errorf("list exports in %s: %w", region, err)
+			return nil, lookupErr("", "list exports in "+region, err)
 		}
 		for _, e := range exports {
 			all[e.Name] = e.Value
@@ -299,7 +314,7 @@ func (r *Resolver) parameter(ctx context.Context, region string, ref manifest.Re
 	case errors.Is(err, cloud.ErrNotFound):
 		l.notFound = err
 	default:
-		return lookup{}, fmt.Errorf("get SSM parameter %s in %s: %w", ref.SSMName(), region, err)
+		return lookup{}, lookupErr("SSM parameter "+ref.SSMName(), fmt.Sprintf("get SSM parameter %s in %s", ref.SSMName(), region), err)
 	}
 	if r.params == nil {
 		r.params = map[string]lookup{}

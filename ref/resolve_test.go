@@ -267,7 +267,7 @@ func TestResolveLookupFailures(t *testing.T) {
 		is      error
 	}{
 		{"exports throttled", &Resolver{Exports: &fakeExports{err: throttled, calls: map[string]int{}}, Region: "us-west-2"}, importPayload,
-			"list exports in us-west-2: cloudformation ListExports in us-west-2: Throttling: Rate exceeded", throttled},
+			"cloudformation ListExports in us-west-2: Throttling: Rate exceeded", throttled},
 		{"exports page token loops", &Resolver{Exports: &fakeExports{same: true, calls: map[string]int{}}, Region: "us-west-2"}, importPayload,
 			`list exports in us-west-2: the endpoint returned the page token "page-0" twice; paging would never end`, nil},
 		{"exports never end", &Resolver{Exports: &fakeExports{loop: true, calls: map[string]int{}}, Region: "us-west-2", MaxExportPages: 50}, importPayload,
@@ -275,7 +275,7 @@ func TestResolveLookupFailures(t *testing.T) {
 		{"no exports client", &Resolver{Region: "us-west-2"}, importPayload,
 			"list exports in us-west-2: no CloudFormation client configured", nil},
 		{"SSM denied", &Resolver{Parameters: &fakeParameters{err: denied, calls: map[string]int{}}, Region: "us-west-2"}, ssmPayload,
-			"get SSM parameter /dr/id in us-west-2: ssm GetParameter in us-west-2: AccessDeniedException: not allowed", denied},
+			"SSM parameter /dr/id: ssm GetParameter in us-west-2: AccessDeniedException: not allowed", denied},
 		{"no SSM client", &Resolver{Region: "us-west-2"}, ssmPayload,
 			"get SSM parameter /dr/id in us-west-2: no SSM client configured", nil},
 	}

@@ -47,7 +47,8 @@ type Options struct {
 func Prepare(ctx context.Context, c Cloud, reg *resource.Registry, pf *Payload, opts Options) (*engine.Plan, error) {
 	res, problems, err := (&ref.Resolver{Exports: c.Exports, Parameters: c.Params, Region: c.Region}).Resolve(ctx, pf.Payload, reg)
 	if err != nil {
-		return nil, fmt.Errorf("resolve references in %s: %w", c.Region, err)
+		// The lookup's error names the call and its region.
+		return nil, fmt.Errorf("resolve references: %w", err)
 	}
 	if len(problems) > 0 {
 		return nil, &ProblemsError{File: pf.Name, Problems: problems}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxBody bounds a request body; AWS Query and JSON requests are far smaller.
@@ -57,8 +58,20 @@ type call struct {
 	rpcJSON bool
 }
 
+// TimeHeader and SpeedHeader are on every response: the simulator's virtual
+// time when the request arrived (RFC 3339, nanoseconds, UTC) and how many
+// virtual seconds pass per real second. A client times what it sees on
+// this clock (drorch's recovery times are the simulated AWS's, not the
+// compressed wall time); AWS itself sends neither.
+const (
+	TimeHeader  = "X-Drorch-Sim-Time"
+	SpeedHeader = "X-Drorch-Sim-Speed"
+)
+
 // ServeHTTP answers AWS API requests, and the admin API under /_sim/.
 func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	rw.Header().Set(TimeHeader, s.Now().UTC().Format(time.RFC3339Nano))
+	rw.Header().Set(SpeedHeader, strconv.FormatFloat(s.speed, 'g', -1, 64))
 	if r.URL.Path == "/_sim" || strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.admin.ServeHTTP(rw, r)
 		return
