@@ -159,7 +159,13 @@ func (p *Plan) Locks() []string {
 // Engine runs plans. All fields but Observer and OwnerGone are required.
 type Engine struct {
 	Store journal.Store
+	// Clock times the run: every event, deadline and poll. It may be the
+	// endpoint's clock (the simulator's virtual time).
 	Clock clock.Clock
+	// LeaseClock, if set, stamps the run's lease (creation, claims,
+	// heartbeats) instead of Clock: leases are judged by other processes
+	// on their wall clocks, whatever clock the run is timed on.
+	LeaseClock clock.Clock
 	// Reader and Batch read AWS: Batch serves each polling round with the
 	// fewest describe calls, Reader what a step reads that nobody watched.
 	Reader cloud.Reader
@@ -225,7 +231,7 @@ func (e *Engine) start(ctx context.Context, runID string, p *Plan, o *runOptions
 func (e *Engine) create(ctx context.Context, runID string, locks []string, created journal.Event) error {
 	c, ok := e.Store.(journal.EventCreator)
 	if !ok {
-		if err := e.Store.Create(ctx, runID, e.Clock.Now(), locks); err != nil {
+		if err := e.Store.Create(ctx, runID, e.leaseNow(), locks); err != nil {
 			return fmt.Errorf("create run %s: %w", runID, err)
 		}
 		if err := e.append(ctx, runID, created); err != nil {
@@ -234,10 +240,9 @@ func (e *Engine) create(ctx context.Context, runID string, locks []string, creat
 		return nil
 	}
 	e.appendMu.Lock()
-	now := e.Clock.Now()
-	created.RunID, created.Time = runID, now
+	created.RunID, created.Time = runID, e.Clock.Now()
 	created = e.secrets[runID].event(created)
-	out, err := c.CreateWithEvents(ctx, runID, now, locks, created)
+	out, err := c.CreateWithEvents(ctx, runID, e.leaseNow(), locks, created)
 	e.appendMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("create run %s: %w", runID, err)
@@ -346,10 +351,18 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 	return st, runErr
 }
 
+// leaseNow is the time leases are stamped with.
+func (e *Engine) leaseNow() time.Time {
+	if e.LeaseClock != nil {
+		return e.LeaseClock.Now()
+	}
+	return e.Clock.Now()
+}
+
 // claim takes the run's lease: from nobody, from an owner whose lease is
 // stale, or at once from an owner known to be gone.
 func (e *Engine) claim(ctx context.Context, runID string, s Settings) error {
-	now, stale := e.Clock.Now(), s.Stale
+	now, stale := e.leaseNow(), s.Stale
 	if e.OwnerGone != nil {
 		if rec, err := e.Store.Run(ctx, runID); err == nil && rec.Owner != "" && rec.Owner != e.Process.Owner {
 			stale = rec.ClaimStale(now, stale, e.OwnerGone(rec.Owner))
@@ -376,7 +389,7 @@ func (e *Engine) heartbeat(ctx context.Context, runID string, s Settings, cancel
 				}
 			}
 		}
-		if err := e.Store.Heartbeat(ctx, runID, e.Process.Owner, e.Clock.Now()); errors.Is(err, journal.ErrNotOwner) {
+		if err := e.Store.Heartbeat(ctx, runID, e.Process.Owner, e.leaseNow()); errors.Is(err, journal.ErrNotOwner) {
 			cancel(fmt.Errorf("another process took over run %s", runID))
 		}
 		o.renew(ctx, cancel)
