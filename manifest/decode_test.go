@@ -152,10 +152,12 @@ func TestDecodeProblems(t *testing.T) {
 			`layer 1, resource 0, Parameters: unknown key; did you mean parameters?`,
 			`layer 1, resource 0, resourceName: must be a string, not 7; write e.g. "resourceName": "Switchover of the orders database"`,
 			`layer 1, resource 1: a resource must be an object, not a string; write {"resourceType": "...", "resourceName": "...", "parameters": {...}}`}},
-		{"timeouts", `{"StatePayload": [{"layer": 1, "resources": [{"timeout": "0s"}, {"timeout": "25h"}, {"timeout": 60}]}]}`, []string{
+		{"timeouts", `{"StatePayload": [{"layer": 1, "resources": [{"timeout": "0s"}, {"timeout": "25h"}, {"timeout": 60}, {"timeout": "1ns"}, {"timeout": "999ms"}]}]}`, []string{
 			`layer 1, resource 0, timeout: "0s" is not a positive duration; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`,
 			`layer 1, resource 1, timeout: "25h" is longer than 24h; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`,
-			`layer 1, resource 2, timeout: must be a duration in quotes, not 60; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`}},
+			`layer 1, resource 2, timeout: must be a duration in quotes, not 60; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`,
+			`layer 1, resource 3, timeout: "1ns" is shorter than 1s; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`,
+			`layer 1, resource 4, timeout: "999ms" is shorter than 1s; write a duration from 1s to 24h, e.g. "timeout": "45m" or "1h30m"`}},
 		{"lag thresholds", `{"StatePayload": [{"layer": 1, "resources": [{"maxReplicationLag": "-1s"}, {"maxReplicationLag": "2h"}, {"maxReplicationLag": 1}, {"maxReplicationLag": "soon"}]}]}`, []string{
 			`layer 1, resource 0, maxReplicationLag: "-1s" is not a positive duration; write a duration from 1ms to 1h, e.g. "maxReplicationLag": "5s"`,
 			`layer 1, resource 1, maxReplicationLag: "2h" is longer than 1h; write a duration from 1ms to 1h, e.g. "maxReplicationLag": "5s"`,

@@ -45,8 +45,13 @@ func resourceKeys() []string {
 	return []string{"resourceType", "resourceName", "parameters", "continueOnError", "timeout", "maxReplicationLag", "finalSnapshot"}
 }
 
-// MaxTimeout is the longest per-resource timeout a payload may ask for.
-const MaxTimeout = 24 * time.Hour
+// MinTimeout and MaxTimeout bound the per-resource timeout a payload may
+// ask for: below a second no AWS operation can be seen through (a
+// switchover would be issued, then reported failed while AWS completes it).
+const (
+	MinTimeout = time.Second
+	MaxTimeout = 24 * time.Hour
+)
 
 // MaxReplicationLag is the largest lag threshold a payload may set: a
 // replica an hour behind is not a standby.
@@ -310,6 +315,8 @@ func (w *walker) timeout(a at, n *node) string {
 		w.add(a, n, "timeout", quote(n.text)+" is not a duration", fix)
 	case d <= 0:
 		w.add(a, n, "timeout", quote(n.text)+" is not a positive duration", fix)
+	case d < MinTimeout:
+		w.add(a, n, "timeout", quote(n.text)+" is shorter than 1s", fix)
 	case d > MaxTimeout:
 		w.add(a, n, "timeout", quote(n.text)+" is longer than 24h", fix)
 	default:
