@@ -21,7 +21,7 @@ import (
 
 // pollFlags make drorch look at operations often enough for a compressed
 // simulator (its own default waits a second first).
-var pollFlags = []string{"--poll-interval", "10ms", "--poll-max", "50ms"}
+var pollFlags = []string{"--poll-interval", "100ms", "--poll-max", "1s"}
 
 // world is one simulated AWS on a real listener, with a journal of its own,
 // that drorch subprocesses are pointed at.

@@ -125,6 +125,10 @@ func build(st *journal.RunState, opts Options, h history) *Report {
 		UnknownCalls: []CallRef{},
 		Layers:       make([]Layer, len(st.Layers)),
 	}
+	if st.Spec.MaxRPO > 0 {
+		r.Run.MaxRPO = NewDuration(st.Spec.MaxRPO)
+	}
+	r.Run.OverrideMaxRPO = st.Spec.OverrideMaxRPO
 	if r.Run.Sessions == nil {
 		r.Run.Sessions = []Session{}
 	}
@@ -162,7 +166,7 @@ func buildLayer(st *journal.RunState, li int, l journal.LayerState, isRecovery f
 			Duration: elapsed(rs.Started, rs.Ended), Recovery: isRecovery(rs.Type),
 			AlreadyDone: rs.AlreadyDone, Reason: rs.Reason, LastObserved: rs.LastObserved, Error: rs.Error,
 			Parameters: parameters(spec), Approvals: []Approval{}, Steps: make([]Step, len(rs.Steps)),
-			RPO: newRPO(rs.RPO),
+			RPO: NewRPO(rs.RPO),
 		}
 		res.NotReached = st.Finished() && rs.Started.IsZero() && !rs.Status.Terminal()
 		if spec.Timeout > 0 {

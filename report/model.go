@@ -46,9 +46,13 @@ type Run struct {
 	Region        string  `json:"region"`
 	Payload       Payload `json:"payload"`
 	AllowDataLoss bool    `json:"allowDataLoss"`
-	Created       Time    `json:"created"`
-	Started       Time    `json:"started,omitzero"`
-	Ended         Time    `json:"ended,omitzero"`
+	// MaxRPO is the run's limit on the writes at risk (--max-rpo; absent
+	// for none); OverrideMaxRPO: the operator ran past it.
+	MaxRPO         *Duration `json:"maxRpo,omitempty"`
+	OverrideMaxRPO bool      `json:"overrideMaxRpo,omitempty"`
+	Created        Time      `json:"created"`
+	Started        Time      `json:"started,omitzero"`
+	Ended          Time      `json:"ended,omitzero"`
 	// AsOf is the latest moment the report knows of: the generation time,
 	// else the last event's time.
 	AsOf Time `json:"asOf"`
@@ -176,8 +180,8 @@ type RPO struct {
 	Display string `json:"display"`
 }
 
-// newRPO is the report's form of a journaled RPO.
-func newRPO(r *journal.RPO) *RPO {
+// NewRPO is the report's form of a journaled RPO (nil for nil).
+func NewRPO(r *journal.RPO) *RPO {
 	if r == nil {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -23,6 +24,9 @@ type Payload struct {
 type ProblemsError struct {
 	File     string
 	Problems manifest.Problems
+	// Partial is what could be read of the payload despite its problems
+	// (nil when it is not even JSON or YAML): validate counts its layers.
+	Partial *manifest.Payload
 }
 
 func (e *ProblemsError) Error() string {
@@ -59,11 +63,33 @@ func ReadPayload(path string, stdin io.Reader, reg *resource.Registry) (*Payload
 	return ParsePayload(path, data, reg)
 }
 
+// ReadPayloadContext is ReadPayload under ctx: when ctx ends first (the
+// operator's Ctrl-C while drorch waits for a FIFO that nobody writes to,
+// or for a terminal's input), it returns ctx's error at once. The read
+// left behind ends with the process.
+func ReadPayloadContext(ctx context.Context, path string, stdin io.Reader, reg *resource.Registry) (*Payload, error) {
+	type result struct {
+		p   *Payload
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		p, err := ReadPayload(path, stdin, reg)
+		done <- result{p, err}
+	}()
+	select {
+	case r := <-done:
+		return r.p, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("read payload %s: %w", path, context.Cause(ctx))
+	}
+}
+
 // ParsePayload validates a payload's bytes; name says where they came from.
 func ParsePayload(name string, data []byte, reg *resource.Registry) (*Payload, error) {
 	p, problems := manifest.Load(data, reg)
 	if len(problems) > 0 {
-		return nil, &ProblemsError{File: name, Problems: problems}
+		return nil, &ProblemsError{File: name, Problems: problems, Partial: p}
 	}
 	sum := sha256.Sum256(data)
 	return &Payload{Name: name, SHA256: hex.EncodeToString(sum[:]), Payload: p}, nil

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"drorch/engine"
@@ -87,4 +88,55 @@ func Cancel(ctx context.Context, store journal.Store, now time.Time, rec journal
 		return Cancelled{}, fmt.Errorf("cancel %s: %w", rec.ID, err)
 	}
 	return Cancelled{Ongoing: engine.Ongoing(st)}, nil
+}
+
+// ResumePoint says, in one line for an operator, what a run about to be
+// resumed has done and where it picks up: the layer, each unfinished
+// resource with the step it is at, and a call whose outcome is unknown
+// (the resume reads AWS state before doing anything about it).
+func ResumePoint(st *journal.RunState) string {
+	total, done := 0, 0
+	var at []string
+	layer := -1
+	for li, l := range st.Layers {
+		for _, r := range l.Resources {
+			total++
+			if r.Status.Terminal() {
+				done++
+				continue
+			}
+			if layer == -1 {
+				layer = li
+			}
+			if li != layer {
+				continue
+			}
+			at = append(at, resumeAt(r))
+		}
+	}
+	doneText := fmt.Sprintf("%d of %d resources done", done, total)
+	if layer == -1 {
+		return doneText + "; nothing is left to run"
+	}
+	return fmt.Sprintf("%s; picks up at layer %d: %s", doneText, st.Layers[layer].Number, strings.Join(at, "; "))
+}
+
+func resumeAt(r journal.ResourceState) string {
+	name := fmt.Sprintf("%q", r.Name)
+	if r.Status == journal.StatusPending {
+		return name + " (not started)"
+	}
+	for i, s := range r.Steps {
+		if s.Status.Terminal() {
+			continue
+		}
+		where := fmt.Sprintf("%s at step %d/%d %s", name, i+1, len(r.Steps), s.Name)
+		if c, ok := r.PendingCall(); ok {
+			where += fmt.Sprintf(" (the outcome of %s %s is unknown: AWS state decides, the call is not repeated blindly)", c.Call.Service, c.Call.Action)
+		} else if s.LastObserved != "" {
+			where += " (last seen: " + s.LastObserved + ")"
+		}
+		return where
+	}
+	return name + " (its steps are done; checking its end state)"
 }

@@ -70,7 +70,7 @@ each change back and forth. It then exits with the last evaluation's code.`,
 				return badInput(fmt.Errorf("--every %s: write a positive interval, e.g. 30m", every))
 			}
 			reg := all.Registry()
-			pf, err := a.readPayload(args[0], reg)
+			pf, err := a.readPayload(ctx, args[0], reg)
 			if err != nil {
 				return err
 			}
@@ -89,7 +89,7 @@ each change back and forth. It then exits with the last evaluation's code.`,
 			env := readiness.Env{
 				Cloud:       readiness.Regional(home),
 				Permissions: iamChecker{sim: clients.PolicySimulator(), rolePath: rolePath},
-				Clock:       a.clock,
+				Clock:       a.follower,
 			}
 			settings := readiness.Settings{Region: home.Region, MaxLag: maxLag}
 			evaluate := func(ctx context.Context) (*readiness.Result, error) {
@@ -109,8 +109,8 @@ each change back and forth. It then exits with the last evaluation's code.`,
 					return err
 				}
 			} else {
-				s := &readiness.Schedule{Every: every, Clock: a.clock, Evaluate: evaluate, Notifier: notifier, Log: a.stdout}
-				if a.output == "json" {
+				s := &readiness.Schedule{Every: every, Clock: a.wall, Evaluate: evaluate, Notifier: notifier, Log: a.stdout}
+				if a.json() {
 					enc := json.NewEncoder(a.stdout)
 					s.Log, s.Each = a.stderr, func(r *readiness.Result) { _ = enc.Encode(r) }
 				}
@@ -144,7 +144,7 @@ func (a *app) checkNotifier(clients *awsapi.Clients, topics []string, webhook st
 		out = append(out, n)
 	}
 	if webhook != "" {
-		n, err := readiness.NewWebhook(webhook, a.clock)
+		n, err := readiness.NewWebhook(webhook, a.wall)
 		if err != nil {
 			return nil, badInput(fmt.Errorf("--notify-webhook: %w", err))
 		}
@@ -176,8 +176,8 @@ func (c iamChecker) Denied(ctx context.Context, actions, resources []string) ([]
 
 // showCheck prints one evaluation.
 func (a *app) showCheck(w io.Writer, r *readiness.Result) error {
-	if a.output == "json" {
-		return writeJSON(w, r)
+	if a.json() {
+		return writeJSONTo(w, a.output, r)
 	}
 	renderCheck(w, r)
 	return nil

@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +43,27 @@ func startClockedSim(t *testing.T, sc *sim.Scenario, ago time.Duration) (*sim.Si
 		<-served
 	})
 	return s, clk, "http://" + ln.Addr().String()
+}
+
+// withoutSimTime serves endpoint through a proxy that drops the
+// simulator's time headers, as real AWS sends none: drorch then times
+// everything on its own wall clock, and a simulator clock set in the past
+// stands for CloudWatch data that stopped arriving.
+func withoutSimTime(t *testing.T, endpoint string) string {
+	t.Helper()
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatalf("parse %s: %v", endpoint, err)
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.ModifyResponse = func(r *http.Response) error {
+		r.Header.Del(sim.TimeHeader)
+		r.Header.Del(sim.SpeedHeader)
+		return nil
+	}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // wantCheck fails the test unless r exited with code and its output names

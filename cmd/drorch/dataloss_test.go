@@ -145,12 +145,12 @@ func TestManagedFailoverNeedsAllowDataLoss(t *testing.T) {
 	}
 
 	sr := showJSON(t, d, runID(t, r))
-	calls := sr.calls()
-	if !sr.Spec.AllowDataLoss || len(calls) != 1 || calls[0].Call.Action != "FailoverGlobalCluster" ||
-		calls[0].Call.Args["AllowDataLoss"] != "true" || calls[0].Status != journal.CallStatusIssued {
-		t.Errorf("journal: allowDataLoss %v, calls %+v; want the acknowledgement and one FailoverGlobalCluster with AllowDataLoss=true", sr.Spec.AllowDataLoss, calls)
+	cs := calls(sr)
+	if !sr.Run.AllowDataLoss || len(cs) != 1 || cs[0].Action != "FailoverGlobalCluster" ||
+		cs[0].Args["AllowDataLoss"] != "true" || cs[0].Status != string(journal.CallStatusIssued) {
+		t.Errorf("journal: allowDataLoss %v, calls %+v; want the acknowledgement and one FailoverGlobalCluster with AllowDataLoss=true", sr.Run.AllowDataLoss, cs)
 	}
-	if txt := d.run("show", sr.ID); !strings.Contains(txt.stdout, "data loss allowed") {
+	if txt := d.run("show", sr.Run.ID); !strings.Contains(txt.stdout, "data loss allowed") {
 		t.Errorf("show does not say that data loss was allowed\n%s", txt)
 	}
 	gc, _ := s.State().GlobalCluster("dr-globaldb-cluster-mysql")

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,18 +55,6 @@ compresses them (at 120, a 60 s switchover takes half a second).`,
 	return cmd
 }
 
-// simClock is the simulator's virtual time, so that polling, deadlines and
-// recovery times in the demo read as they would against real AWS.
-type simClock struct {
-	s     *sim.Sim
-	speed float64
-}
-
-func (c simClock) Now() time.Time { return c.s.Now() }
-func (c simClock) After(d time.Duration) <-chan time.Time {
-	return time.After(time.Duration(float64(d) / c.speed))
-}
-
 type demoRun struct {
 	act, payload, region string
 	state                *journal.RunState
@@ -100,7 +87,9 @@ func runDemo(ctx context.Context, a *app, speed float64) error {
 
 	a.endpointURL = "http://" + ln.Addr().String()
 	a.creds = staticCreds()
-	a.clock = simClock{s: s, speed: speed}
+	// Runs are timed on the simulator's virtual time, so that polling,
+	// deadlines and recovery times read as they would against real AWS.
+	a.follower.Observe(s.Now(), speed)
 	a.readAttempts, a.maxBackoff = 2, 50*time.Millisecond
 	keep := a.statePath != ""
 	if !keep {
@@ -116,6 +105,11 @@ func runDemo(ctx context.Context, a *app, speed float64) error {
 		return err
 	}
 	defer store.Close()
+	// The demo is one story on one stream: plans and progress, which run
+	// sends to stderr, go with the rest.
+	stderr := a.stderr
+	a.stderr = a.stdout
+	defer func() { a.stderr = stderr }()
 	d := &demo{a: a, sim: s, store: store, out: a.stdout, keep: keep}
 
 	fmt.Fprintf(d.out, "drorch demo: simulated AWS at %s (seed scenario, %gx speed), journal %s\n", a.endpointURL, speed, a.statePath)
@@ -151,7 +145,7 @@ func (d *demo) run(ctx context.Context, act, region, name string, data []byte) (
 			return nil, err
 		}
 	}
-	fmt.Fprintf(d.out, "\n$ drorch run --region %s --yes examples/seed/%s\n\n", region, name)
+	fmt.Fprintf(d.out, "\n$ drorch run --region %s --yes examples/seed/%s\n", region, name)
 	pf, err := runner.ParsePayload("examples/seed/"+name, data, all.Registry())
 	if err != nil {
 		return nil, err
@@ -220,12 +214,18 @@ func (d *demo) story(ctx context.Context) error {
 		return fmt.Errorf("demo: the vps typo should be reported, got %v", err)
 	}
 	for _, p := range pe.Problems {
-		fmt.Fprintf(d.out, "  - %s\n", p.Error())
+		fmt.Fprintf(d.out, "  - %s\n", safe(p.Error()))
 	}
-	fmt.Fprintf(d.out, "drorch: %v\n", err)
-	fixed := bytes.ReplaceAll(data, []byte("-vps-security-group-ids"), []byte("-vpc-security-group-ids"))
-	d.say("Caught before any call, with the fix. Corrected (vps -> vpc), the payload runs:")
-	st, err := d.run(ctx, "3", "us-east-1", "3-create-secondary-cluster.json", fixed)
+	fmt.Fprintf(d.out, "drorch: %s\n", safe(err.Error()))
+	d.say("Caught before any call, with the fix. examples/seed/3-create-secondary-cluster-fixed.json is the same payload, corrected (vps -> vpc):")
+	fixed, err := payload("3-create-secondary-cluster-fixed.json")
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(fixed, bytes.ReplaceAll(data, []byte("-vps-security-group-ids"), []byte("-vpc-security-group-ids"))) {
+		return errors.New("demo: 3-create-secondary-cluster-fixed.json is not the seed payload with its vps typo corrected")
+	}
+	st, err := d.run(ctx, "3", "us-east-1", "3-create-secondary-cluster-fixed.json", nil)
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (d *demo) plan(ctx context.Context, pf *runner.Payload) error {
 	if err != nil {
 		return err
 	}
-	renderPreview(d.out, fmt.Sprintf("Plan for %s in %s", pf.Name, cl.Region), pv)
+	renderPreview(d.out, fmt.Sprintf("Plan for %s in %s", safe(pf.Name), safe(cl.Region)), pv)
 	if pv.Blocked {
 		return errors.New("blocked")
 	}
@@ -272,26 +272,29 @@ func (d *demo) plan(ctx context.Context, pf *runner.Payload) error {
 
 func (d *demo) summary(took time.Duration) {
 	d.act(4, "Summary")
-	tw := tabwriter.NewWriter(d.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  act\trun\tpayload\tregion\tstatus\tresources\tRTO")
+	rows := [][]string{{"run", "region", "status", "time", "payload (examples/seed/)"}}
 	for _, r := range d.runs {
-		n := 0
-		for _, l := range r.state.Layers {
-			n += len(l.Resources)
-		}
-		status := string(r.state.Status)
+		status, t := string(r.state.Status), "-"
 		if allAlreadyDone(r.state) {
 			status = "nothing to do"
+		} else {
+			rep := runReport(r.state, "")
+			switch {
+			case rep.Run.RTO != nil:
+				t = "RTO " + rep.Run.RTO.Display
+			case rep.Run.Duration != nil:
+				t = "duration " + rep.Run.Duration.Display
+			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.act, r.state.ID, r.payload, r.region, status, n, fmtDuration(r.state.Elapsed()))
+		rows = append(rows, []string{r.state.ID, r.region, status, t, strings.TrimSuffix(r.payload, ".json")})
 	}
-	tw.Flush()
+	writeTable(d.out, "  ", rows, 4, width(d.out))
 	mutating := len(d.sim.MutatingCalls())
 	total := d.sim.CallCount("", "", "")
-	fmt.Fprintf(d.out, "\n%d AWS API calls in all, %d of them mutating. RTOs are simulated AWS time; the demo took %s.\n",
+	fmt.Fprintf(d.out, "\n%d AWS API calls in all, %d of them mutating. RTOs and durations are simulated AWS time; the demo took %s of real time.\n",
 		total, mutating, took.Round(100*time.Millisecond))
 	if d.keep {
-		fmt.Fprintf(d.out, "Look at any run again with: drorch show RUN --state %s\n", d.a.statePath)
+		fmt.Fprintf(d.out, "Look at any run again with: drorch show RUN --state %s\n", shellQuote(d.a.statePath))
 	} else {
 		fmt.Fprintln(d.out, "The demo's journal was temporary: run drorch demo --state demo.db to keep it, then drorch show RUN --state demo.db.")
 	}

@@ -36,13 +36,19 @@ func TestDemo(t *testing.T) {
 		t.Errorf("demo output lacks the vps -> vpc suggestion")
 	}
 
-	// Seven runs, each with its RTO table ending in a succeeded total.
-	ids := regexp.MustCompile(`(?m)^Recovery time \(RTO\) of run ([0-9a-f]{10})$`).FindAllStringSubmatch(out, -1)
+	// Seven runs, each with its result: six succeeded, with an RTO for a
+	// failover and a duration for the rebuild, in simulated time, and
+	// the last with nothing to do (and no time at all).
+	ids := regexp.MustCompile(`(?m)^Run ([0-9a-f]{10})(?: succeeded: (RTO|duration) \S+ \(times are simulated AWS time, the simulator running at 120x\)|: nothing to do: )`).FindAllStringSubmatch(out, -1)
 	if len(ids) != 7 {
-		t.Fatalf("%d RTO tables, want one for each of the demo's 7 runs\n%s", len(ids), out)
+		t.Fatalf("%d run results, want one for each of the demo's 7 runs\n%s", len(ids), out)
 	}
-	if n := len(regexp.MustCompile(`(?m)^  total\s+succeeded\s+\S+$`).FindAllString(out, -1)); n != 7 {
-		t.Errorf("%d RTO tables end with a succeeded total, want 7", n)
+	var kinds []string
+	for _, id := range ids {
+		kinds = append(kinds, id[2])
+	}
+	if got := strings.Join(kinds, ","); got != "RTO,RTO,RTO,RTO,duration,RTO," {
+		t.Errorf("run results give %s, want RTOs for the failovers, a duration for the rebuild, nothing for the no-op", got)
 	}
 	summary := out[strings.Index(out, "━━ 4. Summary"):]
 	for _, id := range ids {
@@ -75,11 +81,11 @@ func TestDemo(t *testing.T) {
 	}
 
 	// It ends with the re-run that has nothing to do.
-	lastRTO := out[strings.LastIndex(out, "Recovery time (RTO) of run"):]
-	if !strings.Contains(lastRTO[:strings.Index(lastRTO, "━━ 4. Summary")], "Nothing to do: every resource was already in its desired state; no change was made.") {
+	lastRTO := out[strings.LastIndex(out, "$ drorch run"):]
+	if !strings.Contains(lastRTO[:strings.Index(lastRTO, "━━ 4. Summary")], "nothing to do: every resource was already in its desired state; no change was made.") {
 		t.Errorf("the last run does not say there was nothing to do:\n%s", lastRTO)
 	}
-	if !regexp.MustCompile(`(?m)^  3\s+` + ids[6][1] + `\s+1-planned-switchover\.json\s+us-east-1\s+nothing to do\s+1\s`).MatchString(summary) {
+	if !regexp.MustCompile(`(?m)^  ` + ids[6][1] + `\s+us-east-1\s+nothing to do\s+-\s+1-planned-switchover$`).MatchString(summary) {
 		t.Errorf("the summary's last row is not the no-op switchover:\n%s", summary)
 	}
 	if !strings.Contains(out, "Look at any run again with: drorch show RUN --state "+d.state) {
@@ -91,10 +97,13 @@ func TestDemo(t *testing.T) {
 
 	// The journal outlives the demo and drorch runs reads it.
 	rr := d.run("runs", "-o", "json")
-	var rows []struct{ ID, Status, Payload string }
-	if err := json.Unmarshal([]byte(rr.stdout), &rows); err != nil || rr.code != 0 {
+	var doc struct {
+		Runs []struct{ ID, Status, Payload string }
+	}
+	if err := json.Unmarshal([]byte(rr.stdout), &doc); err != nil || rr.code != 0 {
 		t.Fatalf("runs -o json: %v\n%s", err, rr)
 	}
+	rows := doc.Runs
 	if len(rows) != 7 {
 		t.Fatalf("%d runs in the demo's journal, want 7: %+v", len(rows), rows)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"drorch/report"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -17,8 +18,10 @@ func normalize(s string) string {
 	s = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(s, "127.0.0.1:PORT")
 	s = regexp.MustCompile(`writes at risk: about [0-9.]+ s`).ReplaceAllString(s, "writes at risk: about LAG s")
 	s = regexp.MustCompile(`measured \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`).ReplaceAllString(s, "measured TIME")
-	s = regexp.MustCompile(`"seconds": [0-9.]+`).ReplaceAllString(s, `"seconds": LAG`)
-	s = regexp.MustCompile(`"at": "[^"]+"`).ReplaceAllString(s, `"at": "TIME"`)
+	// The writes at risk in JSON: the lag figure and when it was measured.
+	s = regexp.MustCompile(`("lag": \{\s*"seconds": )[0-9.]+(,\s*"display": ")[^"]*"`).ReplaceAllString(s, `${1}LAG${2}LAG"`)
+	s = regexp.MustCompile(`"measuredAt": "[^"]+"`).ReplaceAllString(s, `"measuredAt": "TIME"`)
+	s = regexp.MustCompile(`"display": "about [^"]*"`).ReplaceAllString(s, `"display": "about LAG"`)
 	return regexp.MustCompile(`/tmp/[^\s"]*/`).ReplaceAllString(s, "TMP/")
 }
 
@@ -43,10 +46,11 @@ func TestPlanGolden(t *testing.T) {
 			if js.code != 0 {
 				t.Fatalf("want exit 0\n%s", js)
 			}
+			validJSON(t, "output", js.stdout)
 			var pv struct {
 				Blocked, NothingToDo bool
 				Layers               []struct {
-					Resources []struct{ Params, Refs map[string]string }
+					Resources []struct{ Parameters []report.Parameter }
 				}
 			}
 			if err := json.Unmarshal([]byte(js.stdout), &pv); err != nil {
@@ -55,12 +59,20 @@ func TestPlanGolden(t *testing.T) {
 			if pv.Blocked || pv.NothingToDo || len(pv.Layers) != 1 {
 				t.Errorf("plan of the seed world: blocked %v, nothing to do %v, %d layers", pv.Blocked, pv.NothingToDo, len(pv.Layers))
 			}
+			refs := 0
 			for _, r := range pv.Layers[0].Resources {
-				for k, ref := range r.Refs {
-					if v := r.Params[k]; v == "" || strings.HasPrefix(v, "!Import") {
-						t.Errorf("%s (%s) not resolved: %q", k, ref, v)
+				for _, p := range r.Parameters {
+					if p.Ref == "" {
+						continue
+					}
+					refs++
+					if p.Value == "" || strings.HasPrefix(p.Value, "!Import") {
+						t.Errorf("%s (%s) not resolved: %q", p.Name, p.Ref, p.Value)
 					}
 				}
+			}
+			if refs == 0 {
+				t.Errorf("plan -o json shows no resolved reference")
 			}
 			golden(t, "plan/"+name+".json", normalize(js.stdout))
 			noMutations(t, s, "plan")

@@ -93,7 +93,7 @@ func (c *cli) global() []string {
 
 // fastPoll makes run and resume look at operations often, so that a run on
 // a fast simulator ends soon after its operations do.
-var fastPoll = []string{"--poll-interval", "10ms", "--poll-max", "50ms"}
+var fastPoll = []string{"--poll-interval", "100ms", "--poll-max", "1s"}
 
 // run runs drorch with args after the global flags, stdin empty.
 func (c *cli) run(args ...string) result {

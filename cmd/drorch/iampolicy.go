@@ -24,7 +24,7 @@ the role drorch runs as, in both regions.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			reg := all.Registry()
-			pf, err := a.readPayload(args[0], reg)
+			pf, err := a.readPayload(cmd.Context(), args[0], reg)
 			if err != nil {
 				return err
 			}
@@ -42,7 +42,7 @@ the role drorch runs as, in both regions.`,
 				// mistake; the policy says where, without the value.
 				fmt.Fprintf(a.stderr, "warning: %d resource(s) of the policy are named by a SecureString value; check the payload's resolve:ssm references\n", redacted)
 			}
-			return writeJSON(a.stdout, policy)
+			return writeJSONTo(a.stdout, "json", policy)
 		},
 	}, &allowDataLoss)
 }

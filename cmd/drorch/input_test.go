@@ -1,6 +1,7 @@
 package main
 
 import (
+	"drorch/report"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -27,14 +28,14 @@ func TestYAMLAndStdinPayloads(t *testing.T) {
 	yamlPath := writeFile(t, "switchover.yaml", []byte(yamlSwitchover))
 	jsonData := string(readFile(t, seedPayload("1-planned-switchover.json")))
 
-	if v := d.run("validate", yamlPath); v.code != 0 || !strings.Contains(v.stdout, "valid: 1 layers, 1 resources; 2 references") {
+	if v := d.run("validate", yamlPath); v.code != 0 || !strings.Contains(v.stdout, "valid: 1 layer, 1 resource; 2 references") {
 		t.Errorf("validate of the YAML payload\n%s", v)
 	}
 	params := func(r result) string {
 		t.Helper()
 		var pv struct {
 			Layers []struct {
-				Resources []struct{ Params, Refs map[string]string }
+				Resources []struct{ Parameters []report.Parameter }
 			}
 		}
 		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &pv) != nil || len(pv.Layers) != 1 || len(pv.Layers[0].Resources) != 1 {
@@ -53,7 +54,7 @@ func TestYAMLAndStdinPayloads(t *testing.T) {
 			t.Errorf("%s: resolved %s\nwant (from the JSON file) %s", name, got, fromJSON)
 		}
 	}
-	if !strings.Contains(fromJSON, `"DBClusterIdentifier":"arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02"`) {
+	if !strings.Contains(fromJSON, `{"name":"DBClusterIdentifier","value":"arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02","secret":false,"ref":"!Import dr-globaldb-cluster-mysql-cluster-identifier"}`) {
 		t.Errorf("the import did not resolve to us-west-2's export: %s", fromJSON)
 	}
 
@@ -61,8 +62,8 @@ func TestYAMLAndStdinPayloads(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("run from stdin: want exit 0\n%s", r)
 	}
-	if sr := showJSON(t, d, runID(t, r)); sr.Spec.PayloadFile != "-" || sr.Status != "succeeded" {
-		t.Errorf("run from stdin journaled payload %q, status %s", sr.Spec.PayloadFile, sr.Status)
+	if sr := showJSON(t, d, runID(t, r)); sr.Run.Payload.File != "-" || sr.Run.Status != "succeeded" {
+		t.Errorf("run from stdin journaled payload %q, status %s", sr.Run.Payload.File, sr.Run.Status)
 	}
 	if got := strings.Join(mutations(s), "; "); got != "SwitchoverGlobalCluster us-east-1 200" { // the writer's region
 		t.Errorf("mutating calls = %s", got)

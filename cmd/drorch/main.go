@@ -1,6 +1,11 @@
 // Command drorch is the cross-region disaster-recovery orchestrator for AWS
 // databases. This package is the only place that wires adapters (AWS SDK,
 // SQLite, simulator, terminal) to the core; one file per subcommand.
+//
+// Standard output holds only what a command was asked for (a plan, a
+// run's result, JSON); prompts, progress and notes go to standard error,
+// the operator's terminal, so that `drorch run -o json > result.json`
+// asks and shows progress on the terminal and writes clean JSON.
 package main
 
 import (
@@ -13,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,18 +27,19 @@ import (
 
 	"drorch/engine"
 	"drorch/internal/clock"
+	"drorch/output"
+	"drorch/report"
 	"drorch/runner"
 )
 
-// version is set at build time (-ldflags "-X main.version=...").
-var version = "dev"
-
 // Exit codes: 0 ok, 1 the run failed (or was interrupted), 2 bad input or
 // usage; 130 when a second Ctrl-C ends drorch at once, as shells report.
+// plan --detailed-exitcode exits 2 when there are changes to make.
 const (
 	exitOK          = 0
 	exitFailed      = 1
 	exitBadInput    = 2
+	exitChanges     = 2
 	exitInterrupted = 130
 )
 
@@ -63,16 +70,44 @@ type app struct {
 	endpointURL string
 	statePath   string
 	output      string
+	debug       bool
 
-	// clock is the engine's clock (real, except in the demo, where it is
-	// the simulator's virtual time); creds replaces the credential chain
-	// (the demo's in-process simulator).
-	clock clock.Clock
+	// wall is the wall clock: leases, and what runs and show compare
+	// heartbeats with. follower is the clock runs are timed on: the
+	// endpoint's when it says its time (drorch sim does), else wall.
+	wall     clock.Clock
+	follower *clock.Follower
+	// creds replaces the credential chain (the demo's in-process
+	// simulator).
 	creds aws.CredentialsProvider
 	// readAttempts and maxBackoff tune the SDK's read retries (0: awsapi's
 	// defaults); the demo shortens them to fit its compressed time.
 	readAttempts int
 	maxBackoff   time.Duration
+
+	// live is the progress display of the run under way (nil when none),
+	// so that a signal's notice is written above its bars; current is the
+	// id of that run.
+	mu      sync.Mutex
+	live    progress
+	current string
+}
+
+// json reports whether the output is for programs (json or jsonl).
+func (a *app) json() bool { return a.output == "json" || a.output == "jsonl" }
+
+// notice tells the operator something on stderr, above the live bars
+// when a run is being drawn.
+func (a *app) notice(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	a.mu.Lock()
+	live := a.live
+	a.mu.Unlock()
+	if live != nil {
+		live.notice(line)
+		return
+	}
+	fmt.Fprintln(a.stderr, line)
 }
 
 // newID returns a new run id: 10 random hex digits, short enough to type,
@@ -86,28 +121,53 @@ func newID() string {
 }
 
 func main() {
-	ctx, interrupt := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		// The first Ctrl-C or SIGTERM interrupts: drorch makes no further
-		// call, lets the calls in flight return and leaves a run that
-		// `drorch resume` continues. A second one exits at once; the run
-		// is resumable all the same (its journal is written before and
-		// after every call).
-		<-sigs
-		fmt.Fprintln(os.Stderr, "\ndrorch: interrupting after the calls in flight return (press Ctrl-C again to exit at once)")
-		interrupt(engine.ErrInterrupted)
-		<-sigs
-		fmt.Fprintln(os.Stderr, "drorch: exiting now; the run can be resumed with drorch resume")
-		os.Exit(exitInterrupted)
-	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	os.Exit(runWithSignals(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, sigs, os.Exit))
 }
 
-// run executes drorch with args and returns the exit code.
+// run executes drorch with args and returns the exit code (tests call it
+// in-process; no signal reaches it).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, clock: clock.Real()}
+	return runWithSignals(ctx, args, stdin, stdout, stderr, getenv, nil, nil)
+}
+
+// runWithSignals is run, interrupted by sigs: the first Ctrl-C or SIGTERM
+// interrupts (drorch makes no further call, lets the calls in flight
+// return and leaves a run that `drorch resume` continues); a second one
+// exits at once through exit, the run resumable all the same (its journal
+// is written before and after every call).
+func runWithSignals(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string,
+	sigs <-chan os.Signal, exit func(int)) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, wall: clock.Real(), output: "text"}
+	a.follower = clock.Follow(a.wall)
+	ctx, interrupt := context.WithCancelCause(ctx)
+	defer interrupt(nil)
+	if sigs != nil {
+		go func() {
+			select {
+			case <-sigs:
+			case <-ctx.Done():
+				return
+			}
+			a.notice("\ndrorch: interrupting: no new call will be made; waiting for the calls in flight to return (press Ctrl-C again to exit at once)")
+			interrupt(engine.ErrInterrupted)
+			select {
+			case <-sigs:
+			case <-ctx.Done():
+				return
+			}
+			a.mu.Lock()
+			id := a.current
+			a.mu.Unlock()
+			if id != "" {
+				fmt.Fprintf(a.stderr, "\ndrorch: exiting now; run %s is journaled and can be continued with: %s\n", safe(id), a.resumeCommand(id))
+			} else {
+				fmt.Fprintln(a.stderr, "\ndrorch: exiting now; nothing was changed")
+			}
+			exit(exitInterrupted)
+		}()
+	}
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -117,23 +177,50 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
-	var pe *runner.ProblemsError
-	if errors.As(err, &pe) {
-		for _, p := range pe.Problems {
-			fmt.Fprintln(stderr, "  -", p.Error())
+	return a.fail(err)
+}
+
+// fail reports err the way the output asks (a JSON object on stderr for
+// json and jsonl) and returns the exit code.
+func (a *app) fail(err error) int {
+	if errors.Is(err, errSilent) {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee.code
 		}
-		fmt.Fprintln(stderr, "drorch:", err)
-		return exitBadInput
 	}
-	fmt.Fprintln(stderr, "drorch:", err)
+	code := exitFailed
 	var ee *exitError
 	switch {
 	case errors.As(err, &ee):
-		return ee.code
+		code = ee.code
 	case strings.HasPrefix(err.Error(), "unknown command"):
-		return exitBadInput
+		code = exitBadInput
 	}
-	return exitFailed
+	var pe *runner.ProblemsError
+	isProblems := errors.As(err, &pe)
+	if isProblems {
+		code = exitBadInput
+	}
+	msg := report.Clean(err.Error())
+	if a.json() {
+		var problems []output.Problem
+		if isProblems {
+			problems = problemsJSON(pe.Problems)
+		}
+		a.mu.Lock()
+		id := a.current
+		a.mu.Unlock()
+		_ = writeJSONTo(a.stderr, a.output, output.NewError(msg, code, problems, id))
+		return code
+	}
+	if isProblems {
+		for _, p := range pe.Problems {
+			fmt.Fprintln(a.stderr, "  -", report.Clean(p.Error()))
+		}
+	}
+	fmt.Fprintln(a.stderr, "drorch:", msg)
+	return code
 }
 
 // exactArgs and noArgs are cobra's argument checks, as usage errors (exit 2).
@@ -159,16 +246,26 @@ func newRootCmd(a *app) *cobra.Command {
 		Short: "Cross-region disaster recovery for AWS databases",
 		Long: `drorch fails over, and fails back, Aurora global databases, RDS read replicas
 and ElastiCache global datastores, layer by layer, from one manifest (the
-StatePayload of the DR Orchestrator Framework), and proves what it did.`,
+StatePayload of the DR Orchestrator Framework), and proves what it did.
+
+Standard output holds only what a command prints for you (text, or JSON with
+-o json; -o jsonl streams a run's events one per line); prompts, progress and
+notes go to standard error.`,
+		Version:       buildVersion().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("drorch {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	// An unknown --output would otherwise print text where a script waits
 	// for JSON.
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
-		if a.output != "text" && a.output != "json" {
-			return badInput(fmt.Errorf("--output %q: write text or json", a.output))
+		switch a.output {
+		case "text", "json", "jsonl":
+		default:
+			o := a.output
+			a.output = "text"
+			return badInput(fmt.Errorf("--output %q: write text, json or jsonl", report.Clean(o)))
 		}
 		return nil
 	}
@@ -176,8 +273,9 @@ StatePayload of the DR Orchestrator Framework), and proves what it did.`,
 	pf.StringVar(&a.region, "region", "", "AWS region drorch runs in (default: AWS_REGION / profile)")
 	pf.StringVar(&a.profile, "profile", "", "AWS shared-config profile")
 	pf.StringVar(&a.endpointURL, "endpoint-url", "", "send every AWS call to this endpoint (e.g. drorch sim); default AWS_ENDPOINT_URL")
-	pf.StringVar(&a.statePath, "state", "", "journal database file (default: drorch/journal.db under the user's state directory)")
-	pf.StringVarP(&a.output, "output", "o", "text", "output format: text or json")
+	pf.StringVar(&a.statePath, "state", "", "journal database file (default: DRORCH_STATE, else drorch/journal.db under the user's state directory)")
+	pf.StringVarP(&a.output, "output", "o", "text", "output format: text, json, or jsonl (run and resume: one event per line as the run goes)")
+	pf.BoolVarP(&a.debug, "debug", "v", false, "log every AWS request and response (headers, no bodies; credentials redacted) to stderr")
 
 	root.AddCommand(
 		newDemoCmd(a),
@@ -194,6 +292,7 @@ StatePayload of the DR Orchestrator Framework), and proves what it did.`,
 		newIAMPolicyCmd(a),
 		newSimCmd(a),
 		newSFNCmd(a),
+		newVersionCmd(a),
 	)
 	return root
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
 	"drorch/journal"
+	"drorch/report"
 )
 
 // drorch against moto, an AWS emulator nobody at drorch wrote, through the
@@ -52,18 +53,26 @@ type planJSON struct {
 	Blocked bool
 	Layers  []struct {
 		Resources []struct {
-			Region   string
-			Params   map[string]string
-			Refs     map[string]string
-			Secret   []string
-			State    []string
-			Blockers []string
-			Steps    []struct {
+			Region     string
+			Parameters []report.Parameter
+			State      []string
+			Blockers   []string
+			Steps      []struct {
 				Status string
 				Calls  []struct{ Action, Region string }
 			}
 		}
 	}
+}
+
+// param is a plan resource's parameter by name.
+func param(ps []report.Parameter, name string) (report.Parameter, bool) {
+	for _, p := range ps {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return report.Parameter{}, false
 }
 
 func parsePlan(t *testing.T, r result) planJSON {
@@ -112,7 +121,7 @@ func TestDrorchAgainstMoto(t *testing.T) {
 	t.Run("validate", func(t *testing.T) {
 		before := wire.count()
 		for _, p := range []string{unplanned, promote, seedPayload("2-unplanned-failover.json")} {
-			if r := d.run("validate", p); r.code != 0 || !strings.Contains(r.stdout, "valid: 1 layers, 1 resources") {
+			if r := d.run("validate", p); r.code != 0 || !strings.Contains(r.stdout, "valid: 1 layer, 1 resource") {
 				t.Errorf("want exit 0\n%s", r)
 			}
 		}
@@ -127,8 +136,8 @@ func TestDrorchAgainstMoto(t *testing.T) {
 		res := p.Layers[0].Resources[0]
 		want := map[string]string{"GlobalClusterIdentifier": motoGlobal, "DBClusterIdentifier": motoSecondary, "ClusterRegion": motoHome}
 		for k, v := range want {
-			if res.Params[k] != v || !strings.HasPrefix(res.Refs[k], "!Import ") {
-				t.Errorf("%s = %q (from %q), want %q from its export", k, res.Params[k], res.Refs[k], v)
+			if p, _ := param(res.Parameters, k); p.Value != v || !strings.HasPrefix(p.Ref, "!Import ") {
+				t.Errorf("%s = %q (from %q), want %q from its export", k, p.Value, p.Ref, v)
 			}
 		}
 		if p.Blocked || len(res.Steps) != 1 || res.Steps[0].Status != "next" || len(res.Steps[0].Calls) != 1 ||
@@ -160,9 +169,8 @@ func TestDrorchAgainstMoto(t *testing.T) {
 
 	t.Run("plan with an SSM String", func(t *testing.T) {
 		res := parsePlan(t, d.run("plan", "-o", "json", unplanned)).Layers[0].Resources[0]
-		if res.Params["GlobalClusterIdentifier"] != motoGlobal || res.Refs["GlobalClusterIdentifier"] != "resolve:ssm:/dr-orchestrator/demo/global-cluster-id" || len(res.Secret) != 0 {
-			t.Errorf("GlobalClusterIdentifier = %q from %q (secret %v), want %s from SSM", res.Params["GlobalClusterIdentifier"],
-				res.Refs["GlobalClusterIdentifier"], res.Secret, motoGlobal)
+		if p, _ := param(res.Parameters, "GlobalClusterIdentifier"); p.Value != motoGlobal || p.Ref != "resolve:ssm:/dr-orchestrator/demo/global-cluster-id" || p.Secret {
+			t.Errorf("GlobalClusterIdentifier = %+v, want %s from SSM", p, motoGlobal)
 		}
 	})
 
@@ -170,12 +178,12 @@ func TestDrorchAgainstMoto(t *testing.T) {
 		before := wire.count()
 		js := d.run("plan", "-o", "json", promote)
 		res := parsePlan(t, js).Layers[0].Resources[0]
-		if res.Params["RDSInstanceIdentifier"] != "rds-mysql-instance" || res.Region != motoHome {
-			t.Errorf("RDSInstanceIdentifier = %q, region %s", res.Params["RDSInstanceIdentifier"], res.Region)
+		if p, _ := param(res.Parameters, "RDSInstanceIdentifier"); p.Value != "rds-mysql-instance" || res.Region != motoHome {
+			t.Errorf("RDSInstanceIdentifier = %q, region %s", p.Value, res.Region)
 		}
-		if v, ok := res.Params["TargetClusterIdentifier"]; !ok || v != "" || len(res.Secret) != 1 || res.Secret[0] != "TargetClusterIdentifier" ||
-			res.Refs["TargetClusterIdentifier"] != "resolve:ssm:/dr-orchestrator/demo/replica-arn" {
-			t.Errorf("TargetClusterIdentifier = %q (secret %v, ref %q): want it marked secret and its value left out", v, res.Secret, res.Refs["TargetClusterIdentifier"])
+		if p, ok := param(res.Parameters, "TargetClusterIdentifier"); !ok || p.Value != "" || !p.Secret ||
+			p.Ref != "resolve:ssm:/dr-orchestrator/demo/replica-arn" {
+			t.Errorf("TargetClusterIdentifier = %+v: want it marked secret and its value left out", p)
 		}
 		if len(res.Blockers) != 0 || len(res.Steps) != 1 || res.Steps[0].Calls[0].Action != "PromoteReadReplica" {
 			t.Errorf("plan: blockers %q, steps %+v", res.Blockers, res.Steps)
@@ -219,7 +227,7 @@ func contains(list []string, s string) bool {
 // wantDeadline checks a run that failed at its resource's deadline after
 // making its call once: exit 1, the deadline and the last state seen in
 // the output and the journal.
-func wantDeadline(t *testing.T, d *cli, r result, lastSeen string) journal.ResourceState {
+func wantDeadline(t *testing.T, d *cli, r result, lastSeen string) report.Resource {
 	t.Helper()
 	if r.code != exitFailed {
 		t.Fatalf("want exit 1 (the run failed)\n%s", r)
@@ -230,11 +238,11 @@ func wantDeadline(t *testing.T, d *cli, r result, lastSeen string) journal.Resou
 	}
 	sr := showJSON(t, d, runID(t, r))
 	res := sr.Layers[0].Resources[0]
-	if sr.Status != journal.StatusFailed || res.Status != journal.StatusFailed || !strings.Contains(res.Error, want) {
-		t.Errorf("journal: run %s, resource %s: %q; want failed with %q", sr.Status, res.Status, res.Error, want)
+	if sr.Run.Status != string(journal.StatusFailed) || res.Status != string(journal.StatusFailed) || !strings.Contains(res.Error, want) {
+		t.Errorf("journal: run %s, resource %s: %q; want failed with %q", sr.Run.Status, res.Status, res.Error, want)
 	}
-	if calls := sr.calls(); len(calls) != 1 || calls[0].Status != journal.CallStatusIssued {
-		t.Errorf("journaled calls = %+v, want one, issued", calls)
+	if cs := calls(sr); len(cs) != 1 || cs[0].Status != string(journal.CallStatusIssued) {
+		t.Errorf("journaled calls = %+v, want one, issued", cs)
 	}
 	return res
 }

@@ -4,18 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"drorch/awsapi"
+	"drorch/cloud"
 	"drorch/engine"
 	"drorch/journal"
 	"drorch/journal/sqlitestore"
 	"drorch/resource"
 	"drorch/runner"
+	"drorch/sim"
 )
 
-// connect builds the AWS adapters from the global flags.
+// connect builds the AWS adapters from the global flags. Every answer's
+// headers go to the run clock: an endpoint that says its time (drorch sim)
+// has its runs timed on it.
 func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
 	c, err := a.awsClients(ctx)
 	if err != nil {
@@ -27,9 +34,13 @@ func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
 // awsClients builds the AWS clients from the global flags.
 func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	conf := awsapi.Config{Region: a.region, Profile: a.profile, EndpointURL: a.endpointURL,
-		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff}
+		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, ObserveHeaders: a.observe}
 	if a.creds != nil {
 		conf.Credentials = a.creds
+	}
+	if a.debug {
+		conf.Log = awsapi.DebugLog(a.stderr)
+		conf.LogMode = aws.LogRequest | aws.LogResponse | aws.LogRetries
 	}
 	c, err := awsapi.New(ctx, conf)
 	if errors.Is(err, awsapi.ErrNoRegion) {
@@ -38,20 +49,50 @@ func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("set up AWS clients: %w", err)
 	}
+	if err := c.CheckCredentials(ctx); errors.Is(err, awsapi.ErrNoCredentials) {
+		return nil, badInput(fmt.Errorf("%w; set AWS_PROFILE (then aws sso login if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile; against drorch sim any key works", err))
+	} else if err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
 // cloudOf is runner's view of the clients, acting from their home region.
 func (a *app) cloudOf(c *awsapi.Clients) runner.Cloud {
 	reads, refs := c.Reads(), c.Refs()
-	reads.Now = a.clock.Now
+	reads.Now = a.follower.Now
 	return runner.Cloud{Region: c.Region(), Reader: reads, Batch: reads, Executor: c.Calls(), Identity: c.Identity(),
 		Exports: refs, Params: refs}
 }
 
-// newEngine wires the engine to AWS and the journal.
+// observe reads the endpoint's clock from an answer's headers.
+func (a *app) observe(h http.Header) {
+	v := h.Get(sim.TimeHeader)
+	if v == "" {
+		return
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return
+	}
+	rate, _ := strconv.ParseFloat(h.Get(sim.SpeedHeader), 64)
+	a.follower.Observe(t, rate)
+}
+
+// clockNote says whose time a run's times are: "" for the wall clock.
+func (a *app) clockNote() string {
+	if !a.follower.Following() {
+		return ""
+	}
+	return fmt.Sprintf("simulated AWS time, the simulator running at %gx", a.follower.Rate())
+}
+
+// newEngine wires the engine to AWS and the journal: timed on the run
+// clock, its lease on the wall clock.
 func (a *app) newEngine(c runner.Cloud, store journal.Store, s engine.Settings) *engine.Engine {
-	return runner.Engine(c, store, a.clock, journal.NewProcess(version), s)
+	e := runner.Engine(c, store, a.follower, journal.NewProcess(processVersion()), s)
+	e.LeaseClock = a.wall
+	return e
 }
 
 // openStore opens the existing journal at --state or the default path: a
@@ -66,12 +107,9 @@ func (a *app) createStore(ctx context.Context) (*sqlitestore.Store, error) {
 }
 
 func (a *app) openJournal(ctx context.Context, mode sqlitestore.Mode) (*sqlitestore.Store, error) {
-	path := a.statePath
-	if path == "" {
-		var err error
-		if path, err = journal.DefaultPath(a.getenv); err != nil {
-			return nil, badInput(err)
-		}
+	path, err := a.journalPath()
+	if err != nil {
+		return nil, err
 	}
 	s, err := sqlitestore.Open(ctx, path, mode)
 	var missing *sqlitestore.NoJournalError
@@ -81,6 +119,34 @@ func (a *app) openJournal(ctx context.Context, mode sqlitestore.Mode) (*sqlitest
 	return s, err // the error names the journal already
 }
 
+// journalPath is the journal --state names, else DRORCH_STATE, else the
+// default one.
+func (a *app) journalPath() (string, error) {
+	if a.statePath != "" {
+		return a.statePath, nil
+	}
+	if p := a.getenv("DRORCH_STATE"); p != "" {
+		return p, nil
+	}
+	p, err := journal.DefaultPath(a.getenv)
+	if err != nil {
+		return "", badInput(fmt.Errorf("%w (or set DRORCH_STATE, or pass --state)", err))
+	}
+	return p, nil
+}
+
+// resumeCommand is the command that continues run id with this journal.
+func (a *app) resumeCommand(id string) string {
+	cmd := "drorch resume " + id
+	if a.statePath != "" {
+		cmd += " --state " + shellQuote(a.statePath)
+	}
+	if a.endpointURL != "" {
+		cmd += " --endpoint-url " + shellQuote(a.endpointURL)
+	}
+	return cmd
+}
+
 // staticCreds are the dummy credentials drorch uses against its own simulator.
 func staticCreds() aws.CredentialsProvider {
 	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
@@ -88,13 +154,27 @@ func staticCreds() aws.CredentialsProvider {
 	})
 }
 
-// readPayload reads and validates the payload at path ("-" for stdin). A
-// file that cannot be read is the operator's mistake, as bad content is.
-func (a *app) readPayload(path string, reg *resource.Registry) (*runner.Payload, error) {
-	pf, err := runner.ReadPayload(path, a.stdin, reg)
+// readPayload reads and validates the payload at path ("-" for stdin)
+// under ctx: a Ctrl-C ends the wait for a FIFO with no writer. A file that
+// cannot be read is the operator's mistake, as bad content is.
+func (a *app) readPayload(ctx context.Context, path string, reg *resource.Registry) (*runner.Payload, error) {
+	pf, err := runner.ReadPayloadContext(ctx, path, a.stdin, reg)
 	var pe *runner.ProblemsError
-	if err != nil && !errors.As(err, &pe) {
-		return nil, badInput(err)
+	switch {
+	case err == nil, errors.As(err, &pe):
+		return pf, err
+	case ctx.Err() != nil:
+		return nil, &exitError{code: exitInterrupted, err: fmt.Errorf("read payload %s: interrupted before it was read; nothing was changed", safe(path))}
 	}
-	return pf, err
+	return nil, badInput(err)
+}
+
+// unreachableHint adds the next step to an error that says the endpoint
+// could not be reached.
+func (a *app) unreachableHint(err error) error {
+	var ae *cloud.APIError
+	if !errors.As(err, &ae) || ae.Kind != cloud.KindUnreachable || a.endpointURL == "" && a.getenv("AWS_ENDPOINT_URL") == "" {
+		return err
+	}
+	return fmt.Errorf("%w; is the endpoint running (drorch sim)? check --endpoint-url or AWS_ENDPOINT_URL", err)
 }

@@ -48,15 +48,15 @@ func progressEvents(t *testing.T) []journal.Event {
 func TestLineProgressTellsTheStory(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	p := newProgress(&out, false, time.Now)
+	p := newProgress(&out, false, 80, time.Now, nil)
 	for _, ev := range progressEvents(t) {
 		p.event(ev)
 	}
 	p.close()
 	for _, want := range []string{
 		"03:00:00.000  run r1 created",
-		"layer 1 / Promote the orders replica: promote: calling rds PromoteReadReplica in us-west-2",
-		"promote: accepted by AWS",
+		"layer 1 / Promote the orders replica: step 1/1 promote: calling rds PromoteReadReplica in us-west-2",
+		"step 1/1 promote: accepted by AWS",
 		"promote: orders is modifying",
 		"layer 1 / Promote the orders replica: succeeded after 1m00s",
 		"run r1 succeeded",
@@ -70,7 +70,7 @@ func TestLineProgressTellsTheStory(t *testing.T) {
 func TestBarProgressDrawsOneLinePerResource(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	p := newProgress(&out, true, time.Now)
+	p := newProgress(&out, true, 80, time.Now, nil)
 	for _, ev := range progressEvents(t) {
 		p.event(ev)
 	}

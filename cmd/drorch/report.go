@@ -82,12 +82,12 @@ func writeReport(ctx context.Context, a *app, id string, f report.Format, out st
 	if err != nil {
 		return fmt.Errorf("read run %s: %w", rec.ID, err)
 	}
-	now := a.clock.Now()
+	now := a.wall.Now()
 	r, err := report.FromEvents(evs, report.Options{
 		Recovery:    all.Registry().Recovery,
 		Status:      runner.Status(rec, st, now),
 		Generated:   now,
-		GeneratedBy: "drorch " + version,
+		GeneratedBy: "drorch " + processVersion(),
 	})
 	if err != nil {
 		return fmt.Errorf("report %s: %w", rec.ID, err)
@@ -104,18 +104,6 @@ func writeReport(ctx context.Context, a *app, id string, f report.Format, out st
 	}
 	fmt.Fprintf(a.stderr, "report of run %s written to %s%s\n", rec.ID, report.Clean(out), note)
 	return nil
-}
-
-// journalPath is the journal --state names, or the default one.
-func (a *app) journalPath() (string, error) {
-	if a.statePath != "" {
-		return a.statePath, nil
-	}
-	p, err := journal.DefaultPath(a.getenv)
-	if err != nil {
-		return "", badInput(err)
-	}
-	return p, nil
 }
 
 // writeFileAtomic writes a file through a temporary file beside it, so

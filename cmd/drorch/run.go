@@ -16,6 +16,8 @@ import (
 	"drorch/engine"
 	"drorch/journal"
 	"drorch/journal/sqlitestore"
+	"drorch/output"
+	"drorch/report"
 	"drorch/resource/all"
 	"drorch/runner"
 )
@@ -28,13 +30,34 @@ type runSettings struct {
 	lockTable          string
 }
 
+// minPoll is the shortest wait between two looks at an operation: faster
+// only spends the account's request budget.
+const minPoll = 100 * time.Millisecond
+
 func (r *runSettings) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&r.lockTable, "lock-table", "", lockTableHelp)
-	f.DurationVar(&r.pollFirst, "poll-interval", time.Second, "first wait before looking at an operation again (it grows from there)")
-	f.DurationVar(&r.pollMax, "poll-max", 5*time.Second, "longest wait between two looks at an operation")
+	f.DurationVar(&r.pollFirst, "poll-interval", time.Second, "first wait before looking at an operation again (it grows from there; at least 100ms)")
+	f.DurationVar(&r.pollMax, "poll-max", 5*time.Second, "longest wait between two looks at an operation (at least --poll-interval)")
 	f.IntVar(&r.concurrency, "concurrency", 0, "resources of a layer run at once (0 = all)")
 	f.DurationVar(&r.timeout, "timeout", 0, "deadline for the whole run (0 = none; each resource has its own)")
+}
+
+// check refuses settings out of range, naming the range.
+func (r runSettings) check() error {
+	switch {
+	case r.pollFirst < minPoll:
+		return badInput(fmt.Errorf("--poll-interval %s: give at least %s (e.g. 1s)", r.pollFirst, minPoll))
+	case r.pollMax < minPoll:
+		return badInput(fmt.Errorf("--poll-max %s: give at least %s (e.g. 5s)", r.pollMax, minPoll))
+	case r.pollMax < r.pollFirst:
+		return badInput(fmt.Errorf("--poll-max %s is shorter than --poll-interval %s: give a --poll-max of at least %s", r.pollMax, r.pollFirst, r.pollFirst))
+	case r.concurrency < 0:
+		return badInput(fmt.Errorf("--concurrency %d: give 0 (all at once) or more", r.concurrency))
+	case r.timeout < 0:
+		return badInput(fmt.Errorf("--timeout %s: give 0 (none) or a positive duration", r.timeout))
+	}
+	return nil
 }
 
 func (r runSettings) engine() engine.Settings {
@@ -51,27 +74,39 @@ func newRunCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Fail over (or back) every resource of a payload",
-		Long: `run validates and plans the payload (see "drorch plan"), asks for confirmation
-(or takes --yes), then runs it: layers in order, the resources of a layer at
-once, each until AWS shows its end state. Every mutating call is journaled
-before and after it is made, so an interrupted run continues with
-"drorch resume RUN" without repeating what was done. It ends with the
-recovery time (RTO) of each resource. Exit code 0 when every resource
-succeeded, 1 when the run failed or was cancelled, 2 for bad input.`,
+		Long: `run validates and plans the payload (see "drorch plan"), shows the plan and asks
+for confirmation on the terminal (or takes --yes), then runs it: layers in
+order, the resources of a layer at once, each until AWS shows its end state.
+Every mutating call is journaled before and after it is made, so an
+interrupted run continues with "drorch resume RUN" without repeating what was
+done. The plan, the prompt and the live progress go to standard error;
+standard output gets the result: each resource's recovery time (RTO) for a
+failover, its duration for a rebuild (-o json: the run report; -o jsonl: one
+event per line as the run goes, then the report).
+
+Ctrl-C (or SIGTERM) interrupts: no new call is made, the calls in flight
+return, and the run is left for "drorch resume"; a second Ctrl-C exits at
+once. Only "drorch cancel" cancels a run. Exit code 0 when every resource
+succeeded, 1 when the run failed, was cancelled or interrupted, 2 for bad
+input.`,
 		Example: `  drorch run --region us-west-2 examples/seed/1-planned-switchover.json
-  drorch run --region us-west-2 --yes --allow-data-loss managed-failover.json`,
+  drorch run --region us-west-2 --yes --allow-data-loss managed-failover.json
+  drorch run --region us-west-2 --yes -o jsonl payload.json | my-log-shipper`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			if err := journal.ValidRunID(runID); runID != "" && err != nil {
 				return badInput(fmt.Errorf("--run-id: %w", err))
 			}
+			if err := rs.check(); err != nil {
+				return err
+			}
 			opts, err := limit.apply(runner.Options{AllowDataLoss: allowDataLoss})
 			if err != nil {
 				return err
 			}
 			reg := all.Registry()
-			pf, err := a.readPayload(args[0], reg)
+			pf, err := a.readPayload(ctx, args[0], reg)
 			if err != nil {
 				return err
 			}
@@ -104,7 +139,7 @@ type runRequest struct {
 
 // planAndRun plans the payload, shows the plan, refuses a blocked one, asks
 // for confirmation when asked to, then runs it with live progress and the
-// RTO summary. It returns the run's final state when a run took place.
+// result. It returns the run's final state when a run took place.
 func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runRequest) (*journal.RunState, error) {
 	reg := all.Registry()
 	cl, err := a.connect(ctx)
@@ -113,7 +148,7 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 	}
 	p, err := runner.Prepare(ctx, cl, reg, req.payload, req.opts)
 	if err != nil {
-		return nil, err
+		return nil, a.unreachableHint(err)
 	}
 	e := a.newEngine(cl, store, req.settings.engine())
 	runID := req.runID
@@ -137,39 +172,48 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 	}()
 	pv, err := e.Preview(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("read current state: %w", err)
+		return nil, a.unreachableHint(fmt.Errorf("read current state: %w", err))
 	}
-	if a.output != "json" {
-		renderPreview(a.stdout, fmt.Sprintf("Plan for %s in %s", req.payload.Name, cl.Region), pv)
-	}
+	// The operator reads the plan where the prompt is: on stderr, the
+	// terminal, whatever stdout is for.
+	renderPreview(a.stderr, fmt.Sprintf("Plan for %s in %s", safe(req.payload.Name), safe(cl.Region)), pv)
 	if pv.Blocked {
-		return nil, runFailed(errors.New("the plan is blocked (see BLOCKED above); nothing was changed"))
+		return nil, runFailed(errors.New("the plan is blocked (see BLOCKED in the plan); nothing was changed"))
 	}
 	if req.confirm && !pv.NothingToDo {
-		if err := a.confirm(); err != nil {
+		if err := a.confirm(ctx); err != nil {
 			return nil, err
 		}
 	}
 	started = true
-	return a.execute(ctx, e, func(ctx context.Context) (*journal.RunState, error) {
-		fmt.Fprintf(a.stderr, "run %s: journal %s\n", runID, store.Path())
+	return a.execute(ctx, store, e, runID, nil, func(ctx context.Context) (*journal.RunState, error) {
+		fmt.Fprintf(a.stderr, "run %s: journal %s\n", runID, safe(store.Path()))
 		return e.Start(ctx, runID, p, locks.options()...)
 	})
 }
 
-// confirm asks the operator on a terminal; elsewhere it insists on --yes.
-func (a *app) confirm() error {
+// confirm asks the operator on the terminal: the question on stderr, the
+// answer from stdin, which must be a terminal (elsewhere it insists on
+// --yes). A Ctrl-C while it waits ends it, nothing changed.
+func (a *app) confirm(ctx context.Context) error {
 	f, ok := a.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return badInput(errors.New("refusing to change anything without confirmation: pass --yes"))
+		return badInput(errors.New("refusing to change anything without confirmation: pass --yes (stdin is not a terminal, so drorch cannot ask)"))
 	}
-	fmt.Fprint(a.stdout, "\nRun this plan? Type yes to go on: ")
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read confirmation: %w", err)
-	}
-	if strings.TrimSpace(line) != "yes" {
-		return badInput(errors.New("not confirmed; nothing was changed"))
+	fmt.Fprint(a.stderr, "\nRun this plan? Type yes to go on: ")
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(a.stderr)
+		return &exitError{code: exitInterrupted, err: errors.New("not confirmed (interrupted); nothing was changed")}
+	case line := <-answer:
+		if strings.TrimSpace(line) != "yes" {
+			return badInput(errors.New("not confirmed; nothing was changed"))
+		}
 	}
 	return nil
 }
@@ -180,20 +224,41 @@ func terminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// execute runs (or resumes) a run with live progress, then prints the RTO
-// summary. The exit code follows the run's outcome.
-func (a *app) execute(ctx context.Context, e *engine.Engine, do func(context.Context) (*journal.RunState, error)) (*journal.RunState, error) {
+// width is w's width in columns when it is a terminal, else 80.
+func width(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+			return cols
+		}
+	}
+	return 80
+}
+
+// execute runs (or resumes) a run with live progress on stderr (or its
+// events on stdout with -o jsonl), then prints the result. prior is the
+// journal of a run being resumed. The exit code follows the run's outcome.
+func (a *app) execute(ctx context.Context, store journal.Store, e *engine.Engine, runID string, prior *journal.RunState,
+	do func(context.Context) (*journal.RunState, error)) (*journal.RunState, error) {
 	var prog progress
-	if a.output != "json" {
-		prog = newProgress(a.stdout, terminal(a.stdout), e.Clock.Now)
+	switch a.output {
+	case "jsonl":
+		e.Observer = func(ev journal.Event) { _ = writeJSONTo(a.stdout, "jsonl", output.NewEvent(ev)) }
+	case "text", "json":
+		prog = newProgress(a.stderr, terminal(a.stderr), width(a.stderr), e.Clock.Now, prior)
 		e.Observer = prog.event
 	}
+	a.mu.Lock()
+	a.live, a.current = prog, runID
+	a.mu.Unlock()
 	st, err := do(ctx)
 	if prog != nil {
 		prog.close()
 	}
+	a.mu.Lock()
+	a.live = nil
+	a.mu.Unlock()
 	if errors.Is(err, engine.ErrInterrupted) && st != nil {
-		return st, runFailed(interrupted(a, st))
+		return st, runFailed(a.interrupted(st))
 	}
 	var changed *engine.SecretChangedError
 	if errors.As(err, &changed) {
@@ -203,17 +268,10 @@ func (a *app) execute(ctx context.Context, e *engine.Engine, do func(context.Con
 		if err == nil {
 			err = errors.New("run ended without a state")
 		}
-		return nil, runFailed(err)
+		return nil, runFailed(a.explainBusy(ctx, store, err))
 	}
-	if a.output == "json" {
-		if jerr := writeJSON(a.stdout, st); jerr != nil {
-			return st, jerr
-		}
-	} else {
-		renderRTO(a.stdout, st)
-		if allAlreadyDone(st) {
-			fmt.Fprintln(a.stdout, "\nNothing to do: every resource was already in its desired state; no change was made.")
-		}
+	if werr := a.printResult(ctx, store, st); werr != nil {
+		return st, werr
 	}
 	switch {
 	case errors.Is(err, engine.ErrRunFinished):
@@ -226,92 +284,55 @@ func (a *app) execute(ctx context.Context, e *engine.Engine, do func(context.Con
 	return st, nil
 }
 
-func allAlreadyDone(st *journal.RunState) bool {
-	n := 0
-	for _, l := range st.Layers {
-		for _, r := range l.Resources {
-			if r.Status != journal.StatusAlreadyDone {
-				return false
-			}
-			n++
-		}
+// printResult prints a finished run on stdout: the text table, the run
+// report (json), or the report as the last line (jsonl).
+func (a *app) printResult(ctx context.Context, store journal.Store, st *journal.RunState) error {
+	if !a.json() {
+		renderResult(a.stdout, st, width(a.stdout), a.clockNote())
+		return nil
 	}
-	return n > 0
+	rep, err := a.report(ctx, store, st.ID)
+	if err != nil {
+		return err
+	}
+	if a.output == "jsonl" {
+		return writeJSONTo(a.stdout, "jsonl", output.Final{Kind: "report", Report: rep})
+	}
+	return report.WriteJSON(a.stdout, rep)
 }
 
-func newResumeCmd(a *app) *cobra.Command {
-	var rs runSettings
-	cmd := &cobra.Command{
-		Use:   "resume RUN",
-		Short: "Continue an interrupted run without repeating what was done",
-		Long: `resume continues a run whose process stopped (crash, kill, lost laptop): steps
-the journal shows finished are not repeated; a call whose outcome is unknown
-(the process stopped between making it and recording the answer) is judged by
-reading AWS state, never made again blindly. It runs in the run's own region,
-with the references it resolved when it started (secret values are read again).`,
-		Example: `  drorch runs
-  drorch resume 3f9a2c81d0`,
-		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			store, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			rec, st, err := runner.Load(ctx, store, args[0])
-			if err != nil {
-				return badInput(fmt.Errorf("resume %s: %w", args[0], err))
-			}
-			if st.Status.Terminal() {
-				fmt.Fprintf(a.stdout, "run %s already %s; nothing to resume\n", st.ID, st.Status)
-				return nil
-			}
-			if a.region != "" && a.region != st.Spec.Region {
-				fmt.Fprintf(a.stderr, "note: run %s runs in %s; --region %s is ignored\n", st.ID, st.Spec.Region, a.region)
-			}
-			a.region = st.Spec.Region
-			cl, err := a.connect(ctx)
-			if err != nil {
-				return err
-			}
-			p, err := runner.Rebind(ctx, cl, all.Registry(), st.Spec)
-			if err != nil {
-				return err
-			}
-			e := a.newEngine(cl, store, rs.engine())
-			sl, err := a.sharedLock(ctx, a.lockTable(rs.lockTable), st.Spec.Region, store, e.Process.Owner)
-			if err != nil {
-				return err
-			}
-			var opts []engine.RunOption
-			if sl != nil {
-				opts = append(opts, engine.WithLocker(sl)) // taken again as the same run, once the run is claimed
-			}
-			_, err = a.execute(ctx, e, func(ctx context.Context) (*journal.RunState, error) {
-				return e.Resume(ctx, rec.ID, p, opts...)
-			})
-			return err
-		},
+// report builds the run report of run id from its journal.
+func (a *app) report(ctx context.Context, store journal.Store, id string) (*report.Report, error) {
+	rec, err := store.Run(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("report run %s: %w", id, err)
 	}
-	rs.flags(cmd)
-	return cmd
+	evs, err := store.Events(ctx, id, 0)
+	if err != nil {
+		return nil, fmt.Errorf("report run %s: %w", id, err)
+	}
+	st, err := journal.Fold(evs)
+	if err != nil {
+		return nil, fmt.Errorf("report run %s: %w", id, err)
+	}
+	now := a.wall.Now()
+	return report.FromEvents(evs, report.Options{Recovery: all.Registry().Recovery, Status: runner.Status(rec, st, now),
+		GeneratedBy: "drorch " + processVersion()})
 }
 
 // interrupted tells the operator what an interruption left: the run, the
 // AWS operations that go on without drorch, and the command that resumes it.
-func interrupted(a *app, st *journal.RunState) error {
-	fmt.Fprintf(a.stderr, "\nrun %s interrupted: no further call was made after the ones in flight returned.\n", st.ID)
+func (a *app) interrupted(st *journal.RunState) error {
+	fmt.Fprintf(a.stderr, "\nrun %s interrupted: no further call was made after the ones in flight returned; the journal has every call.\n", safe(st.ID))
 	if ongoing := engine.Ongoing(st); len(ongoing) > 0 {
 		fmt.Fprintln(a.stderr, "These AWS operations go on without drorch:")
 		for _, o := range ongoing {
-			fmt.Fprintf(a.stderr, "  %s\n", o)
+			fmt.Fprintf(a.stderr, "  %s\n", safe(o))
 		}
+	} else {
+		fmt.Fprintln(a.stderr, "No AWS operation of this run is under way.")
 	}
-	resume := "drorch resume " + st.ID
-	if a.statePath != "" {
-		resume += " --state " + a.statePath
-	}
-	fmt.Fprintf(a.stderr, "Continue it with: %s\n", resume)
-	return fmt.Errorf("run %s interrupted; resume it with %s", st.ID, resume)
+	resume := a.resumeCommand(st.ID)
+	fmt.Fprintf(a.stderr, "Continue it with: %s\n(drorch cancel %s ends it for good.)\n", resume, safe(st.ID))
+	return fmt.Errorf("run %s interrupted; continue it with: %s", safe(st.ID), resume)
 }

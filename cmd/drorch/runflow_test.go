@@ -9,18 +9,13 @@ import (
 	"testing"
 
 	"drorch/journal"
+	"drorch/report"
 	"drorch/sim"
 )
 
-// shownRun is `drorch show -o json`: the run state and the status shown.
-type shownRun struct {
-	journal.RunState
-	Shown journal.Status `json:"shownStatus"`
-}
-
-// calls lists a run's journaled calls, in order.
-func (r shownRun) calls() []journal.CallState {
-	var out []journal.CallState
+// calls lists a run report's calls, in order.
+func calls(r *report.Report) []report.Call {
+	var out []report.Call
 	for _, l := range r.Layers {
 		for _, res := range l.Resources {
 			for _, st := range res.Steps {
@@ -31,17 +26,18 @@ func (r shownRun) calls() []journal.CallState {
 	return out
 }
 
-func showJSON(t *testing.T, d *cli, id string) shownRun {
+// showJSON is `drorch show -o json`: the run report.
+func showJSON(t *testing.T, d *cli, id string) *report.Report {
 	t.Helper()
 	r := d.run("show", "-o", "json", id)
 	if r.code != 0 {
 		t.Fatalf("show -o json: want exit 0\n%s", r)
 	}
-	var s shownRun
+	var s report.Report
 	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
-		t.Fatalf("show -o json is not a run: %v\n%s", err, r)
+		t.Fatalf("show -o json is not a run report: %v\n%s", err, r)
 	}
-	return s
+	return &s
 }
 
 // mutations lists the simulator's mutating calls as "Action region status".
@@ -70,7 +66,14 @@ func TestRunThenRunsShowResume(t *testing.T) {
 	if !regexp.MustCompile(`^[0-9a-f]{10}$`).MatchString(id) {
 		t.Errorf("run id %q is not 10 hex digits", id)
 	}
-	for _, want := range []string{"Plan for " + payload + " in us-west-2", "Recovery time (RTO) of run " + id, "succeeded"} {
+	// The plan and the progress go to the terminal (stderr); stdout has
+	// the result only, timed on the simulator's clock.
+	for _, want := range []string{"Plan for " + payload + " in us-west-2", "step 1/1 switchover: calling rds SwitchoverGlobalCluster"} {
+		if !strings.Contains(r.stderr, want) || strings.Contains(r.stdout, want) {
+			t.Errorf("%q is not on stderr alone\n%s", want, r)
+		}
+	}
+	for _, want := range []string{"Run " + id + " succeeded: RTO ", "(times are simulated AWS time, the simulator running at 200x)", "✓  1"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("run output lacks %q\n%s", want, r)
 		}
@@ -94,14 +97,19 @@ func TestRunThenRunsShowResume(t *testing.T) {
 			t.Errorf("runs: want a header and the run's row\n%s", r)
 		}
 		r = d.run("runs", "-o", "json")
-		var rows []struct {
-			ID, Status, Region, Payload string
-			Resources                   int
+		var doc struct {
+			Kind, Journal string
+			Runs          []struct {
+				ID, Status, Region, Payload string
+				Resources                   int
+				Duration                    *report.Duration
+			}
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || r.code != 0 {
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 {
 			t.Fatalf("runs -o json: %v\n%s", err, r)
 		}
-		if len(rows) != 1 || rows[0].ID != id || rows[0].Status != "succeeded" || rows[0].Region != "us-west-2" || rows[0].Resources != 1 || rows[0].Payload != payload {
+		rows := doc.Runs
+		if doc.Kind != "runs" || doc.Journal != d.state || len(rows) != 1 || rows[0].Duration == nil || rows[0].Duration.Seconds < 60 || rows[0].ID != id || rows[0].Status != "succeeded" || rows[0].Region != "us-west-2" || rows[0].Resources != 1 || rows[0].Payload != payload {
 			t.Errorf("runs -o json = %+v", rows)
 		}
 	})
@@ -115,13 +123,17 @@ func TestRunThenRunsShowResume(t *testing.T) {
 			}
 		}
 		sr := showJSON(t, d, id)
-		if sr.ID != id || sr.Status != journal.StatusSucceeded || sr.Shown != journal.StatusSucceeded || sr.Spec.Region != "us-west-2" {
-			t.Errorf("show -o json: id %s status %s shown %s region %s", sr.ID, sr.Status, sr.Shown, sr.Spec.Region)
+		if sr.Run.ID != id || sr.Run.Status != string(journal.StatusSucceeded) || !sr.Run.Finished || sr.Run.Region != "us-west-2" || sr.Run.RTO == nil {
+			t.Errorf("show -o json: %+v", sr.Run)
 		}
-		calls := sr.calls()
-		if len(calls) != 1 || calls[0].Call.Action != "SwitchoverGlobalCluster" || calls[0].Status != journal.CallStatusIssued ||
-			calls[0].Call.Region != "us-east-1" || calls[0].Call.Args["TargetDbClusterIdentifier"] != "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02" {
-			t.Errorf("journaled calls = %+v, want the one switchover, issued in us-east-1", calls)
+		cs := calls(sr)
+		if len(cs) != 1 || cs[0].Action != "SwitchoverGlobalCluster" || cs[0].Status != string(journal.CallStatusIssued) || cs[0].Region != "us-east-1" ||
+			cs[0].Args["TargetDbClusterIdentifier"] != "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02" || cs[0].RequestID == "" {
+			t.Errorf("journaled calls = %+v, want the one switchover, issued in us-east-1, with its request id", cs)
+		}
+		// The AWS request id of the successful call, in show's text too.
+		if want := "request id " + cs[0].RequestID; !strings.Contains(r.stdout, want) {
+			t.Errorf("show lacks %q\n%s", want, r)
 		}
 		r = d.run("show", "--events", id)
 		for _, kind := range []string{"run.created", "call.intent", "call.issued", "run.finished"} {
@@ -133,7 +145,7 @@ func TestRunThenRunsShowResume(t *testing.T) {
 
 	t.Run("resume a finished run", func(t *testing.T) {
 		r := d.run(append(append([]string{"resume"}, fastPoll...), id)...)
-		if r.code != 0 || !strings.Contains(r.stdout, "run "+id+" already succeeded; nothing to resume") {
+		if r.code != 0 || !strings.Contains(r.stderr, "run "+id+" already succeeded; nothing to resume") || !strings.Contains(r.stdout, "Run "+id+" succeeded") {
 			t.Errorf("want exit 0 and nothing to resume\n%s", r)
 		}
 		if n := len(s.MutatingCalls()); n != 1 {
@@ -143,7 +155,8 @@ func TestRunThenRunsShowResume(t *testing.T) {
 
 	t.Run("run again", func(t *testing.T) {
 		r := d.run(append(append([]string{"run", "--yes"}, fastPoll...), payload)...)
-		if r.code != 0 || !strings.Contains(r.stdout, "Nothing to do: every resource was already in its desired state; no change was made.") {
+		if r.code != 0 || !strings.Contains(r.stdout, "nothing to do: every resource was already in its desired state; no change was made.") ||
+			strings.Contains(r.stdout, "RTO") || strings.Contains(r.stdout, "duration") {
 			t.Errorf("a second run of a finished switchover: want exit 0 and nothing to do\n%s", r)
 		}
 		if n := len(s.MutatingCalls()); n != 1 {
@@ -171,7 +184,7 @@ func TestRunWithoutYesRefusesWithoutATerminal(t *testing.T) {
 		if r.code != exitBadInput || !strings.Contains(r.stderr, "refusing to change anything without confirmation: pass --yes") {
 			t.Errorf("want exit 2 and a request for --yes\n%s", r)
 		}
-		if !strings.Contains(r.stdout, "Plan for ") {
+		if !strings.Contains(r.stderr, "Plan for ") {
 			t.Errorf("the plan is shown before refusing, so the operator sees what --yes would do\n%s", r)
 		}
 	}

@@ -31,7 +31,8 @@ func TestSecureStringNeverPrintedByPlan(t *testing.T) {
 		if r.code != exitFailed || !strings.Contains(r.stderr, "the plan is blocked") {
 			t.Errorf("want exit 1, blocked (no such global cluster)\n%s", r)
 		}
-		if !strings.Contains(r.stdout, "not found") {
+		// plan prints the plan on stdout; run shows it on the terminal (stderr).
+		if !strings.Contains(r.stdout+r.stderr, "not found") {
 			t.Errorf("the plan does not say what blocks it\n%s", r)
 		}
 		if strings.Contains(r.stdout+r.stderr, seedSecret) {

@@ -125,7 +125,7 @@ AWS_ENDPOINT_URL, else ` + sim.DefaultURL + ` (--sim overrides all three).`,
 				if err != nil {
 					return runFailed(fmt.Errorf("sim fault list: %w", err))
 				}
-				if a.output == "json" {
+				if a.json() {
 					return printSimJSON(a.stdout, faults)
 				}
 				if len(faults) == 0 {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"drorch/manifest"
+	"drorch/output"
 	"drorch/resource"
 	"drorch/resource/all"
 	"drorch/runner"
@@ -28,37 +29,40 @@ code is 2 when there is any.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			reg := all.Registry()
-			pf, err := a.readPayload(args[0], reg)
+			pf, err := a.readPayload(cmd.Context(), args[0], reg)
 			var problems manifest.Problems
 			var pe *runner.ProblemsError
+			var payload *manifest.Payload
 			switch {
 			case errors.As(err, &pe):
-				problems = pe.Problems
+				problems, payload = pe.Problems, pe.Partial
 			case err != nil:
 				return err
 			default:
+				payload = pf.Payload
 				problems = runner.ValidateLiterals(pf, reg, resource.Context{HomeRegion: a.region, AllowDataLoss: allowDataLoss})
 			}
 			layers, resources, refs := 0, 0, 0
-			if pf != nil {
-				layers, resources, refs = countPayload(pf.Payload)
+			if payload != nil {
+				layers, resources, refs = countPayload(payload)
 			}
-			if a.output == "json" {
-				if err := writeJSON(a.stdout, validateReport{File: args[0], Valid: len(problems) == 0, Layers: layers,
-					Resources: resources, References: refs, Problems: problemsJSON(problems)}); err != nil {
+			if a.json() {
+				if err := a.writeJSON(output.Validate{SchemaVersion: output.SchemaVersion, Kind: "validate", File: args[0],
+					Valid: len(problems) == 0, Layers: layers, Resources: resources, References: refs,
+					Problems: problemsJSON(problems)}); err != nil {
 					return err
 				}
 				if len(problems) > 0 {
-					return badInput(fmt.Errorf("%s: %d problems", args[0], len(problems)))
+					return badInput(fmt.Errorf("%s: %s; nothing was changed", safe(args[0]), output.Plural(len(problems), "problem")))
 				}
 				return nil
 			}
 			if len(problems) > 0 {
-				return &runner.ProblemsError{File: args[0], Problems: problems}
+				return &runner.ProblemsError{File: safe(args[0]), Problems: problems}
 			}
-			fmt.Fprintf(a.stdout, "%s: valid: %d layers, %d resources", args[0], layers, resources)
+			fmt.Fprintf(a.stdout, "%s: valid: %s, %s", safe(args[0]), output.Plural(layers, "layer"), output.Plural(resources, "resource"))
 			if refs > 0 {
-				fmt.Fprintf(a.stdout, "; %d references, resolved by `drorch plan`", refs)
+				fmt.Fprintf(a.stdout, "; %s, resolved by `drorch plan`", output.Plural(refs, "reference"))
 			}
 			fmt.Fprintln(a.stdout)
 			return nil
@@ -67,29 +71,10 @@ code is 2 when there is any.`,
 	return withDataLossFlag(cmd, &allowDataLoss)
 }
 
-type validateReport struct {
-	File       string        `json:"file"`
-	Valid      bool          `json:"valid"`
-	Layers     int           `json:"layers"`
-	Resources  int           `json:"resources"`
-	References int           `json:"references"`
-	Problems   []problemJSON `json:"problems"`
-}
-
-type problemJSON struct {
-	Layer        *int   `json:"layer,omitempty"`
-	Resource     *int   `json:"resource,omitempty"`
-	ResourceName string `json:"resourceName,omitempty"`
-	Field        string `json:"field,omitempty"`
-	Message      string `json:"message"`
-	Fix          string `json:"fix,omitempty"`
-	Text         string `json:"text"`
-}
-
-func problemsJSON(ps manifest.Problems) []problemJSON {
-	out := make([]problemJSON, 0, len(ps))
+func problemsJSON(ps manifest.Problems) []output.Problem {
+	out := make([]output.Problem, 0, len(ps))
 	for _, p := range ps {
-		j := problemJSON{ResourceName: p.ResourceName, Field: p.Field, Message: p.Message, Fix: p.Fix, Text: p.Error()}
+		j := output.Problem{ResourceName: p.ResourceName, Field: p.Field, Message: p.Message, Fix: p.Fix, Text: p.Error()}
 		if p.LayerIndex >= 0 && !p.LayerUnknown {
 			j.Layer = &p.Layer
 		}
