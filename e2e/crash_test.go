@@ -212,7 +212,7 @@ func crashTrial(t *testing.T, kind crashKind, seed uint64, n int) trialOutcome {
 	// Finished: a resume now changes nothing and says so.
 	before := len(w.sim.MutatingCalls())
 	again := w.mustRun(0, resumeArgs...)
-	if !strings.Contains(again.stdout, "already succeeded; nothing to resume") || len(w.sim.MutatingCalls()) != before {
+	if !strings.Contains(again.stderr, "already succeeded; nothing to resume") || len(w.sim.MutatingCalls()) != before {
 		t.Errorf("resume of a finished run:\n%s", again)
 	}
 

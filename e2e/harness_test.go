@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"drorch/journal"
+	"drorch/output"
+	"drorch/report"
 	"drorch/sim"
 )
 
@@ -176,11 +178,23 @@ func (w *world) mustRun(want int, args ...string) result {
 	return r
 }
 
-// shown is `drorch show RUN -o json`: the folded run and the status an
-// operator is shown (interrupted for a run whose process stopped).
+// shown is what these tests read of `drorch show RUN -o json` (the run
+// report): the journal's status, the status an operator is shown
+// (interrupted for a run whose process stopped), and each resource's.
 type shown struct {
-	journal.RunState
-	Shown journal.Status `json:"shownStatus"`
+	Status          journal.Status
+	Shown           journal.Status
+	CancelRequested bool
+	Error           string
+	Layers          []shownLayer
+}
+
+type shownLayer struct{ Resources []shownResource }
+
+type shownResource struct {
+	Name   string
+	Status journal.Status
+	Reason string
 }
 
 // show reads a run through `drorch show -o json`; ok is false when the
@@ -194,8 +208,20 @@ func (w *world) show(id string) (st shown, ok bool) {
 	if r.code != 0 {
 		w.t.Fatalf("show %s:\n%s", id, r)
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+	var rep report.Report
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		w.t.Fatalf("show %s -o json: %v\n%s", id, err, r)
+	}
+	st = shown{Status: journal.StatusRunning, Shown: journal.Status(rep.Run.Status), CancelRequested: rep.Run.Cancel != nil, Error: rep.Run.Error}
+	if rep.Run.Finished {
+		st.Status = st.Shown
+	}
+	for _, l := range rep.Layers {
+		var sl shownLayer
+		for _, res := range l.Resources {
+			sl.Resources = append(sl.Resources, shownResource{Name: res.Name, Status: journal.Status(res.Status), Reason: res.Reason})
+		}
+		st.Layers = append(st.Layers, sl)
 	}
 	return st, true
 }
@@ -204,9 +230,14 @@ func (w *world) show(id string) (st shown, ok bool) {
 func (w *world) events(id string) []journal.Event {
 	w.t.Helper()
 	r := w.mustRun(0, "show", id, "--events", "-o", "json")
-	var evs []journal.Event
-	if err := json.Unmarshal([]byte(r.stdout), &evs); err != nil {
+	var doc output.Events
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		w.t.Fatalf("show %s --events -o json: %v\n%s", id, err, r)
+	}
+	evs := make([]journal.Event, 0, len(doc.Events))
+	for _, ev := range doc.Events {
+		evs = append(evs, journal.Event{RunID: ev.Run, Seq: ev.Seq, Time: ev.Time.Time, Kind: journal.Kind(ev.Event), Layer: ev.Layer,
+			Resource: ev.Resource, Step: ev.Step, Message: ev.Message, Error: ev.Error, Data: ev.Data})
 	}
 	return evs
 }
@@ -221,12 +252,14 @@ type runRow struct {
 func (w *world) runs() map[string]journal.Status {
 	w.t.Helper()
 	r := w.mustRun(0, "runs", "-o", "json")
-	var rows []runRow
-	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+	var doc struct {
+		Runs []runRow `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		w.t.Fatalf("runs -o json: %v\n%s", err, r)
 	}
 	out := map[string]journal.Status{}
-	for _, row := range rows {
+	for _, row := range doc.Runs {
 		out[row.ID] = row.Status
 	}
 	return out

@@ -78,7 +78,7 @@ func TestOneRunPerResourceAndLiveCancel(t *testing.T) {
 	// AWS, the same payload runs and finds nothing to do.
 	w.sim.Advance(2 * time.Minute)
 	again := w.mustRun(0, runArgs(uswest, "after", p1)...)
-	if !strings.Contains(again.stdout, "Nothing to do") {
+	if !strings.Contains(again.stdout, "nothing to do") {
 		t.Errorf("the run after the cancelled one:\n%s", again)
 	}
 	var ok []sim.MutatingCall

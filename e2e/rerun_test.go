@@ -28,7 +28,7 @@ func TestRerunOfAFinishedFailoverDoesNothing(t *testing.T) {
 			run := func(id string) result {
 				return w.mustRun(0, append([]string{"run", "--region", uswest, "--yes", "--run-id", id}, append(pollFlags, payload)...)...)
 			}
-			if r := run("first"); strings.Contains(r.stdout, "Nothing to do") {
+			if r := run("first"); strings.Contains(r.stdout, "nothing to do") {
 				t.Fatalf("the first run found nothing to do:\n%s", r)
 			}
 			calls := w.sim.MutatingCalls()
@@ -37,7 +37,7 @@ func TestRerunOfAFinishedFailoverDoesNothing(t *testing.T) {
 			}
 
 			r := run("again")
-			if !strings.Contains(r.stdout, "Nothing to do: every resource was already in its desired state; no change was made.") {
+			if !strings.Contains(r.stdout, "nothing to do: every resource was already in its desired state; no change was made.") {
 				t.Errorf("the run again does not say it did nothing:\n%s", r)
 			}
 			if got := w.sim.MutatingCalls(); !slices.Equal(got, calls) {
@@ -56,7 +56,7 @@ func TestRerunOfAFinishedFailoverDoesNothing(t *testing.T) {
 			}
 
 			r = w.mustRun(0, "resume", "first")
-			if !strings.Contains(r.stdout, "run first already succeeded; nothing to resume") || !slices.Equal(w.sim.MutatingCalls(), calls) {
+			if !strings.Contains(r.stderr, "run first already succeeded; nothing to resume") || !slices.Equal(w.sim.MutatingCalls(), calls) {
 				t.Errorf("resume of the finished run:\n%s", r)
 			}
 		})

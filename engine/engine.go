@@ -326,6 +326,9 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 
 	stopBG()
 	wg.Wait()
+	// What happened is read back whatever ended ctx (an interruption is
+	// ctx's cancellation): the caller reports the run from it.
+	ctx = context.WithoutCancel(ctx)
 	fin := journal.Event{Kind: journal.RunFinished, Layer: -1, Resource: -1, Data: mustJSON(journal.Outcome{Status: status})}
 	if status == journal.StatusInterrupted {
 		fin = journal.Event{Kind: journal.RunInterrupted, Layer: -1, Resource: -1, Message: errString(runErr)}

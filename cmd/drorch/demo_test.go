@@ -39,7 +39,7 @@ func TestDemo(t *testing.T) {
 	// Seven runs, each with its result: six succeeded, with an RTO for a
 	// failover and a duration for the rebuild, in simulated time, and
 	// the last with nothing to do (and no time at all).
-	ids := regexp.MustCompile(`(?m)^Run ([0-9a-f]{10})(?: succeeded: (RTO|duration) \S+ \(times are simulated AWS time, the simulator running at 120x\)|: nothing to do: )`).FindAllStringSubmatch(out, -1)
+	ids := regexp.MustCompile(`(?m)^Run ([0-9a-f]{10})(?: succeeded: (RTO|duration) \S+ \(simulated AWS time, 120x\)|: nothing to do: )`).FindAllStringSubmatch(out, -1)
 	if len(ids) != 7 {
 		t.Fatalf("%d run results, want one for each of the demo's 7 runs\n%s", len(ids), out)
 	}

@@ -143,18 +143,20 @@ func runWithSignals(ctx context.Context, args []string, stdin io.Reader, stdout,
 	a.follower = clock.Follow(a.wall)
 	ctx, interrupt := context.WithCancelCause(ctx)
 	defer interrupt(nil)
+	finished := make(chan struct{})
+	defer close(finished)
 	if sigs != nil {
 		go func() {
 			select {
 			case <-sigs:
-			case <-ctx.Done():
+			case <-finished:
 				return
 			}
-			a.notice("\ndrorch: interrupting: no new call will be made; waiting for the calls in flight to return (press Ctrl-C again to exit at once)")
+			a.notice("\ndrorch: interrupting: no new call will be made; waiting for the calls in flight.\nPress Ctrl-C again to exit at once (the run stays resumable).")
 			interrupt(engine.ErrInterrupted)
 			select {
 			case <-sigs:
-			case <-ctx.Done():
+			case <-finished:
 				return
 			}
 			a.mu.Lock()

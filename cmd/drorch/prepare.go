@@ -84,7 +84,7 @@ func (a *app) clockNote() string {
 	if !a.follower.Following() {
 		return ""
 	}
-	return fmt.Sprintf("simulated AWS time, the simulator running at %gx", a.follower.Rate())
+	return fmt.Sprintf("simulated AWS time, %gx", a.follower.Rate())
 }
 
 // newEngine wires the engine to AWS and the journal: timed on the run

@@ -273,7 +273,11 @@ func (b *barProgress) notice(line string) {
 		fmt.Fprintln(b.w, line)
 		return
 	}
-	_, _ = b.p.Write([]byte(line + "\n"))
+	// From column 0 on a cleared line: the terminal's echo of ^C may
+	// have moved the cursor, and mpb's redraw erases from the cursor on.
+	if _, err := b.p.Write([]byte("\r\x1b[K" + line + "\n")); err != nil {
+		fmt.Fprintln(b.w, line) // the bars are done drawing
+	}
 }
 
 func (b *barProgress) event(ev journal.Event) {

@@ -194,7 +194,7 @@ func clockNote(clock string) string {
 	if clock == "" {
 		return ""
 	}
-	return " (times are " + clock + ")"
+	return " (" + clock + ")"
 }
 
 // runTime is how the run ended and, when it means something, its time:

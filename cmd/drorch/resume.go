@@ -85,18 +85,24 @@ same live progress and result as run.`,
 	return cmd
 }
 
-// runningElsewhere is the error for acting on a run that another process
+// runningElsewhere is the error for resuming a run that another process
 // is running now: who runs it, and how to watch or stop it.
 func (a *app) runningElsewhere(what string, st *journal.RunState) error {
-	who := "another process"
-	if p := st.Process; p.Host != "" {
-		who = fmt.Sprintf("process %d on %s", p.PID, safe(p.Host))
-		if p.User != "" {
-			who += " (user " + safe(p.User) + ")"
-		}
+	return fmt.Errorf("%s %s: it is running now, in %s; watch it with drorch show %s, or stop it with drorch cancel %s",
+		what, safe(st.ID), runBy(st), safe(st.ID), safe(st.ID))
+}
+
+// runBy names the process running a run: "process 4242 on host (user ana)".
+func runBy(st *journal.RunState) string {
+	p := st.Process
+	if p.Host == "" {
+		return "another process"
 	}
-	return fmt.Errorf("%s %s: the run is running now in %s; watch it with drorch show %s, or stop it with drorch cancel %s",
-		what, st.ID, who, st.ID, st.ID)
+	who := fmt.Sprintf("process %d on %s", p.PID, safe(p.Host))
+	if p.User != "" {
+		who += " (user " + safe(p.User) + ")"
+	}
+	return who
 }
 
 // explainBusy turns a run that could not start because another run holds
@@ -112,11 +118,13 @@ func (a *app) explainBusy(ctx context.Context, store journal.Store, err error) e
 	if lerr != nil {
 		return err
 	}
+	id := safe(rec.ID)
 	if !st.Interrupted && runner.Live(rec, a.wall.Now()) {
-		return fmt.Errorf("%s is held by run %s: %w", keys, rec.ID, a.runningElsewhere("wait for it, or", st))
+		return fmt.Errorf("%s is held by unfinished run %s, running now in %s: wait for it, watch it with drorch show %s, or stop it with drorch cancel %s",
+			keys, id, runBy(st), id, id)
 	}
-	return fmt.Errorf("%s is held by run %s, interrupted %s ago: continue it with %s, or end it with drorch cancel %s",
-		keys, rec.ID, a.wall.Now().Sub(rec.Heartbeat).Round(time.Second), a.resumeCommand(rec.ID), rec.ID)
+	return fmt.Errorf("%s is held by unfinished run %s, interrupted (its process stopped %s ago): continue it with %s, or end it with drorch cancel %s",
+		keys, id, a.wall.Now().Sub(rec.Heartbeat).Round(time.Second), a.resumeCommand(rec.ID), id)
 }
 
 // notFound names the journal that was searched for an unknown run.
