@@ -291,7 +291,9 @@ func TestTerminalCtrlCInterruptsAndResumeContinues(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := w.startOnTerminal(120, nil, append([]string{"run", "--region", uswest, "--yes", "--run-id", "drill"}, append(pollFlags, seedPayload("1-planned-switchover.json"))...)...)
-	p.until("the switchover call in flight", func(s string) bool { return w.sim.Held() == 1 && strings.Contains(s, "calling SwitchoverGlobalCluster") })
+	p.until("the switchover call in flight", func(s string) bool {
+		return w.sim.Held() == 1 && strings.Contains(s, "calling SwitchoverGlobalCluster")
+	})
 	p.typeKeys("\x03")
 	p.until("the notice", func(s string) bool { return strings.Contains(s, "waiting for the calls in flight.") })
 	select {
@@ -347,7 +349,9 @@ func TestTerminalCtrlCInterruptsAndResumeContinues(t *testing.T) {
 	// it picks up and shows the same progress.
 	args := strings.Fields(strings.TrimPrefix(resume, "drorch "))
 	r := w.startOnTerminal(120, nil, append(args[:2], pollFlags...)...)
-	r.until("the resume point", func(s string) bool { return strings.Contains(s, "resuming run drill: 0 of 1 resources done; picks up at layer 1") })
+	r.until("the resume point", func(s string) bool {
+		return strings.Contains(s, "resuming run drill: 0 of 1 resources done; picks up at layer 1")
+	})
 	if code := r.wait(); code != 0 {
 		t.Fatalf("resume: exit %d:\n%s", code, r.scr.text())
 	}
