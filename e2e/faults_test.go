@@ -58,9 +58,9 @@ func TestDemoStoryUnderThrottlingAnd5xx(t *testing.T) {
 	t.Parallel()
 	// drorch times runs on the simulator's clock, and the SDK's backoff
 	// between retries is wall time: at 5000x one second of backoff would
-	// be 83 simulated minutes, past every resource's deadline. 300x keeps
-	// the retries as short, in simulated time, as they are on AWS.
-	w := newWorld(t, worldConfig{speed: 300, seed: 7})
+	// be 83 simulated minutes, past every resource's deadline. At 60x a
+	// burst of throttling costs simulated minutes, as it could on AWS.
+	w := newWorld(t, worldConfig{speed: 60, seed: 7})
 	for _, f := range []sim.Fault{{Kind: sim.FaultThrottle, Rate: 0.3}, {Kind: sim.FaultError, Rate: 0.05}} {
 		if _, err := w.sim.SetFault(f); err != nil {
 			t.Fatal(err)

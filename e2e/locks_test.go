@@ -31,9 +31,14 @@ func TestOneRunPerResourceAndLiveCancel(t *testing.T) {
 	w.until(holder, "its SwitchoverGlobalCluster call is in flight", func() bool { return w.sim.Held() == 1 })
 
 	second := w.drorch(runArgs(uswest, "second", p1)...)
-	if second.code != 1 || !strings.Contains(second.stderr, "is held by unfinished run holder") ||
-		!strings.Contains(second.stderr, "drorch cancel holder") {
-		t.Errorf("a second run on the same resources should be refused naming the holder:\n%s", second)
+	if second.code != 1 || !strings.Contains(second.stderr, "is held by unfinished run holder, running now in process ") ||
+		!strings.Contains(second.stderr, "watch it with drorch show holder, or stop it with drorch cancel holder") ||
+		strings.Contains(second.stderr, "drorch resume holder") {
+		t.Errorf("a second run on the same resources should be refused naming the holder, who runs it, and how to watch or stop it:\n%s", second)
+	}
+	// Resuming a run that is alive elsewhere is refused the same way.
+	if r := w.drorch("resume", "holder"); r.code != 1 || !strings.Contains(r.stderr, "resume holder: it is running now, in process ") {
+		t.Errorf("resume of a live run:\n%s", r)
 	}
 	if runs := w.runs(); runs["holder"] != journal.StatusRunning || runs["second"] != "" {
 		t.Errorf("runs while holder runs: %v, want holder running and no run second", runs)
