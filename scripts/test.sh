@@ -9,7 +9,13 @@ need() {
 	command -v "$1" >/dev/null 2>&1 || { echo "test: $1 is required: $2" >&2; exit 2; }
 }
 need go "install Go 1.26 or newer"
-need python3 "python3 with boto3, moto and the AWS CLI runs the conformance tests"
+need python3 "python3 runs the conformance tests (boto3, moto and the AWS CLI are installed when missing)"
+# boto3, moto's server, the AWS CLI and cfn-lint: the machine's, or a
+# virtual environment made once from scripts/requirements-test.txt.
+pybin="$(scripts/python-env.sh)"
+if [ -n "$pybin" ]; then
+	export PATH="$pybin:$PATH"
+fi
 
 need node "Node 20 or newer runs the Step Functions harness (sfn/harness)"
 need npm "npm installs the Step Functions harness's pinned packages"
