@@ -46,14 +46,14 @@ same live progress and result as run.`,
 				return badInput(a.notFound("resume", args[0], err))
 			}
 			if st.Status.Terminal() {
-				fmt.Fprintf(a.stderr, "run %s already %s; nothing to resume\n", rec.ID, st.Status)
+				fmt.Fprintf(a.stderr, "run %s already %s; nothing to resume\n", safe(rec.ID), st.Status)
 				return a.printResult(ctx, store, st)
 			}
 			if runner.Live(rec, a.wall.Now()) && !st.Interrupted {
 				return runFailed(a.runningElsewhere("resume", st))
 			}
 			if a.region != "" && a.region != st.Spec.Region {
-				fmt.Fprintf(a.stderr, "note: run %s runs in %s; --region %s is ignored\n", rec.ID, safe(st.Spec.Region), safe(a.region))
+				fmt.Fprintf(a.stderr, "note: run %s runs in %s; --region %s is ignored\n", safe(rec.ID), safe(st.Spec.Region), safe(a.region))
 			}
 			a.region = st.Spec.Region
 			cl, err := a.connect(ctx)
@@ -73,8 +73,8 @@ same live progress and result as run.`,
 			if sl != nil {
 				opts = append(opts, engine.WithLocker(sl)) // taken again as the same run, once the run is claimed
 			}
-			fmt.Fprintf(a.stderr, "run %s: journal %s\n", rec.ID, safe(store.Path()))
-			fmt.Fprintf(a.stderr, "resuming run %s: %s\n", rec.ID, safe(runner.ResumePoint(st)))
+			fmt.Fprintf(a.stderr, "run %s: journal %s\n", safe(rec.ID), safe(store.Path()))
+			fmt.Fprintf(a.stderr, "resuming run %s: %s\n", safe(rec.ID), safe(runner.ResumePoint(st)))
 			_, err = a.execute(ctx, store, e, rec.ID, st, func(ctx context.Context) (*journal.RunState, error) {
 				return e.Resume(ctx, rec.ID, p, opts...)
 			})

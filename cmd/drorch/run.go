@@ -277,9 +277,9 @@ func (a *app) execute(ctx context.Context, store journal.Store, e *engine.Engine
 	case errors.Is(err, engine.ErrRunFinished):
 		return st, nil
 	case err != nil:
-		return st, runFailed(fmt.Errorf("run %s %s: %w", st.ID, st.Status, err))
+		return st, runFailed(fmt.Errorf("run %s %s: %w", safe(st.ID), st.Status, err))
 	case st.Status != journal.StatusSucceeded:
-		return st, runFailed(fmt.Errorf("run %s %s", st.ID, st.Status))
+		return st, runFailed(fmt.Errorf("run %s %s", safe(st.ID), st.Status))
 	}
 	return st, nil
 }

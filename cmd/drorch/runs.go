@@ -105,7 +105,7 @@ at least 4 characters. -o json prints the run report (drorch schema report);
 			if events {
 				evs, err := store.Events(ctx, rec.ID, 0)
 				if err != nil {
-					return fmt.Errorf("read run %s: %w", rec.ID, err)
+					return fmt.Errorf("read run %s: %w", safe(rec.ID), err)
 				}
 				if a.json() {
 					return a.writeJSON(output.NewEvents(rec.ID, evs))
@@ -165,7 +165,7 @@ interrupts a run, which "drorch resume" continues.)`,
 				return badInput(a.notFound("cancel", args[0], err))
 			}
 			if st.Status.Terminal() {
-				fmt.Fprintf(a.stdout, "run %s already %s\n", rec.ID, st.Status)
+				fmt.Fprintf(a.stdout, "run %s already %s\n", safe(rec.ID), st.Status)
 				return nil
 			}
 			who := "drorch cancel"
@@ -179,10 +179,10 @@ interrupts a run, which "drorch resume" continues.)`,
 				return err
 			}
 			if done.Requested {
-				fmt.Fprintf(a.stdout, "cancel requested: run %s stops after the calls in flight return (watch it with drorch show %s)\n", rec.ID, rec.ID)
+				fmt.Fprintf(a.stdout, "cancel requested: run %s stops after the calls in flight return (watch it with drorch show %s)\n", safe(rec.ID), safe(rec.ID))
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "run %s was interrupted; it is now cancelled and its resources are free.\n", rec.ID)
+			fmt.Fprintf(a.stdout, "run %s was interrupted; it is now cancelled and its resources are free.\n", safe(rec.ID))
 			a.freeSharedLock(ctx, lockTable, store, st)
 			for _, o := range done.Ongoing {
 				fmt.Fprintf(a.stdout, "  %s may still be under way in AWS; check with drorch plan before going on\n", safe(o))
