@@ -9,6 +9,7 @@ import (
 
 	"drorch/cloud"
 	"drorch/engine"
+	"drorch/journal"
 	"drorch/output"
 	"drorch/sim"
 )
@@ -244,4 +245,22 @@ func planDoc(pv *engine.Preview) any { return output.NewPlan("p.json", "us-west-
 
 func simOutage(region string) sim.Fault {
 	return sim.Fault{Kind: sim.FaultOutage, Region: region, Mode: sim.ModeRefuse}
+}
+
+// Counts read as English: 1 layer, 2 layers, resumed once, twice, 3 times.
+func TestPlurals(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ got, want string }{
+		{output.Plural(1, "layer"), "1 layer"}, {output.Plural(2, "layer"), "2 layers"}, {output.Plural(0, "problem"), "0 problems"},
+		{output.Times(1), "once"}, {output.Times(2), "twice"}, {output.Times(3), "3 times"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	var b bytes.Buffer
+	renderRun(&b, &journal.RunState{ID: "r-one", Resumes: 1, Status: journal.StatusRunning}, journal.StatusInterrupted)
+	if !strings.Contains(b.String(), "resumed once") {
+		t.Errorf("show of a run resumed once:\n%s", b.String())
+	}
 }

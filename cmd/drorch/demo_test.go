@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -30,6 +31,16 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks the blocked plan: %q", want)
 		}
+	}
+	// Act 3: the corrected payload ships beside the verbatim one, and the
+	// demo shows the command that runs it, as it runs it.
+	if !strings.Contains(out, "$ drorch run --region us-east-1 --yes examples/seed/3-create-secondary-cluster-fixed.json\n") {
+		t.Errorf("the demo does not show the command that runs the corrected payload")
+	}
+	verbatim, fixed := readFile(t, seedPayload("3-create-secondary-cluster.json")), readFile(t, seedPayload("3-create-secondary-cluster-fixed.json"))
+	if !bytes.Contains(verbatim, []byte("-vps-security-group-ids")) ||
+		!bytes.Equal(fixed, bytes.ReplaceAll(verbatim, []byte("-vps-security-group-ids"), []byte("-vpc-security-group-ids"))) {
+		t.Errorf("examples/seed: want the verbatim payload with its vps typo, and beside it the same payload corrected")
 	}
 	// Act 3: the README's vps typo is caught, with the fix.
 	if !strings.Contains(out, `VpcSecurityGroupIds: !Import dr-globaldb-cluster-mysql-vps-security-group-ids: no such CloudFormation export in us-east-1; did you mean dr-globaldb-cluster-mysql-vpc-security-group-ids?`) {
