@@ -181,6 +181,8 @@ func TestTerminalPromptBarsAndCleanStdout(t *testing.T) {
 						if strings.Contains(l, "step 1/1 switchover: ") {
 							spinning++
 						}
+					case m != nil && m[1] == "·":
+						// pending: the layer started, the resource not yet
 					case m != nil && m[1] == "✓":
 						return true
 					default:
