@@ -18,7 +18,7 @@ import (
 func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec journal.RunSpec) (*Plan, manifest.Problems) {
 	p := &Plan{Secrets: SecretValues(res)}
 	var problems manifest.Problems
-	for _, l := range res.Layers {
+	for li, l := range res.Layers {
 		pl := PlanLayer{Number: l.Number}
 		ls := journal.LayerSpec{Number: l.Number}
 		for _, r := range l.Resources {
@@ -31,6 +31,7 @@ func Bind(res *ref.Result, reg *resource.Registry, rctx resource.Context, spec j
 			canonical(typ.Spec(), r.Params)
 			rc := rctx
 			rc.SkipFinalSnapshot = r.SkipFinalSnapshot
+			rc.Layer, rc.Index = li, len(pl.Resources)
 			bound, probs := typ.Bind(resource.Params(r.Params), rc)
 			for _, pr := range probs {
 				pr.LayerIndex, pr.Layer, pr.ResourceIndex, pr.ResourceName = l.Index, l.Number, r.Index, r.Name

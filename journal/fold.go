@@ -136,6 +136,20 @@ func (s *RunState) apply(ev Event) error {
 			return err
 		}
 		st.LastObserved = ev.Message
+	case ApprovalGranted, ApprovalRejected:
+		r, err := s.resource(ev)
+		if err != nil {
+			return err
+		}
+		var a Approval
+		if err := decode(ev, &a); err != nil {
+			return err
+		}
+		d := Approved
+		if ev.Kind == ApprovalRejected {
+			d = Rejected
+		}
+		r.Approvals = append(r.Approvals, ApprovalState{Step: ev.Step, Decision: d, By: a.By, At: ev.Time, Comment: a.Comment})
 	case StepStarted, StepSkipped, StepFinished, CallIntent, CallIssued, CallFailed:
 		r, err := s.resource(ev)
 		if err != nil {

@@ -220,6 +220,26 @@ func foldCases() map[string][]Event {
 		add(3*time.Second, Event{Kind: "approval.requested", Layer: -1, Resource: -1}). // a kind from a newer drorch
 		run(4*time.Second, RunFinished, "", out(StatusAlreadyDone))
 	cases["already-done"] = s.evs
+
+	// A gate waits for a person in layer 1 (the second resource of the
+	// layer: an approval names its resource, never another); alice
+	// approves it; bob's rejection, made before he saw hers, is kept but
+	// does not count.
+	gate := testSpec(false)
+	gate.Layers[0].Resources[1] = ResourceSpec{Index: 1, Name: "Approve the failover", Type: "ManualApproval", Region: "us-west-2",
+		Params: map[string]string{"ApprovalTimeout": "30m"}, Timeout: 35 * time.Minute, Steps: []string{"approval"}}
+	s = &script{}
+	s.run(0, RunCreated, "", gate).
+		run(time.Second, RunStarted, "", proc1).
+		layer(2*time.Second, LayerStarted, 0, nil).
+		res(2*time.Second, ResourceStarted, 0, 1, "", "", nil).
+		step(2*time.Second, StepStarted, 0, 1, "approval", "", "", nil).
+		step(2*time.Second, StepObserved, 0, 1, "approval", "waiting for approval", "", nil).
+		step(95*time.Second, ApprovalGranted, 0, 1, "approval", "", "", Approval{By: "alice", Comment: "app team confirmed writes stopped"}).
+		step(96*time.Second, ApprovalRejected, 0, 1, "approval", "", "", Approval{By: "bob"}).
+		step(97*time.Second, StepFinished, 0, 1, "approval", "approved by alice", "", out(StatusSucceeded)).
+		res(97*time.Second, ResourceFinished, 0, 1, "", "", out(StatusSucceeded))
+	cases["approved"] = s.evs
 	return cases
 }
 
@@ -334,6 +354,8 @@ func TestFoldRejects(t *testing.T) {
 		{"finished without outcome", base().step(2*time.Second, StepFinished, 1, 0, "promote", "", "", nil).evs, "no data"},
 		{"finished still running", base().res(2*time.Second, ResourceFinished, 1, 0, "", "", out(StatusRunning)).evs, "not a final status"},
 		{"run finished with a typo", base().run(2*time.Second, RunFinished, "", out("succeded")).evs, "not a final status"},
+		{"approval of an unknown resource", base().step(2*time.Second, ApprovalGranted, 0, 2, "approval", "", "", Approval{By: "alice"}).evs, "resource 2 is not in layer 1"},
+		{"approval without data", base().step(2*time.Second, ApprovalRejected, 1, 0, "promote", "", "", nil).evs, "no data"},
 		{"another run's event", base().add(2*time.Second, Event{RunID: "run-2", Kind: RunStarted, Layer: -1, Resource: -1}).evs, "belongs to run run-2"},
 	}
 	// Out of order: swap the seq of the last two events.

@@ -69,6 +69,14 @@ const (
 	CallIntent Kind = "call.intent" // Data: Call; written (durably) before the call is made
 	CallIssued Kind = "call.issued" // Data: Call; the call returned success
 	CallFailed Kind = "call.failed" // Data: Call; Error: what AWS said
+
+	// ApprovalGranted and ApprovalRejected record a person's decision on a
+	// resource that waits for one (the ManualApproval type), located by
+	// Layer, Resource and Step. They are appended by whoever decides (the
+	// CLI, the HTTP API), not by the engine: the waiting step reads them.
+	// Data: Approval.
+	ApprovalGranted  Kind = "approval.granted"
+	ApprovalRejected Kind = "approval.rejected"
 )
 
 // Status is the outcome or current status of a run, layer, resource or step.
@@ -175,6 +183,13 @@ type Process struct {
 // the run had started and that go on without it.
 type Interruption struct {
 	Ongoing []string `json:"ongoing,omitempty"`
+}
+
+// Approval is the data of an approval.granted or approval.rejected event:
+// who decided and what they said. The event's time is when.
+type Approval struct {
+	By      string `json:"by"`
+	Comment string `json:"comment,omitempty"`
 }
 
 // Outcome ends a run, layer, resource or step.

@@ -60,6 +60,37 @@ type ResourceState struct {
 
 	// RPO is the writes at risk measured before the run (from its spec).
 	RPO *RPO `json:"rpo,omitempty"`
+	// Approvals are the decisions recorded on the resource, in journal
+	// order (approval.granted, approval.rejected); the first one counts
+	// (Decision).
+	Approvals []ApprovalState `json:"approvals,omitempty"`
+}
+
+// Decision is what the approval of a resource stands at.
+type Decision string
+
+// The decisions.
+const (
+	Approved Decision = "approved"
+	Rejected Decision = "rejected"
+)
+
+// ApprovalState is one recorded decision on a resource.
+type ApprovalState struct {
+	Step     string    `json:"step,omitempty"`
+	Decision Decision  `json:"decision"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
+	Comment  string    `json:"comment,omitempty"`
+}
+
+// Decision returns the decision that counts, the first recorded: a second
+// one, made by someone who had not yet seen the first, changes nothing.
+func (r ResourceState) Decision() (ApprovalState, bool) {
+	if len(r.Approvals) == 0 {
+		return ApprovalState{}, false
+	}
+	return r.Approvals[0], true
 }
 
 // StepState is one step of a resource. Status is pending, running,

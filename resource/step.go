@@ -52,6 +52,11 @@ type Context struct {
 	// deletes it without the final snapshot it otherwise takes and waits
 	// for.
 	SkipFinalSnapshot bool
+	// Layer and Index are the resource's position in the run: its layer's
+	// position in run order and its own in that layer (0-based), as the
+	// journal's events address it. A type whose state lives in the run's
+	// journal rather than in AWS (ManualApproval) names it by them.
+	Layer, Index int
 }
 
 // PartitionOr returns the partition of an ARN of the payload when there is

@@ -172,7 +172,9 @@ func Policy(p *engine.Plan) (policy resource.Policy, redacted int) {
 }
 
 // Engine is the local engine over c and store, driving runs as process.
+// Steps read approvals from store (WithJournal), everything else from AWS.
 func Engine(c Cloud, store journal.Store, clk clock.Clock, process journal.Process, s engine.Settings) *engine.Engine {
+	c = WithJournal(c, store)
 	return &engine.Engine{
 		Store: store, Clock: clk, Reader: c.Reader, Batch: c.Batch, Executor: c.Executor, Identity: c.Identity,
 		Process: process, Settings: s, OwnerGone: journal.ProcessGone,

@@ -4,13 +4,14 @@ package all
 
 import (
 	"drorch/resource"
+	"drorch/resource/approval"
 	"drorch/resource/aurora"
 	"drorch/resource/elasticache"
 	"drorch/resource/rds"
 )
 
 // Registry returns a registry with every resource type: the six of the
-// original framework and ManagedFailoverAurora.
+// original framework, ManagedFailoverAurora and ManualApproval.
 func Registry() *resource.Registry {
 	return resource.NewRegistry(
 		aurora.PlannedFailover{},
@@ -20,5 +21,6 @@ func Registry() *resource.Registry {
 		rds.Promote{},
 		rds.ReadReplica{},
 		elasticache.Failover{},
+		approval.ManualApproval{},
 	)
 }

@@ -13,10 +13,10 @@ import (
 )
 
 // The payloads of the original framework name these types; drorch adds
-// ManagedFailoverAurora.
+// ManagedFailoverAurora and ManualApproval.
 var wantTypes = []string{
 	"CreateAuroraSecondaryDBCluster", "CreateRDSReadReplica", "FailoverElastiCacheCluster",
-	"ManagedFailoverAurora", "PlannedFailoverAurora", "PromoteRDSReadReplica", "UnPlannedFailoverAurora",
+	"ManagedFailoverAurora", "ManualApproval", "PlannedFailoverAurora", "PromoteRDSReadReplica", "UnPlannedFailoverAurora",
 }
 
 // exampleParams fills every parameter with its spec's example (or default),
@@ -59,7 +59,10 @@ func TestSpecsConsistent(t *testing.T) {
 			if len(probs) > 0 {
 				t.Fatalf("the spec's own examples do not bind: %v", probs)
 			}
-			if r.Region() == "" || r.Timeout() <= 0 || len(r.Locks()) == 0 || len(r.Watch()) == 0 {
+			// A type that touches no AWS resource (it needs no
+			// permission: ManualApproval) has nothing to lock or watch.
+			touchesAWS := len(r.Permissions()) > 0
+			if r.Region() == "" || r.Timeout() <= 0 || touchesAWS != (len(r.Locks()) > 0) || touchesAWS != (len(r.Watch()) > 0) {
 				t.Errorf("region %q, timeout %v, locks %v, watch %v", r.Region(), r.Timeout(), r.Locks(), r.Watch())
 			}
 			allowed := map[string]bool{}
@@ -123,7 +126,7 @@ func TestRecoveries(t *testing.T) {
 	for name, want := range map[string]bool{
 		"PlannedFailoverAurora": true, "UnPlannedFailoverAurora": true, "ManagedFailoverAurora": true,
 		"PromoteRDSReadReplica": true, "FailoverElastiCacheCluster": true,
-		"CreateAuroraSecondaryDBCluster": false, "CreateRDSReadReplica": false,
+		"CreateAuroraSecondaryDBCluster": false, "CreateRDSReadReplica": false, "ManualApproval": false,
 	} {
 		typ, ok := reg.Type(name)
 		if !ok || resource.IsRecovery(typ) != want {
