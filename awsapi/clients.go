@@ -83,6 +83,18 @@ type Config struct {
 	// ObserveHeaders, when set, is given the headers of every HTTP answer
 	// (drorch reads the simulator's virtual time from them).
 	ObserveHeaders func(http.Header)
+	// OnCall, if set, is told of every API call once it returned (after
+	// the SDK's retries): metrics count AWS calls with it. It must not
+	// block.
+	OnCall func(CallInfo)
+}
+
+// CallInfo is one API call as Config.OnCall sees it.
+type CallInfo struct {
+	Service, Action, Region string
+	Duration                time.Duration
+	// Err is nil, or the call's error, a *cloud.APIError (cloud.KindOf).
+	Err error
 }
 
 func (c Config) withDefaults() Config {
@@ -225,9 +237,13 @@ func (o op) String() string {
 func (c *Clients) call(ctx context.Context, o op, fn func(ctx context.Context) error) error {
 	cctx, cancel := context.WithTimeout(ctx, c.conf.CallTimeout)
 	defer cancel()
+	start := time.Now()
 	err := fn(cctx)
-	if err == nil {
-		return nil
+	if err != nil {
+		err = classify(ctx, c.conf.CallTimeout, o, err)
 	}
-	return classify(ctx, c.conf.CallTimeout, o, err)
+	if c.conf.OnCall != nil {
+		c.conf.OnCall(CallInfo{Service: o.service, Action: o.action, Region: o.region, Duration: time.Since(start), Err: err})
+	}
+	return err
 }
