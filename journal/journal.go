@@ -125,7 +125,7 @@ type Event struct {
 // parameter values are never in it: Params holds "" for them and Secret
 // names them, so a resume resolves them again.
 type RunSpec struct {
-	Command       string      `json:"command"` // run
+	Command       string      `json:"command"` // run; serve when started through the HTTP API
 	Region        string      `json:"region"`  // the home region
 	PayloadFile   string      `json:"payloadFile,omitempty"`
 	PayloadSHA256 string      `json:"payloadSha256"`

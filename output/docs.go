@@ -87,6 +87,19 @@ type Version struct {
 	GoVersion     string `json:"goVersion"`
 }
 
+// Approval is `drorch approve -o json`: the decision recorded.
+type Approval struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Kind          string `json:"kind"` // "approval"
+	Run           string `json:"run"`
+	// Layer and Index address the resource as the payload numbers it.
+	Layer    int    `json:"layer"`
+	Index    int    `json:"index"`
+	Resource string `json:"resource"`
+	Decision string `json:"decision"` // approved or rejected
+	By       string `json:"by"`
+}
+
 // Error is a failed command with -o json or jsonl, written to stderr.
 type Error struct {
 	SchemaVersion int    `json:"schemaVersion"`

@@ -66,9 +66,12 @@ func WaitingApprovals(st *journal.RunState) []Waiting {
 
 // Errors of Decide, for the HTTP API's status codes: a target naming no
 // resource of the run, or a resource that waits for no decision now.
+// ErrInvalid is a decision that cannot be recorded as given (its comment
+// too long, nobody named as deciding).
 var (
 	ErrNoSuchResource = errors.New("no such resource")
 	ErrNotWaiting     = errors.New("not waiting for approval")
+	ErrInvalid        = errors.New("invalid decision")
 )
 
 // Limits of what a decision records.
@@ -98,10 +101,10 @@ func Decide(ctx context.Context, store journal.Store, now time.Time, st *journal
 	}
 	fail := func(err error) (Waiting, error) { return Waiting{}, fmt.Errorf("%s run %s: %w", verb, st.ID, err) }
 	if n := utf8.RuneCountInString(d.Comment); n > MaxComment {
-		return fail(fmt.Errorf("the comment has %d characters; keep it under %d", n, MaxComment))
+		return fail(fmt.Errorf("%w: the comment has %d characters; keep it under %d", ErrInvalid, n, MaxComment))
 	}
 	if d.By = strings.TrimSpace(d.By); d.By == "" || utf8.RuneCountInString(d.By) > MaxBy {
-		return fail(fmt.Errorf("who decides must be named, in at most %d characters", MaxBy))
+		return fail(fmt.Errorf("%w: who decides must be named, in at most %d characters", ErrInvalid, MaxBy))
 	}
 	if st.Status.Terminal() {
 		return fail(fmt.Errorf("%w: the run already %s", ErrNotWaiting, st.Status))
@@ -138,7 +141,7 @@ func target(st *journal.RunState, t string) (Waiting, error) {
 		for i, w := range waiting {
 			names[i] = fmt.Sprintf("%s (%q)", w.Target(), report.Clean(w.Name))
 		}
-		return Waiting{}, fmt.Errorf("the run waits for %d approvals: name one of %s", len(waiting), strings.Join(names, ", "))
+		return Waiting{}, fmt.Errorf("%w: the run waits for %d approvals: name one of %s", ErrInvalid, len(waiting), strings.Join(names, ", "))
 	}
 	li, ri, ok := find(st, t)
 	if !ok {

@@ -38,6 +38,9 @@ type Options struct {
 	// no limit); OverrideMaxRPO runs it anyway (the journal records both).
 	MaxRPO         time.Duration
 	OverrideMaxRPO bool
+	// Command is journaled as what started the run (RunSpec.Command):
+	// "run" by default, "serve" for the HTTP API.
+	Command string
 }
 
 // Prepare resolves every reference of the payload in c.Region (read-only
@@ -55,7 +58,11 @@ func Prepare(ctx context.Context, c Cloud, reg *resource.Registry, pf *Payload, 
 	}
 	secrets := engine.SecretValues(res)
 	rctx := bindContext(ctx, c, opts.AllowDataLoss)
-	spec := journal.RunSpec{Command: "run", Region: c.Region, PayloadFile: pf.Name, PayloadSHA256: pf.SHA256, AllowDataLoss: opts.AllowDataLoss,
+	command := opts.Command
+	if command == "" {
+		command = "run"
+	}
+	spec := journal.RunSpec{Command: command, Region: c.Region, PayloadFile: pf.Name, PayloadSHA256: pf.SHA256, AllowDataLoss: opts.AllowDataLoss,
 		MaxRPO: opts.MaxRPO, OverrideMaxRPO: opts.OverrideMaxRPO}
 	p, problems := engine.Bind(res, reg, rctx, spec)
 	if len(problems) > 0 {

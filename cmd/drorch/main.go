@@ -295,6 +295,8 @@ notes go to standard error.`,
 		newSimCmd(a),
 		newSFNCmd(a),
 		newVersionCmd(a),
+		newServeCmd(a),
+		newApproveCmd(a),
 	)
 	return root
 }

@@ -88,6 +88,7 @@ func writeReport(ctx context.Context, a *app, id string, f report.Format, out st
 		Status:      runner.Status(rec, st, now),
 		Generated:   now,
 		GeneratedBy: "drorch " + processVersion(),
+		Approvals:   runner.ApprovalEvents(st),
 	})
 	if err != nil {
 		return fmt.Errorf("report %s: %w", rec.ID, err)

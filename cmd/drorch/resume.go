@@ -65,6 +65,11 @@ same live progress and result as run.`,
 				return a.unreachableHint(err)
 			}
 			e := a.newEngine(cl, store, rs.engine())
+			notified, err := a.notifyRun(ctx, rs.notify, store, e)
+			if err != nil {
+				return err
+			}
+			defer notified()
 			sl, err := a.sharedLock(ctx, a.lockTable(rs.lockTable), st.Spec.Region, store, e.Process.Owner)
 			if err != nil {
 				return err

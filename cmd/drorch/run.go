@@ -28,6 +28,7 @@ type runSettings struct {
 	concurrency        int
 	timeout            time.Duration
 	lockTable          string
+	notify             notifyFlags
 }
 
 // minPoll is the shortest wait between two looks at an operation: faster
@@ -41,6 +42,7 @@ func (r *runSettings) flags(cmd *cobra.Command) {
 	f.DurationVar(&r.pollMax, "poll-max", 5*time.Second, "longest wait between two looks at an operation (at least --poll-interval)")
 	f.IntVar(&r.concurrency, "concurrency", 0, "resources of a layer run at once (0 = all)")
 	f.DurationVar(&r.timeout, "timeout", 0, "deadline for the whole run (0 = none; each resource has its own)")
+	r.notify.flags(cmd)
 }
 
 // check refuses settings out of range, naming the range.
@@ -151,6 +153,11 @@ func (a *app) planAndRun(ctx context.Context, store *sqlitestore.Store, req runR
 		return nil, a.unreachableHint(err)
 	}
 	e := a.newEngine(cl, store, req.settings.engine())
+	notified, err := a.notifyRun(ctx, req.settings.notify, store, e)
+	if err != nil {
+		return nil, err
+	}
+	defer notified()
 	runID := req.runID
 	if runID == "" {
 		runID = newID()
@@ -242,10 +249,10 @@ func (a *app) execute(ctx context.Context, store journal.Store, e *engine.Engine
 	var prog progress
 	switch a.output {
 	case "jsonl":
-		e.Observer = func(ev journal.Event) { _ = writeJSONTo(a.stdout, "jsonl", output.NewEvent(ev)) }
+		e.Observer = both(e.Observer, func(ev journal.Event) { _ = writeJSONTo(a.stdout, "jsonl", output.NewEvent(ev)) })
 	case "text", "json":
 		prog = newProgress(a.stderr, terminal(a.stderr), width(a.stderr), e.Clock.Now, prior)
-		e.Observer = prog.event
+		e.Observer = both(e.Observer, prog.event)
 	}
 	a.mu.Lock()
 	a.live, a.current = prog, runID
@@ -317,7 +324,7 @@ func (a *app) report(ctx context.Context, store journal.Store, id string) (*repo
 	}
 	now := a.wall.Now()
 	return report.FromEvents(evs, report.Options{Recovery: all.Registry().Recovery, Status: runner.Status(rec, st, now),
-		GeneratedBy: "drorch " + processVersion()})
+		GeneratedBy: "drorch " + processVersion(), Approvals: runner.ApprovalEvents(st)})
 }
 
 // interrupted tells the operator what an interruption left: the run, the

@@ -94,7 +94,7 @@ func Spec() manifest.TypeSpec {
 		Params: []manifest.ParamSpec{
 			{Name: "Message", Kind: manifest.KindString, Doc: "what the approver must check before approving, shown where the approval is asked for",
 				Example: "Confirm with the orders team that writes to us-east-1 have stopped"},
-			{Name: "ApprovalTimeout", Kind: manifest.KindString, Default: DefaultTimeout.String(),
+			{Name: "ApprovalTimeout", Kind: manifest.KindString, Default: "1h",
 				Doc: "how long to wait for a decision, as a duration from 1m to 24h", Example: "30m"},
 		},
 	}

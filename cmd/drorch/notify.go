@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"drorch/awsapi"
+	"drorch/engine"
+	"drorch/journal"
+	"drorch/notify"
+)
+
+// notifyFlags say where run notifications go (drorch run, resume, serve).
+type notifyFlags struct {
+	topic, webhook string
+}
+
+func (n *notifyFlags) flags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&n.topic, "notify-sns-topic", "", "publish notifications (run start, approval needed, success, failure) to this SNS topic ARN (default: DRORCH_NOTIFY_SNS_TOPIC)")
+	f.StringVar(&n.webhook, "notify-webhook", "", `POST notifications as JSON with a "text" field to this URL, e.g. a chat webhook (default: DRORCH_NOTIFY_WEBHOOK)`)
+}
+
+// notifier builds the notifier the flags and environment ask for; nil
+// when they ask for none. Bad settings are bad input: nothing has started.
+func (a *app) notifier(ctx context.Context, n notifyFlags, store journal.Store, link func(string) string) (*notify.Notifier, error) {
+	topic, webhook := n.topic, n.webhook
+	if topic == "" {
+		topic = a.getenv("DRORCH_NOTIFY_SNS_TOPIC")
+	}
+	if webhook == "" {
+		webhook = a.getenv("DRORCH_NOTIFY_WEBHOOK")
+	}
+	var senders []notify.Sender
+	if webhook != "" {
+		w, err := notify.NewWebhook(webhook, nil)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		senders = append(senders, w)
+	}
+	if topic != "" {
+		conf := awsapi.Config{Region: a.region, Profile: a.profile, EndpointURL: a.endpointURL, Credentials: a.creds}
+		c, err := awsapi.New(ctx, conf)
+		if err != nil {
+			return nil, fmt.Errorf("set up SNS notifications: %w", err)
+		}
+		s, err := notify.NewSNS(c.Notifier(), topic)
+		if err != nil {
+			return nil, badInput(err)
+		}
+		senders = append(senders, s)
+	}
+	if len(senders) == 0 {
+		return nil, nil
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(a.stderr, "drorch: "+format+"\n", args...) }
+	return notify.New(store, senders, a.wall, notify.Settings{Link: link}, logf), nil
+}
+
+// notifyRun makes e's events notified as the flags ask; the returned func
+// waits (a little) for the last notifications to go.
+func (a *app) notifyRun(ctx context.Context, n notifyFlags, store journal.Store, e *engine.Engine) (func(), error) {
+	nt, err := a.notifier(ctx, n, store, nil)
+	if err != nil || nt == nil {
+		return func() {}, err
+	}
+	e.Observer = both(e.Observer, nt.Observe)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		nt.Close(ctx)
+	}, nil
+}
+
+// both is an observer that hands each event to f, then g (either may be nil).
+func both(f, g func(journal.Event)) func(journal.Event) {
+	switch {
+	case f == nil:
+		return g
+	case g == nil:
+		return f
+	}
+	return func(ev journal.Event) { f(ev); g(ev) }
+}
