@@ -30,8 +30,8 @@ func TestAuth(t *testing.T) {
 	for _, rt := range routes {
 		for _, tc := range []struct {
 			name, token, query string
-			want            int
-			says            string
+			want               int
+			says               string
 		}{
 			{"no token", "", "", http.StatusUnauthorized, "authentication required"},
 			{"wrong token", "alice-0123456789abcdeX", "", http.StatusUnauthorized, "not valid"},
@@ -218,7 +218,9 @@ func TestRunThroughTheAPI(t *testing.T) {
 	if len(evs.Events) != len(seqs)-3 || evs.Events[0].Seq != 4 {
 		t.Errorf("events after 3: %d, first %+v", len(evs.Events), evs.Events[0])
 	}
-	var list struct{ Runs []struct{ ID, Status, Command string } }
+	var list struct {
+		Runs []struct{ ID, Status, Command string }
+	}
 	e.do("GET", "/api/v1/runs", aliceToken, nil).json(t, &list)
 	if len(list.Runs) != 1 || list.Runs[0].ID != id || list.Runs[0].Status != "succeeded" || list.Runs[0].Command != "serve" {
 		t.Errorf("list: %+v", list.Runs)

@@ -248,12 +248,12 @@ func (e *env) startRun(text, id string) string {
 
 // runView is what GET /api/v1/runs/{id} answers.
 type runView struct {
-	ID      string             `json:"id"`
-	Status  journal.Status     `json:"status"`
-	Waiting []runner.Waiting   `json:"waiting"`
+	ID      string           `json:"id"`
+	Status  journal.Status   `json:"status"`
+	Waiting []runner.Waiting `json:"waiting"`
 	Resume  *struct{ API, CLI string }
-	State   *journal.RunState  `json:"state"`
-	Events  []journal.Event    `json:"events"`
+	State   *journal.RunState `json:"state"`
+	Events  []journal.Event   `json:"events"`
 }
 
 func (e *env) run(id string) runView {
