@@ -119,7 +119,7 @@
 
   // drorchStream is what the stream delivered: the last seq (a reconnect
   // resumes after it) and, for diagnosis, when each event arrived.
-  const stream = { lastSeq: 0, ended: false, received: [] };
+  const stream = { lastSeq: 0, ended: false, received: [], connections: 0, completed: 0 };
   window.drorchStream = stream;
 
   function onBlock(block) {
@@ -159,11 +159,12 @@
           { headers, credentials: 'omit', cache: 'no-store' });
         if (resp.status === 401) { sessionStorage.removeItem(TOKEN_KEY); signIn(); return; }
         if (!resp.ok) throw await failure(resp);
+        stream.connections++;
         const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
         let buf = '';
         for (;;) {
           const { value, done } = await reader.read();
-          if (done) break;
+          if (done) { stream.completed++; break; }
           buf += value;
           let i;
           while ((i = buf.indexOf('\n\n')) >= 0) {
