@@ -29,7 +29,7 @@ func TestValidate(t *testing.T) {
 			`layer 5: layer number 5 is used twice, by StatePayload[0] and StatePayload[2]; give each layer its own number (layers run in ascending order), or merge the two layers`}},
 		{"type and name missing", &manifest.Payload{Layers: []manifest.Layer{{Number: 1, Resources: []manifest.Resource{{Type: " ", Name: ""}}}}}, []string{
 			`layer 1, resource 0, resourceName: missing or empty; give the resource a short name: it labels the resource's progress line, journal entries and report`,
-			`layer 1, resource 0, resourceType: missing or empty; set it to one of CreateAuroraSecondaryDBCluster, CreateRDSReadReplica, FailoverElastiCacheCluster, ManagedFailoverAurora, PlannedFailoverAurora, PromoteRDSReadReplica or UnPlannedFailoverAurora`}},
+			`layer 1, resource 0, resourceType: missing or empty; set it to one of CreateAuroraSecondaryDBCluster, CreateRDSReadReplica, FailoverElastiCacheCluster, ManagedFailoverAurora, ManualApproval, PlannedFailoverAurora, PromoteRDSReadReplica or UnPlannedFailoverAurora`}},
 		{"type, several close names", &manifest.Payload{Layers: []manifest.Layer{{Number: 1, Resources: []manifest.Resource{{Type: "FailoverAurora", Name: "x"}}}}}, []string{
 			`layer 1, resource 0 ("x"), resourceType: unknown resource type "FailoverAurora"; did you mean ManagedFailoverAurora or PlannedFailoverAurora?`}},
 		{"parameter name in the wrong case", &manifest.Payload{Layers: []manifest.Layer{{Number: 1, Resources: []manifest.Resource{planned(map[string]string{
@@ -131,7 +131,7 @@ func TestProblemError(t *testing.T) {
 func TestStaticCatalog(t *testing.T) {
 	t.Parallel()
 	c := testCatalog()
-	if got := c.Names(); len(got) != 7 || !slices.IsSorted(got) {
+	if got := c.Names(); len(got) != 8 || !slices.IsSorted(got) {
 		t.Errorf("Names() = %v", got)
 	}
 	if s, ok := c.Lookup("PlannedFailoverAurora"); !ok || len(s.Params) != 2 {
