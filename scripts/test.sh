@@ -34,11 +34,13 @@ fi
 # The conformance and emulator tests must run, not skip, here.
 export DRORCH_REQUIRE_PYTHON=1
 
-# The report's browser test opens the HTML report in Debian's Chromium,
-# driven by playwright-core; its JUnit test validates with xmllint-wasm.
+# The browser tests (the HTML report in package report, drorch serve's web
+# UI driven end to end in package httpapi) run in Debian's Chromium, driven
+# by playwright-core from report/browsertest; the report's JUnit test
+# validates with xmllint-wasm.
 # Install what is missing, then make those tests fail, not skip, without it.
 if [ ! -x /usr/bin/chromium ]; then
-	echo "== installing chromium (Debian) for the report's browser test"
+	echo "== installing chromium (Debian) for the browser tests"
 	need apt-get "Debian's apt-get installs chromium for the browser test"
 	sudo_cmd=""
 	if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
