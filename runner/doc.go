@@ -3,11 +3,10 @@
 // bind a journaled run again for a resume, compute the IAM policy a plan
 // needs, show a run's status and cancel it, record a person's decision on
 // a ManualApproval (Decide, WaitingApprovals), and follow a run's events as
-// they are journaled (Follower).
+// they are journaled (Follower). It wires no adapter itself: its callers
+// give it the cloud (package awsapi's adapters, or fakes) and the journal.
 //
 // Engine reads approvals from the journal and everything else from AWS
 // (WithJournal: Reads routes by kind), so that the engine drives an
-// approval's step like any other and knows nothing of approvals. It wires no adapter itself: its
-// callers give it the cloud (package awsapi's adapters, or fakes) and the
-// journal.
+// approval's step like any other and knows nothing of approvals.
 package runner
