@@ -360,6 +360,28 @@ func TestApproveAndReject(t *testing.T) {
 	}
 }
 
+// A second run on databases a first one holds is refused (409) with the
+// holder's name and the way out, as drorch run refuses it; an AWS region
+// that cannot be reached is a 502.
+func TestBusyAndUnreachable(t *testing.T) {
+	t.Parallel()
+	s, endpoint := startSim(t)
+	e := newEnv(t, endpoint)
+	id := e.startRun(gated("gate"), "holder-run")
+	e.await(id, "waiting", func(v runView) bool { return len(v.Waiting) == 1 })
+	r := e.do("POST", "/api/v1/runs", aliceToken, map[string]any{"payload": payload(t, "1-planned-switchover.json")})
+	if r.status != http.StatusConflict || !strings.Contains(r.errorText(t), "is held by unfinished run holder-run") {
+		t.Errorf("second run: %d %s", r.status, r.body)
+	}
+	if _, err := s.SetFault(simOutage("us-west-2")); err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("POST", "/api/v1/plan", aliceToken, map[string]any{"payload": payload(t, "1-planned-switchover.json")})
+	if r.status != http.StatusBadGateway || !strings.Contains(r.errorText(t), "us-west-2") {
+		t.Errorf("plan with the home region down: %d %s", r.status, r.body)
+	}
+}
+
 // Cancel through the API ends a waiting run for good; a second cancel and
 // a resume of it are refused.
 func TestCancel(t *testing.T) {

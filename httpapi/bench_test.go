@@ -92,7 +92,9 @@ func BenchmarkServeThousandRuns(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	srv, err := httpapi.New(httpapi.Config{Store: store, Registry: all.Registry(), Clock: clock.Real(), Tokens: tokens,
 		Metrics: httpapi.NewMetrics(store), Version: "bench",
-		Connect: func(context.Context, string) (runner.Cloud, error) { return runner.Cloud{}, fmt.Errorf("no AWS in this benchmark") }})
+		Connect: func(context.Context, string) (runner.Cloud, error) {
+			return runner.Cloud{}, fmt.Errorf("no AWS in this benchmark")
+		}})
 	if err != nil {
 		b.Fatal(err)
 	}

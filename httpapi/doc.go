@@ -44,7 +44,8 @@
 // 400 malformed, 401 no or a bad token, 404 no such run or resource, 409 a
 // blocked plan, a lock held, a run already finished or not waiting, 413 a
 // body over MaxBody, 415 not application/json, 422 a payload's problems
-// (one line each, as drorch validate prints them).
+// (one line each, as drorch validate prints them), 502 AWS refused a read
+// or could not be reached, 503 the server is stopping.
 //
 // # Runs
 //

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"drorch/cloud"
 	"drorch/engine"
 	"drorch/internal/clock"
 	"drorch/journal"
@@ -179,6 +180,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *runner.ProblemsError
 	var be *journal.BusyError
 	var he *httpError
+	var ae *cloud.APIError
 	switch {
 	case errors.As(err, &he):
 		s.error(w, r, he.status, he.msg)
@@ -194,6 +196,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.error(w, r, http.StatusNotFound, err.Error())
 	case errors.Is(err, journal.ErrRunAmbiguous), errors.Is(err, journal.ErrInvalidRunID), errors.Is(err, runner.ErrInvalid):
 		s.error(w, r, http.StatusBadRequest, err.Error())
+	case errors.As(err, &ae):
+		// AWS refused or could not be reached (after retries): the
+		// server is a gateway to it.
+		s.error(w, r, http.StatusBadGateway, err.Error())
 	default:
 		s.cfg.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		s.error(w, r, http.StatusInternalServerError, err.Error())

@@ -52,7 +52,9 @@ func TestApproveCommand(t *testing.T) {
 	d := newCLI(t, endpoint, "us-west-2")
 	payload := writeFile(t, "gated.json", []byte(gatedPayload))
 	done := make(chan result, 1)
-	go func() { done <- d.run(append(append([]string{"run", "--yes", "--run-id", "gated-run"}, fastPoll...), payload)...) }()
+	go func() {
+		done <- d.run(append(append([]string{"run", "--yes", "--run-id", "gated-run"}, fastPoll...), payload)...)
+	}()
 	awaitWaiting(t, d, "gated-run")
 
 	for _, tc := range []struct {
@@ -99,7 +101,9 @@ func TestRejectCommand(t *testing.T) {
 	d := newCLI(t, endpoint, "us-west-2")
 	payload := writeFile(t, "gated.json", []byte(gatedPayload))
 	done := make(chan result, 1)
-	go func() { done <- d.run(append(append([]string{"run", "--yes", "--run-id", "gated-no"}, fastPoll...), payload)...) }()
+	go func() {
+		done <- d.run(append(append([]string{"run", "--yes", "--run-id", "gated-no"}, fastPoll...), payload)...)
+	}()
 	awaitWaiting(t, d, "gated-no")
 	if r := d.run("-o", "json", "approve", "gated-no", "--reject", "--comment", "lag"); r.code != 0 || !strings.Contains(r.stdout, `"decision": "rejected"`) {
 		t.Fatalf("reject: want exit 0\n%s", r)
