@@ -2,6 +2,7 @@ package ref
 
 import (
 	"drorch/manifest"
+	"drorch/resource/approval"
 	"drorch/resource/aurora"
 	"drorch/resource/elasticache"
 	"drorch/resource/rds"
@@ -11,6 +12,6 @@ import (
 func testCatalog() manifest.StaticCatalog {
 	return manifest.NewCatalog(
 		aurora.PlannedSpec(), aurora.UnplannedSpec(), aurora.ManagedSpec(), aurora.SecondarySpec(),
-		rds.PromoteSpec(), rds.ReplicaSpec(), elasticache.FailoverSpec(),
+		rds.PromoteSpec(), rds.ReplicaSpec(), elasticache.FailoverSpec(), approval.Spec(),
 	)
 }

@@ -103,16 +103,26 @@ func (r *approvalRun) until(what string, ok func(journal.Event) bool) journal.Ev
 	}
 }
 
+// waitingFor waits until the run waits for the approval of name: its
+// state says so (events only wake the look, so none is missed).
 func (r *approvalRun) waitingFor(name string) {
 	r.t.Helper()
-	r.until(name+" waiting", func(ev journal.Event) bool {
-		if ev.Kind != journal.StepObserved || !strings.Contains(ev.Message, "waiting for approval") {
-			return false
+	timeout := time.After(20 * time.Second)
+	for {
+		if st, err := runner.Fold(context.Background(), r.store, r.id); err == nil {
+			for _, w := range runner.WaitingApprovals(st) {
+				if w.Name == name {
+					return
+				}
+			}
 		}
-		st, _ := runner.Fold(context.Background(), r.store, r.id)
-		res, _ := st.Resource(ev.Layer, ev.Resource)
-		return res.Name == name
-	})
+		select {
+		case <-r.events:
+		case <-time.After(10 * time.Millisecond):
+		case <-timeout:
+			r.t.Fatalf("%s never waited for its approval", name)
+		}
+	}
 }
 
 func (r *approvalRun) decide(d runner.Decision) (runner.Waiting, error) {
@@ -225,6 +235,7 @@ func TestApprovalTimesOut(t *testing.T) {
 	t.Parallel()
 	r := startGates(t, "gates-late", "1m")
 	r.waitingFor("DBA")
+	r.waitingFor("App team")
 	if _, err := r.decide(runner.Decision{Target: "App team", Approve: true, By: "alice"}); err != nil {
 		t.Fatal(err)
 	}
@@ -242,6 +253,7 @@ func TestDecideRefuses(t *testing.T) {
 	t.Parallel()
 	r := startGates(t, "gates-bad", "1h")
 	r.waitingFor("DBA")
+	r.waitingFor("App team")
 	long := strings.Repeat("x", runner.MaxComment+1)
 	for _, d := range []runner.Decision{
 		{Target: "DBA", Approve: true, By: "alice", Comment: long},
