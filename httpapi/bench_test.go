@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -127,4 +128,41 @@ func BenchmarkServeThousandRuns(b *testing.B) {
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB-heap-held")
 	b.ReportMetric(cold.Seconds()*1000, "ms-cold-list")
 	b.ReportMetric(float64(size)/1024, "KiB-list")
+}
+
+// BenchmarkSSELatency: the time from an event's journaling by the engine
+// (its observer) to its arrival at a client of the run's event stream,
+// over loopback, for the events of runs of the README's switchover on the
+// simulator that were journaled while a client streamed the run.
+//
+//	go test -run '^$' -bench SSELatency -benchtime 10x ./httpapi/
+func BenchmarkSSELatency(b *testing.B) {
+	_, endpoint := startSim(b)
+	e := newEnv(b, endpoint)
+	text := payload(b, "1-planned-switchover.json")
+	var lat []time.Duration
+	for i := 0; b.Loop(); i++ {
+		// The first run switches over; the next find it done (fewer events).
+		id := e.startRun(text, fmt.Sprintf("lat-%04d", i))
+		e.stream(id, 0, func(ev sse) bool {
+			got := time.Now()
+			if ev.event != "journal" {
+				return false
+			}
+			e.mu.Lock()
+			at, ok := e.at[fmt.Sprintf("%s/%d", id, ev.id)]
+			e.mu.Unlock()
+			if ok && ev.id > 2 { // events journaled before the client connected are not live
+				lat = append(lat, got.Sub(at))
+			}
+			return true
+		})
+	}
+	if len(lat) == 0 {
+		b.Fatal("no event measured")
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "ms-median")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "ms-p99")
+	b.ReportMetric(float64(len(lat))/float64(b.N), "events/run")
 }

@@ -40,7 +40,7 @@ var updateGolden = os.Getenv("DRORCH_UPDATE_GOLDEN") == "1"
 
 // startSim serves a fresh seed-scenario simulator on loopback. Speed 200: a
 // 60 s switchover takes 0.3 s.
-func startSim(t *testing.T) (*sim.Sim, string) {
+func startSim(t testing.TB) (*sim.Sim, string) {
 	t.Helper()
 	s, err := sim.New(sim.Config{Speed: 200})
 	if err != nil {
@@ -55,7 +55,7 @@ func startSim(t *testing.T) (*sim.Sim, string) {
 // env is a drorch serve on a real loopback listener, over a simulator and
 // a SQLite journal that outlives the server (a restart opens it again).
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	endpoint string // the simulator
 	journal  string
 	store    *sqlitestore.Store
@@ -66,13 +66,15 @@ type env struct {
 
 	mu   sync.Mutex
 	seen []journal.Event // what the observers saw
+	// at is when each event was journaled (observed), by run and seq.
+	at map[string]time.Time
 }
 
 type envOpts struct {
 	resume bool
 }
 
-func newEnv(t *testing.T, endpoint string) *env {
+func newEnv(t testing.TB, endpoint string) *env {
 	t.Helper()
 	e := &env{t: t, endpoint: endpoint, journal: filepath.Join(t.TempDir(), "journal.db")}
 	e.start(envOpts{})
@@ -127,8 +129,13 @@ func (e *env) stop() {
 }
 
 func (e *env) observe(ev journal.Event) {
+	now := time.Now()
 	e.mu.Lock()
 	e.seen = append(e.seen, ev)
+	if e.at == nil {
+		e.at = map[string]time.Time{}
+	}
+	e.at[fmt.Sprintf("%s/%d", ev.RunID, ev.Seq)] = now
 	e.mu.Unlock()
 }
 
@@ -152,7 +159,7 @@ type reply struct {
 	body   []byte
 }
 
-func (r reply) json(t *testing.T, v any) {
+func (r reply) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("answer %d is not JSON: %v\n%s", r.status, err, r.body)
@@ -160,7 +167,7 @@ func (r reply) json(t *testing.T, v any) {
 }
 
 // errorText is the error message of a JSON error answer.
-func (r reply) errorText(t *testing.T) string {
+func (r reply) errorText(t testing.TB) string {
 	t.Helper()
 	var e struct {
 		Error  string `json:"error"`
@@ -211,7 +218,7 @@ func (e *env) do(method, path, token string, body any) reply {
 }
 
 // payload is a README payload's text.
-func payload(t *testing.T, name string) string {
+func payload(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "examples", "seed", name))
 	if err != nil {
