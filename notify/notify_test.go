@@ -103,7 +103,7 @@ func (l *logs) String() string {
 func notifyAll(t *testing.T, evs []journal.Event, senders ...notify.Sender) *logs {
 	t.Helper()
 	l := &logs{}
-	n := notify.New(nil, senders, clock.NewAuto(t0), notify.Settings{Link: func(id string) string { return "http://127.0.0.1:8443/ui/runs/" + id }}, l.logf)
+	n := notify.New(nil, senders, clock.NewAuto(t0), notify.Settings{Link: func(id string) string { return "http://127.0.0.1:8080/ui/runs/" + id }}, l.logf)
 	for _, ev := range evs {
 		n.Observe(ev)
 	}
@@ -139,7 +139,7 @@ func TestWebhookMessages(t *testing.T) {
 		event notify.Event
 		text  string
 	}{
-		{notify.RunStarted, "drorch run r1 started in us-west-2: 2 resources in 2 layers (payload failover.json). http://127.0.0.1:8443/ui/runs/r1"},
+		{notify.RunStarted, "drorch run r1 started in us-west-2: 2 resources in 2 layers (payload failover.json). http://127.0.0.1:8080/ui/runs/r1"},
 		{notify.ApprovalNeeded, "drorch run r1 waits for approval of \"Go? &lt;!channel&gt; &amp; co\" (layer 1): check the lag. Approve with `drorch approve r1 --resource 1.0`, or in the web UI; without a decision the run fails at 2026-03-01T12:34:00Z."},
 		{notify.RunFailed, "drorch run r1 FAILED in us-west-2 after 6m0s: layer 1: rejected by bob"},
 	}

@@ -55,7 +55,7 @@ it before listening elsewhere.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return serve(cmd.Context(), a, sf) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&sf.listen, "listen", "127.0.0.1:8443", "address to listen on (host:port)")
+	f.StringVar(&sf.listen, "listen", "127.0.0.1:8080", "address to listen on (host:port)")
 	f.StringVar(&sf.tokenFile, "token-file", "", "file of API tokens, one a line: NAME:TOKEN or TOKEN (default: DRORCH_API_TOKEN, else a new one printed once)")
 	f.StringVar(&sf.publicURL, "public-url", "", "the UI's address as people reach it, for links in notifications (default: http://LISTEN)")
 	f.BoolVar(&sf.resume, "resume", true, "resume the runs started here that a stop of drorch serve interrupted")
