@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -258,14 +260,28 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, map[string]any{"run": rec.ID, "events": evs})
 }
 
+// optional decodes a body that may be absent (or empty, however sent)
+// into v; one that is there must be a valid JSON object.
+func optional(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxSmallBody))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return &httpError{status: http.StatusRequestEntityTooLarge, msg: fmt.Sprintf("the request body is larger than %d bytes; nothing was changed", maxSmallBody)}
+	case err != nil:
+		return badRequest("read the request body: %v", err)
+	case len(bytes.TrimSpace(b)) == 0:
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return decode(w, r, maxSmallBody, v)
+}
+
 // noBody checks that a request meant to carry nothing carries at most an
 // empty JSON object.
 func noBody(w http.ResponseWriter, r *http.Request) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
 	var v struct{}
-	return decode(w, r, maxSmallBody, &v)
+	return optional(w, r, &v)
 }
 
 func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
@@ -324,11 +340,9 @@ func (s *Server) resumeRun(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decide(approve bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req decisionRequest
-		if r.ContentLength != 0 {
-			if err := decode(w, r, maxSmallBody, &req); err != nil {
-				s.fail(w, r, err)
-				return
-			}
+		if err := optional(w, r, &req); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		ctx := r.Context()
 		_, st, err := runner.Load(ctx, s.cfg.Store, r.PathValue("id"))
