@@ -25,6 +25,11 @@ func (n *Notifier) message(ev journal.Event, st *journal.RunState) (Message, boo
 			m.Event, verb = RunResumed, "resumed"
 		}
 		m.Text = fmt.Sprintf("%s %s in %s: %s%s.", run, verb, st.Spec.Region, size(st), payload(st))
+		// A run resumed at an approval asks for it again: the message
+		// that asked first may be long gone from view.
+		for _, w := range runner.WaitingApprovals(st) {
+			m.Text += fmt.Sprintf(" It waits for approval of %q (`drorch approve %s --resource %s`).", w.Name, st.ID, w.Target())
+		}
 	case journal.StepStarted:
 		r, ok := st.Resource(ev.Layer, ev.Resource)
 		if !ok || r.Type != approval.TypeName || ev.Step != approval.StepName {

@@ -221,7 +221,8 @@ func TestNewWebhookRefuses(t *testing.T) {
 	}
 }
 
-// A resumed run, first seen at run.resumed, is read from the journal.
+// A resumed run, first seen at run.resumed, is read from the journal; one
+// resumed while it waits for an approval asks for it again.
 func TestResumedRunFromJournal(t *testing.T) {
 	t.Parallel()
 	store := journal.NewMemory()
@@ -230,7 +231,7 @@ func TestResumedRunFromJournal(t *testing.T) {
 	if err := store.Create(ctx, "run-2", t0, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.Append(ctx, "run-2", evs[0], evs[1]); err != nil {
+	if _, err := store.Append(ctx, "run-2", evs[:5]...); err != nil { // up to the approval's start
 		t.Fatal(err)
 	}
 	resumed, err := store.Append(ctx, "run-2", journal.Event{Kind: journal.RunResumed, Layer: -1, Resource: -1, Time: t0.Add(time.Hour)})
@@ -243,7 +244,8 @@ func TestResumedRunFromJournal(t *testing.T) {
 	n := notify.New(store, []notify.Sender{w}, clock.NewAuto(t0), notify.Settings{}, l.logf)
 	n.Observe(resumed[0])
 	n.Close(context.Background())
-	if len(r.got) != 1 || r.got[0].Event != notify.RunResumed || !strings.Contains(r.got[0].Text, "resumed in us-west-2: 2 resources") {
+	if len(r.got) != 1 || r.got[0].Event != notify.RunResumed || !strings.Contains(r.got[0].Text, "resumed in us-west-2: 2 resources") ||
+		!strings.Contains(r.got[0].Text, "It waits for approval of \"Go? &lt;!channel&gt; &amp; co\" (`drorch approve run-2 --resource 1.0`).") {
 		t.Errorf("got %+v; logged %s", r.got, l)
 	}
 }
