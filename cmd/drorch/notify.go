@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,21 +16,26 @@ import (
 
 // notifyFlags say where run notifications go (drorch run, resume, serve).
 type notifyFlags struct {
-	topic, webhook string
+	topics  []string
+	webhook string
 }
 
 func (n *notifyFlags) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&n.topic, "notify-sns-topic", "", "publish notifications (run start, approval needed, success, failure) to this SNS topic ARN (default: DRORCH_NOTIFY_SNS_TOPIC)")
+	f.StringArrayVar(&n.topics, "notify-sns", nil, "publish notifications (run start, approval needed, success, failure) to this SNS topic ARN, repeatable (default: DRORCH_NOTIFY_SNS, comma-separated)")
 	f.StringVar(&n.webhook, "notify-webhook", "", `POST notifications as JSON with a "text" field to this URL, e.g. a chat webhook (default: DRORCH_NOTIFY_WEBHOOK)`)
 }
 
 // notifier builds the notifier the flags and environment ask for; nil
 // when they ask for none. Bad settings are bad input: nothing has started.
 func (a *app) notifier(ctx context.Context, n notifyFlags, store journal.Store, link func(string) string) (*notify.Notifier, error) {
-	topic, webhook := n.topic, n.webhook
-	if topic == "" {
-		topic = a.getenv("DRORCH_NOTIFY_SNS_TOPIC")
+	topics, webhook := n.topics, n.webhook
+	if len(topics) == 0 {
+		for _, t := range strings.Split(a.getenv("DRORCH_NOTIFY_SNS"), ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				topics = append(topics, t)
+			}
+		}
 	}
 	if webhook == "" {
 		webhook = a.getenv("DRORCH_NOTIFY_WEBHOOK")
@@ -38,21 +44,23 @@ func (a *app) notifier(ctx context.Context, n notifyFlags, store journal.Store, 
 	if webhook != "" {
 		w, err := notify.NewWebhook(webhook, nil)
 		if err != nil {
-			return nil, badInput(err)
+			return nil, badInput(fmt.Errorf("--notify-webhook: %w", err))
 		}
 		senders = append(senders, w)
 	}
-	if topic != "" {
+	if len(topics) > 0 {
 		conf := awsapi.Config{Region: a.region, Profile: a.profile, EndpointURL: a.endpointURL, Credentials: a.creds}
 		c, err := awsapi.New(ctx, conf)
 		if err != nil {
 			return nil, fmt.Errorf("set up SNS notifications: %w", err)
 		}
-		s, err := notify.NewSNS(c.Notifier(), topic)
-		if err != nil {
-			return nil, badInput(err)
+		for _, topic := range topics {
+			s, err := notify.NewSNS(c.Notifier(), topic)
+			if err != nil {
+				return nil, badInput(fmt.Errorf("--notify-sns: %w", err))
+			}
+			senders = append(senders, s)
 		}
-		senders = append(senders, s)
 	}
 	if len(senders) == 0 {
 		return nil, nil

@@ -141,7 +141,7 @@ func TestRunNotifications(t *testing.T) {
 	topic := "arn:aws:sns:us-west-2:123456789012:dr-orchestrator-notifications"
 
 	d := newCLI(t, endpoint, "us-west-2")
-	d.env["DRORCH_NOTIFY_SNS_TOPIC"] = topic
+	d.env["DRORCH_NOTIFY_SNS"] = topic
 	r := d.run(append(append([]string{"run", "--yes", "--notify-webhook", ok.URL + "/hook"}, fastPoll...), seedPayload("1-planned-switchover.json"))...)
 	if r.code != 0 {
 		t.Fatalf("run: want exit 0\n%s", r)
