@@ -81,7 +81,9 @@ func (a *Approvals) Read(ctx context.Context, k cloud.Key) (any, error) {
 	}
 	st, err := a.state(ctx, runID)
 	if errors.Is(err, journal.ErrRunNotFound) {
-		return nil, cloud.NotFound(k)
+		// The plan of a run about to start names the run already (its
+		// final snapshots carry the id): nothing is decided yet.
+		return &approval.State{}, nil
 	}
 	if err != nil {
 		// The journal is on this machine: a failed read (a busy lock)

@@ -16,6 +16,7 @@ import (
 	"drorch/engine"
 	"drorch/journal"
 	"drorch/notify"
+	"drorch/report"
 )
 
 // gatedPayload waits for an approval, then switches the seed's Aurora over.
@@ -30,17 +31,20 @@ const gatedPayload = `{"StatePayload": [
 func awaitWaiting(t *testing.T, d *cli, id string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
+	var last result
 	for time.Now().Before(deadline) {
-		if r := d.run("show", "-o", "json", id); r.code == 0 {
-			var s shownRun
+		r := d.run("show", "-o", "json", id)
+		last = r
+		if r.code == 0 {
+			var s report.Report
 			if json.Unmarshal([]byte(r.stdout), &s) == nil && len(s.Layers) > 0 && len(s.Layers[0].Resources[0].Steps) > 0 &&
-				s.Layers[0].Resources[0].Steps[0].Status == journal.StatusRunning {
+				s.Layers[0].Resources[0].Steps[0].Status == string(journal.StatusRunning) {
 				return
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("run %s never waited for its approval", id)
+	t.Fatalf("run %s never waited for its approval; last show:\n%s", id, last)
 }
 
 // drorch run waits at a ManualApproval until drorch approve, run from
