@@ -39,6 +39,9 @@ const (
 	RunFailed      Event = "run.failed"
 	RunCancelled   Event = "run.cancelled"
 	RunInterrupted Event = "run.interrupted"
+	// ReadinessChanged: a scheduled readiness check (drorch check
+	// --every) found the payload's readiness changed.
+	ReadinessChanged Event = "readiness.changed"
 )
 
 // Message is one notification; its JSON is what is sent.
@@ -46,12 +49,15 @@ type Message struct {
 	// Text is the message for people, one paragraph, escaped for chat
 	// tools (&, < and > as entities: a resource named <!channel> pings
 	// nobody).
-	Text   string    `json:"text"`
-	Event  Event     `json:"event"`
-	Run    string    `json:"run"`
-	Status string    `json:"status,omitempty"`
-	Region string    `json:"region,omitempty"`
-	Time   time.Time `json:"time"`
+	Text  string `json:"text"`
+	Event Event  `json:"event"`
+	// Subject is the SNS subject when the sender gives one; else drorch
+	// makes it from the run and the event.
+	Subject string    `json:"subject,omitempty"`
+	Run     string    `json:"run,omitempty"`
+	Status  string    `json:"status,omitempty"`
+	Region  string    `json:"region,omitempty"`
+	Time    time.Time `json:"time"`
 	// Resource is the approval's resource (approval.needed).
 	Resource string `json:"resource,omitempty"`
 	Error    string `json:"error,omitempty"`
@@ -183,7 +189,7 @@ func (n *Notifier) deliver(ctx context.Context, m Message) {
 	var wg sync.WaitGroup
 	for _, s := range n.senders {
 		wg.Go(func() {
-			if err := n.send(ctx, s, m); err != nil {
+			if err := Deliver(ctx, n.clock, n.s, s, m); err != nil {
 				n.logf("notify: %s of run %s not sent to %s: %v", m.Event, m.Run, s, err)
 			}
 		})
@@ -191,26 +197,31 @@ func (n *Notifier) deliver(ctx context.Context, m Message) {
 	wg.Wait()
 }
 
-func (n *Notifier) send(ctx context.Context, s Sender, m Message) error {
-	wait := n.s.Backoff
+// Deliver sends m to s, trying again (waits on clk) what may succeed
+// later, as set (Attempts, Backoff, Timeout; zero values take the
+// defaults). Run notifications and scheduled readiness checks send through
+// it.
+func Deliver(ctx context.Context, clk clock.Clock, set Settings, s Sender, m Message) error {
+	set = set.withDefaults()
+	wait := set.Backoff
 	var err error
 	for attempt := 1; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, n.s.Timeout)
+		actx, cancel := context.WithTimeout(ctx, set.Timeout)
 		err = s.Send(actx, m)
 		cancel()
 		var re *RetryableError
-		if err == nil || attempt >= n.s.Attempts || !errors.As(err, &re) {
+		if err == nil || attempt >= set.Attempts || !errors.As(err, &re) {
 			break
 		}
-		if cerr := clock.Sleep(ctx, n.clock, wait); cerr != nil {
+		if cerr := clock.Sleep(ctx, clk, wait); cerr != nil {
 			return cerr
 		}
 		wait *= 2
 	}
-	if err != nil && n.s.Attempts > 1 {
+	if err != nil && set.Attempts > 1 {
 		var re *RetryableError
 		if errors.As(err, &re) {
-			return fmt.Errorf("%d attempts failed; the last: %w", n.s.Attempts, err)
+			return fmt.Errorf("%d attempts failed; the last: %w", set.Attempts, err)
 		}
 	}
 	return err

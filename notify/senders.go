@@ -114,7 +114,10 @@ func (s *SNS) Send(ctx context.Context, m Message) error {
 // control characters, and less than 100 characters long" (PublishRequest
 // Subject, SNS API reference); drorch keeps to printable ASCII.
 func subject(m Message) string {
-	s := fmt.Sprintf("drorch: run %s %s", m.Run, strings.TrimPrefix(string(m.Event), "run."))
+	s := m.Subject
+	if s == "" {
+		s = fmt.Sprintf("drorch: run %s %s", m.Run, strings.TrimPrefix(string(m.Event), "run."))
+	}
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s) && len(out) < 99; i++ {
 		if s[i] >= 0x20 && s[i] < 0x7f {

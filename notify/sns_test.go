@@ -89,3 +89,29 @@ func TestNewSNSRefuses(t *testing.T) {
 		}
 	}
 }
+
+// A message that gives its own subject (a readiness change) is published
+// under it, cut to SNS's printable ASCII under 100 characters, through
+// Deliver's retries.
+func TestSNSOwnSubject(t *testing.T) {
+	t.Parallel()
+	sn, s := snsOnSim(t)
+	long := "drorch: failover NOT READY: payload.json in us-west-2 " + strings.Repeat("é-x", 40)
+	m := notify.Message{Event: notify.ReadinessChanged, Subject: long, Text: "not ready", Status: "not-ready", Time: time.Now()}
+	if err := notify.Deliver(context.Background(), nil, notify.Settings{Attempts: 1}, sn, m); err != nil {
+		t.Fatal(err)
+	}
+	msgs := s.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages published", len(msgs))
+	}
+	got := msgs[0].Subject
+	if !strings.HasPrefix(got, "drorch: failover NOT READY: payload.json in us-west-2 -x-x") || len(got) > 99 {
+		t.Errorf("subject %q (%d bytes)", got, len(got))
+	}
+	for _, c := range []byte(got) {
+		if c < 0x20 || c >= 0x7f {
+			t.Fatalf("subject %q holds byte %#x", got, c)
+		}
+	}
+}

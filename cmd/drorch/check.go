@@ -12,21 +12,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"drorch/awsapi"
+	"drorch/internal/clock"
+	"drorch/notify"
 	"drorch/readiness"
 	"drorch/report"
 	"drorch/resource/all"
 )
 
-// webhookEnv names the variable that may hold the webhook URL, which often
-// carries a token: a flag's value shows in the process list.
-const webhookEnv = "DRORCH_NOTIFY_WEBHOOK"
-
 func newCheckCmd(a *app) *cobra.Command {
 	var (
 		maxLag   time.Duration
 		every    time.Duration
-		topics   []string
-		webhook  string
+		notif    notifyFlags
 		rolePath string
 	)
 	cmd := &cobra.Command{
@@ -78,10 +75,7 @@ each change back and forth. It then exits with the last evaluation's code.`,
 			if err != nil {
 				return err
 			}
-			if webhook == "" {
-				webhook = a.getenv(webhookEnv)
-			}
-			notifier, err := a.checkNotifier(clients, topics, webhook)
+			notifier, err := a.checkNotifier(ctx, notif)
 			if err != nil {
 				return err
 			}
@@ -127,33 +121,50 @@ each change back and forth. It then exits with the last evaluation's code.`,
 	f := cmd.Flags()
 	f.DurationVar(&maxLag, "max-lag", readiness.DefaultMaxLag, "replication lag allowed where the payload sets no maxReplicationLag")
 	f.DurationVar(&every, "every", 0, "evaluate again at this interval until interrupted (e.g. 30m; 0 = once)")
-	f.StringArrayVar(&topics, "notify-sns", nil, "SNS topic ARN told when readiness changes (repeatable)")
-	f.StringVar(&webhook, "notify-webhook", "", "URL that gets {\"text\": ...} when readiness changes (default $"+webhookEnv+")")
+	notif.flagsFor(cmd, "when readiness changes")
 	f.StringVar(&rolePath, "role-path", "", "path of the caller's IAM role when it has one (e.g. /service-role/): an assumed-role ARN does not say it")
 	return cmd
 }
 
-// checkNotifier builds the notifiers the flags name (nil for none).
-func (a *app) checkNotifier(clients *awsapi.Clients, topics []string, webhook string) (readiness.Notifier, error) {
-	var out readiness.Fanout
-	for _, t := range topics {
-		n, err := readiness.NewSNS(clients.Notifier(), t)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("--notify-sns: %w", err))
+// checkNotifier builds the notifier of readiness changes the flags name
+// (nil for none): the destinations of run notifications, each message
+// tried again as they are.
+func (a *app) checkNotifier(ctx context.Context, n notifyFlags) (readiness.Notifier, error) {
+	senders, err := a.senders(ctx, n)
+	if err != nil || len(senders) == 0 {
+		return nil, err
+	}
+	return readinessNotifier{senders: senders, clock: a.wall}, nil
+}
+
+// readinessNotifier sends readiness changes through package notify.
+type readinessNotifier struct {
+	senders []notify.Sender
+	clock   clock.Clock
+}
+
+// Notify sends m to every destination; it fails if any failed (the next
+// evaluation then sends it to all of them again: a duplicate is better
+// than a lost alarm).
+func (r readinessNotifier) Notify(ctx context.Context, m readiness.Message) error {
+	status := "not-ready"
+	if m.Ready {
+		status = "ready"
+	}
+	// Line by line: Chat shows a line break inside a value as \n.
+	lines := strings.Split(m.Subject+"\n"+m.Text, "\n")
+	for i, l := range lines {
+		lines[i] = notify.Chat(l)
+	}
+	msg := notify.Message{Event: notify.ReadinessChanged, Subject: m.Subject, Text: strings.Join(lines, "\n"),
+		Status: status, Time: r.clock.Now().UTC()}
+	var errs []error
+	for _, s := range r.senders {
+		if err := notify.Deliver(ctx, r.clock, notify.Settings{}, s, msg); err != nil {
+			errs = append(errs, fmt.Errorf("notify %s: %w", s, err))
 		}
-		out = append(out, n)
 	}
-	if webhook != "" {
-		n, err := readiness.NewWebhook(webhook, a.wall)
-		if err != nil {
-			return nil, badInput(fmt.Errorf("--notify-webhook: %w", err))
-		}
-		out = append(out, n)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
+	return errors.Join(errs...)
 }
 
 // iamChecker is readiness's permission checker over IAM's policy simulator.

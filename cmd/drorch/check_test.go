@@ -220,8 +220,8 @@ func TestCheckBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"check", "--max-lag", "0s", seedPayload("2-unplanned-failover.json")}, "--max-lag 0s: write a positive duration"},
-		{[]string{"check", "--notify-sns", "not-an-arn", seedPayload("2-unplanned-failover.json")}, "is not an SNS topic ARN"},
-		{[]string{"check", "--notify-webhook", "ftp://x", seedPayload("2-unplanned-failover.json")}, "http or https URL"},
+		{[]string{"check", "--notify-sns", "not-an-arn", seedPayload("2-unplanned-failover.json")}, "give an SNS topic ARN"},
+		{[]string{"check", "--notify-webhook", "ftp://x", seedPayload("2-unplanned-failover.json")}, "give an http:// or https:// URL"},
 		{[]string{"check", writeFile(t, "bad.json", []byte(`{"StatePayload": [{"layer": 1, "resources": [{"resourceType": "PlannedFailoverAurora", "resourceName": "x", "maxReplicationLag": "soon"}]}]}`))}, `"soon" is not a duration`},
 	} {
 		r := c.run(tc.args...)

@@ -21,24 +21,48 @@ type notifyFlags struct {
 }
 
 func (n *notifyFlags) flags(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringArrayVar(&n.topics, "notify-sns", nil, "publish notifications (run start, approval needed, success, failure) to this SNS topic ARN, repeatable (default: DRORCH_NOTIFY_SNS, comma-separated)")
-	f.StringVar(&n.webhook, "notify-webhook", "", `POST notifications as JSON with a "text" field to this URL, e.g. a chat webhook (default: DRORCH_NOTIFY_WEBHOOK)`)
+	n.flagsFor(cmd, "run start, approval needed, success, failure")
 }
+
+// flagsFor adds the flags, saying what is notified.
+func (n *notifyFlags) flagsFor(cmd *cobra.Command, what string) {
+	f := cmd.Flags()
+	f.StringArrayVar(&n.topics, "notify-sns", nil, "publish notifications ("+what+") to this SNS topic ARN, repeatable (default: "+snsEnv+", comma-separated)")
+	f.StringVar(&n.webhook, "notify-webhook", "", `POST notifications (`+what+`) as JSON with a "text" field to this URL, e.g. a chat webhook (default: `+webhookEnv+`)`)
+}
+
+// The variables that name notification destinations. The webhook URL often
+// carries a token: a flag's value shows in the process list, a variable's
+// does not.
+const (
+	snsEnv     = "DRORCH_NOTIFY_SNS"
+	webhookEnv = "DRORCH_NOTIFY_WEBHOOK"
+)
 
 // notifier builds the notifier the flags and environment ask for; nil
 // when they ask for none. Bad settings are bad input: nothing has started.
 func (a *app) notifier(ctx context.Context, n notifyFlags, store journal.Store, link func(string) string) (*notify.Notifier, error) {
+	senders, err := a.senders(ctx, n)
+	if err != nil || len(senders) == 0 {
+		return nil, err
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(a.stderr, "drorch: "+format+"\n", args...) }
+	return notify.New(store, senders, a.wall, notify.Settings{Link: link}, logf), nil
+}
+
+// senders are the destinations the flags and environment name (run
+// notifications and drorch check share them).
+func (a *app) senders(ctx context.Context, n notifyFlags) ([]notify.Sender, error) {
 	topics, webhook := n.topics, n.webhook
 	if len(topics) == 0 {
-		for _, t := range strings.Split(a.getenv("DRORCH_NOTIFY_SNS"), ",") {
+		for _, t := range strings.Split(a.getenv(snsEnv), ",") {
 			if t = strings.TrimSpace(t); t != "" {
 				topics = append(topics, t)
 			}
 		}
 	}
 	if webhook == "" {
-		webhook = a.getenv("DRORCH_NOTIFY_WEBHOOK")
+		webhook = a.getenv(webhookEnv)
 	}
 	var senders []notify.Sender
 	if webhook != "" {
@@ -62,11 +86,7 @@ func (a *app) notifier(ctx context.Context, n notifyFlags, store journal.Store, 
 			senders = append(senders, s)
 		}
 	}
-	if len(senders) == 0 {
-		return nil, nil
-	}
-	logf := func(format string, args ...any) { fmt.Fprintf(a.stderr, "drorch: "+format+"\n", args...) }
-	return notify.New(store, senders, a.wall, notify.Settings{Link: link}, logf), nil
+	return senders, nil
 }
 
 // notifyRun makes e's events notified as the flags ask; the returned func
