@@ -81,6 +81,31 @@ var volatile = []struct {
 	{regexp.MustCompile(`"sha256": "[0-9a-f]+"`), `"sha256": "SHA"`},
 }
 
+// withoutObservations drops the step.observed events of an events
+// document and numbers the rest 1, 2, ...: how many times a step looked at
+// AWS before its operation ended is the machine's load, not the format.
+func withoutObservations(t *testing.T, doc string) string {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatalf("events document: %v\n%s", err, doc)
+	}
+	evs, _ := d["events"].([]any)
+	kept := []any{}
+	for _, e := range evs {
+		if m, _ := e.(map[string]any); m["event"] != "step.observed" {
+			m["seq"] = len(kept) + 1
+			kept = append(kept, m)
+		}
+	}
+	d["events"] = kept
+	out, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out) + "\n"
+}
+
 func stable(s string) string {
 	s = normalize(s)
 	for _, v := range volatile {
@@ -134,7 +159,11 @@ func TestJSONOutputOfEveryCommand(t *testing.T) {
 			continue
 		}
 		validJSON(t, tc.schema, r.stdout)
-		golden(t, "json/"+tc.name+".json", stable(r.stdout))
+		out := r.stdout
+		if tc.name == "show-events" {
+			out = withoutObservations(t, out)
+		}
+		golden(t, "json/"+tc.name+".json", stable(out))
 		if tc.code != 0 {
 			e := validJSON(t, "output", r.stderr)
 			if e["kind"] != "error" || e["exitCode"] != float64(tc.code) {
