@@ -21,6 +21,12 @@ import (
 
 // hangMutations holds the first mutating calls of a planned and an
 // unplanned failover in AWS until the test clears the faults.
+// sharedLockSpeed is the simulator's speed in these tests. drorch times
+// runs on the simulator's clock, and a test holds a mutating call
+// unanswered while a second operator is refused: at 30x, a minute of a
+// loaded machine is 30 simulated minutes, the deadline of a switchover.
+const sharedLockSpeed = 30
+
 func (w *world) hangMutations() {
 	w.t.Helper()
 	// The switchover is made in the current writer's region (us-east-1),
@@ -76,7 +82,7 @@ func TestSharedLockTwoOperators(t *testing.T) {
 		if i%2 == 0 {
 			tr.ids = [2]string{"failover", "failover"}
 		}
-		tr.w = newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: 300, seed: uint64(i + 1)})
+		tr.w = newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: sharedLockSpeed, seed: uint64(i + 1)})
 		tr.w.hangMutations()
 		tr.ops = [2]*world{tr.w.operator("a"), tr.w.operator("b")}
 		all = append(all, tr)
@@ -134,7 +140,7 @@ func TestSharedLockExecutionAndCLI(t *testing.T) {
 
 	t.Run("execution first", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: 300})
+		w := newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: sharedLockSpeed})
 		w.hangMutations()
 		fn := w.stepFunctions(uswest)
 		done := make(chan string)
@@ -160,7 +166,7 @@ func TestSharedLockExecutionAndCLI(t *testing.T) {
 			t.Fatalf("execution: %s", got)
 		}
 		again := w.mustRun(0, lockedRunArgs("cli-after", file)...)
-		if !strings.Contains(again.stdout, "Nothing to do") {
+		if !strings.Contains(again.stdout, "nothing to do") {
 			t.Errorf("the CLI run after the execution:\n%s", again)
 		}
 		if p := callProblems(databaseCalls(w.sim.MutatingCalls()), []string{"SwitchoverGlobalCluster"}); len(p) > 0 {
@@ -170,7 +176,7 @@ func TestSharedLockExecutionAndCLI(t *testing.T) {
 
 	t.Run("CLI first", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: 300})
+		w := newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: sharedLockSpeed})
 		w.hangMutations()
 		holder := w.start(lockedRunArgs("cli-holder", seedPayload("1-planned-switchover.json"))...)
 		w.until(holder, "its switchover is in AWS", func() bool { return w.sim.Held() == 1 })
@@ -205,7 +211,7 @@ func TestSharedLockKilledRun(t *testing.T) {
 	for _, free := range []string{"resume", "cancel"} {
 		t.Run(free, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: 300})
+			w := newWorld(t, worldConfig{scenario: withLockTable(sim.SeedScenario()), speed: sharedLockSpeed})
 			// Its mutating calls: the lock table's fingerprint secret, the
 			// lock, then the switchover.
 			if r, fired := w.runKilled(killPlan{mode: "after", k: 3}, "", lockedRunArgs("killed", p1)...); !r.killed || fired != "SwitchoverGlobalCluster" {
@@ -218,7 +224,7 @@ func TestSharedLockKilledRun(t *testing.T) {
 			}
 			switch free {
 			case "resume":
-				w.mustRun(0, "resume", "killed", "--lock-table", lockTable, "--poll-interval", "10ms", "--poll-max", "50ms")
+				w.mustRun(0, "resume", "killed", "--lock-table", lockTable, "--poll-interval", "100ms", "--poll-max", "1s")
 			case "cancel":
 				c := w.mustRun(0, "cancel", "killed", "--lock-table", lockTable)
 				if !strings.Contains(c.stdout, "its shared lock in us-west-2 (table drorch-locks) is released") {
@@ -227,7 +233,7 @@ func TestSharedLockKilledRun(t *testing.T) {
 				w.sim.Advance(2 * time.Minute) // the switchover the killed run started ends
 			}
 			again := other.mustRun(0, lockedRunArgs("second", p1)...)
-			if !strings.Contains(again.stdout, "Nothing to do") {
+			if !strings.Contains(again.stdout, "nothing to do") {
 				t.Errorf("the second operator, once the lock is free:\n%s", again)
 			}
 			if p := callProblems(databaseCalls(w.sim.MutatingCalls()), []string{"SwitchoverGlobalCluster"}); len(p) > 0 {

@@ -160,7 +160,7 @@ func TestTerminalPromptBarsAndCleanStdout(t *testing.T) {
 			defer out.Close()
 			p := w.startOnTerminal(cols, out, append([]string{"run", "--region", uswest}, append(pollFlags, seedPayload("1-planned-switchover.json"))...)...)
 			p.until("the prompt", func(s string) bool { return strings.Contains(s, "Run this plan? Type yes to go on:") })
-			if scr := p.scr.text(); !strings.Contains(scr, "Plan for ") || !strings.Contains(scr, "mutating calls: 1 in us-west-2") {
+			if scr := p.scr.text(); !strings.Contains(scr, "Plan for ") || !strings.Contains(scr, "mutating calls: 1 in us-east-1") {
 				t.Errorf("the plan is not on the terminal above the prompt:\n%s", scr)
 			}
 			if b, _ := os.ReadFile(out.Name()); len(b) != 0 {
@@ -286,9 +286,9 @@ func readSeed(t *testing.T, name string) []byte {
 func TestTerminalCtrlCInterruptsAndResumeContinues(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldConfig{speed: 20})
-	// The switchover call is held unanswered: it is in flight when the
+	// The switchover call (sent to the writer's region, us-east-1) is held unanswered: it is in flight when the
 	// operator presses Ctrl-C.
-	hang, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: uswest, Service: "rds", Action: "SwitchoverGlobalCluster", Mode: sim.ModeHang})
+	hang, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: useast, Service: "rds", Action: "SwitchoverGlobalCluster", Mode: sim.ModeHang})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestTerminalCtrlCInterruptsAndResumeContinues(t *testing.T) {
 	if n := issued(w); n != 1 {
 		t.Errorf("%d mutating calls answered after the interruption, want the one in flight", n)
 	}
-	if show := w.mustRun(0, "show", "drill").stdout; !regexp.MustCompile(`rds SwitchoverGlobalCluster in us-west-2: issued at \S+, request id \S+`).MatchString(show) {
+	if show := w.mustRun(0, "show", "drill").stdout; !regexp.MustCompile(`rds SwitchoverGlobalCluster in us-east-1: issued at \S+, request id \S+`).MatchString(show) {
 		t.Errorf("the call in flight is not journaled as answered:\n%s", show)
 	}
 
@@ -374,7 +374,7 @@ func TestTerminalSecondCtrlCExitsAndOnlyCancelCancels(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, worldConfig{speed: 20})
 	// The call hangs: the first Ctrl-C waits for it, the second does not.
-	if _, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: uswest, Service: "rds", Action: "SwitchoverGlobalCluster", Mode: sim.ModeHang}); err != nil {
+	if _, err := w.sim.SetFault(sim.Fault{Kind: sim.FaultOutage, Region: useast, Service: "rds", Action: "SwitchoverGlobalCluster", Mode: sim.ModeHang}); err != nil {
 		t.Fatal(err)
 	}
 	p := w.startOnTerminal(120, nil, append([]string{"run", "--region", uswest, "--yes", "--run-id", "twice"}, append(pollFlags, seedPayload("1-planned-switchover.json"))...)...)
@@ -413,7 +413,7 @@ func TestTerminalEscapesInNamesAreShownNotObeyed(t *testing.T) {
 	p.until("the prompt", func(s string) bool { return strings.Contains(s, "Type yes to go on:") })
 	scr := p.scr.text()
 	if !strings.Contains(scr, `\x1b[2J\x1b[H\rNothing to do.\x1b[8m`) || !strings.Contains(scr, "Plan for ") ||
-		!strings.Contains(scr, "mutating calls: 1 in us-west-2") {
+		!strings.Contains(scr, "mutating calls: 1 in us-east-1") {
 		t.Errorf("the name's escapes were obeyed, or the plan is gone:\n%s", scr)
 	}
 	p.typeKeys("no\r")
