@@ -164,6 +164,11 @@ func TestValidateAndPlan(t *testing.T) {
 	if calls := s.MutatingCalls(); len(calls) != 0 {
 		t.Errorf("plan made mutating calls: %+v", calls)
 	}
+	// The UI's plan of an unplanned failover shows the writes at risk.
+	r = e.do("POST", "/ui/f/plan", aliceToken, map[string]any{"payload": payload(t, "2-unplanned-failover.json")})
+	if !regexp.MustCompile(`<p class="rpo"><strong>Writes at risk:</strong> about \S+ \(AuroraGlobalDBRPOLag of dbcluster-02 in us-west-2 at `).Match(r.body) {
+		t.Errorf("the UI's plan does not show the writes at risk: %d\n%.4000s", r.status, r.body)
+	}
 	if _, err := s.SetFault(simOutage("us-east-1")); err != nil {
 		t.Fatal(err)
 	}

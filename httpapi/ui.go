@@ -73,6 +73,8 @@ var funcs = template.FuncMap{
 	// clean makes control and bidirectional characters visible (\x1b):
 	// html/template then escapes the rest.
 	"clean": report.Clean,
+	// rpo says the writes at risk in words, as the report does.
+	"rpo": func(r *journal.RPO) string { return report.NewRPO(r).Display },
 	"since": func(t report.Time) string {
 		if t.IsZero() {
 			return ""
