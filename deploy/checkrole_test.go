@@ -4,23 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"drorch/internal/clock"
+	"drorch/internal/simtest"
 	"drorch/sfn"
 	"drorch/sfn/function"
-	"drorch/sfn/ops"
+	"drorch/sfn/sfntest"
 	"drorch/sim"
 )
 
@@ -60,7 +57,9 @@ func TestFunctionRoleRunsTheCheck(t *testing.T) {
 		t.Errorf("the function role's inline policies hold %d characters: IAM refuses more than 10,240", size)
 	}
 
-	s := startSim(t, sim.SeedScenario(), 5*time.Minute)
+	// The simulator starts before the wall clock the function reads
+	// CloudWatch with, so that its replication lag falls in the window.
+	s, _, url := simtest.Serve(t, sim.SeedScenario(), time.Now().UTC().Truncate(time.Minute).Add(-5*time.Minute))
 	if err := s.PutPrincipal(principal); err != nil {
 		t.Fatal(err)
 	}
@@ -69,14 +68,14 @@ func TestFunctionRoleRunsTheCheck(t *testing.T) {
 	}
 	s.ResetCalls()
 	h, err := function.New(context.Background(), function.Config{Region: testRegion, Bucket: "drorch-runs", LockTable: "drorch-locks",
-		Topic: "arn:aws:sns:us-west-2:123456789012:dr-orchestrator-notifications", FingerprintKey: "local", EndpointURL: s.url,
+		Topic: "arn:aws:sns:us-west-2:123456789012:dr-orchestrator-notifications", FingerprintKey: "local", EndpointURL: url,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, nil
 		})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.F.Store, h.F.Log = &objects{m: map[string][]byte{}}, &bytes.Buffer{}
+	h.F.Store, h.F.Log = sfntest.NewBucket(), &bytes.Buffer{}
 	for _, tc := range []struct {
 		file, workflow  string
 		ready, passRole bool
@@ -172,55 +171,4 @@ func grants(patterns []string, action string) bool {
 		}
 	}
 	return false
-}
-
-// objects is the run bucket, in memory: the simulator serves no S3.
-type objects struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (o *objects) Put(_ context.Context, bucket, key string, data []byte) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.m[bucket+"/"+key] = bytes.Clone(data)
-	return nil
-}
-
-func (o *objects) Get(_ context.Context, bucket, key string) ([]byte, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if d, ok := o.m[bucket+"/"+key]; ok {
-		return d, nil
-	}
-	return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, ops.ErrNoObject)
-}
-
-// simServer is a simulator served on a loopback port.
-type simServer struct {
-	*sim.Sim
-	url string
-}
-
-// startSim serves sc with its virtual time standing still, ago before the
-// wall clock the function reads CloudWatch with.
-func startSim(t *testing.T, sc *sim.Scenario, ago time.Duration) simServer {
-	t.Helper()
-	s, err := sim.New(sim.Config{Scenario: sc, Clock: clock.NewFake(time.Now().UTC().Truncate(time.Minute).Add(-ago))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		s.Close()
-		cancel()
-		<-served
-	})
-	return simServer{Sim: s, url: "http://" + ln.Addr().String()}
 }

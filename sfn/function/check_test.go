@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"drorch/internal/clock"
+	"drorch/internal/simtest"
 	"drorch/sfn"
 	"drorch/sfn/ops"
+	"drorch/sfn/sfntest"
 	"drorch/sim"
 )
 
@@ -38,30 +39,13 @@ const (
 	secretID = "arn:aws:rds:us-west-2:123456789012:cluster:dbcluster-02"
 )
 
-// startSim serves sc on a loopback port, its virtual time standing still
-// until the test advances clk. It starts ago before the wall clock the
-// function reads CloudWatch with, so that its replication lag data points
-// fall in the ten minutes drorch reads.
+// startSim serves sc, its virtual time standing still until the test
+// advances the clock. It starts ago before the wall clock the function
+// reads CloudWatch with, so that its replication lag data points fall in
+// the ten minutes drorch reads.
 func startSim(t *testing.T, sc *sim.Scenario, ago time.Duration) (*sim.Sim, *clock.Fake, string) {
 	t.Helper()
-	clk := clock.NewFake(time.Now().UTC().Truncate(time.Minute).Add(-ago))
-	s, err := sim.New(sim.Config{Scenario: sc, Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		s.Close()
-		cancel()
-		<-served
-	})
-	return s, clk, "http://" + ln.Addr().String()
+	return simtest.Serve(t, sc, time.Now().UTC().Truncate(time.Minute).Add(-ago))
 }
 
 // secretScenario is the seed world with the secondary cluster's id in a
@@ -70,39 +54,6 @@ func secretScenario() *sim.Scenario {
 	sc := sim.SeedScenario()
 	sc.Parameters = append(sc.Parameters, sim.ScenarioParameter{Name: "/dr/switchover-cluster", Type: "SecureString", Value: secretID})
 	return sc
-}
-
-// memBucket is the run bucket.
-type memBucket struct {
-	mu      sync.Mutex
-	objects map[string][]byte
-}
-
-func (b *memBucket) Put(_ context.Context, bucket, key string, data []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.objects[bucket+"/"+key] = bytes.Clone(data)
-	return nil
-}
-
-func (b *memBucket) Get(_ context.Context, bucket, key string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	data, ok := b.objects[bucket+"/"+key]
-	if !ok {
-		return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, ops.ErrNoObject)
-	}
-	return data, nil
-}
-
-func (b *memBucket) all() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var s strings.Builder
-	for k, v := range b.objects {
-		s.WriteString(k + "\n" + string(v) + "\n")
-	}
-	return s.String()
 }
 
 type syncBuffer struct {
@@ -124,7 +75,7 @@ func (s *syncBuffer) String() string {
 
 // simFunction is the function deployed in us-west-2 against the simulator
 // at endpoint, publishing to topic, with bucket as its run bucket.
-func simFunction(t *testing.T, endpoint, topic string, bucket *memBucket) (*Handler, *syncBuffer) {
+func simFunction(t *testing.T, endpoint, topic string, bucket *sfntest.Bucket) (*Handler, *syncBuffer) {
 	t.Helper()
 	h, err := New(context.Background(), Config{Region: region, Bucket: runBucket, LockTable: "drorch-locks", Topic: topic,
 		FingerprintKey: "local", EndpointURL: endpoint, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
@@ -218,7 +169,7 @@ func logEvents(t *testing.T, log *syncBuffer, event string) []map[string]any {
 func TestCheckTellsTheTopicOnlyOfChanges(t *testing.T) {
 	t.Parallel()
 	s, clk, endpoint := startSim(t, secretScenario(), 7*time.Minute)
-	bucket := &memBucket{objects: map[string][]byte{}}
+	bucket := sfntest.NewBucket()
 	h, log := simFunction(t, endpoint, topicARN, bucket)
 	upload := func(typo bool) {
 		if err := bucket.Put(context.Background(), runBucket, payloadKey, switchoverPayload(t, typo)); err != nil {
@@ -353,7 +304,7 @@ func TestCheckRetriesALostMessage(t *testing.T) {
 	if err := s.SetCaller("arn:aws:iam::123456789012:role/drorch-no-switchover"); err != nil {
 		t.Fatal(err)
 	}
-	bucket := &memBucket{objects: map[string][]byte{}}
+	bucket := sfntest.NewBucket()
 	gone := strings.Replace(topicARN, "dr-orchestrator-notifications", "deleted-topic", 1)
 	broken, log := simFunction(t, endpoint, gone, bucket)
 	req := map[string]any{"op": "check", "payload": json.RawMessage(seedFile(t, "1-planned-switchover.json"))}
@@ -403,7 +354,7 @@ func TestCheckRetriesALostMessage(t *testing.T) {
 func TestCheckBadInput(t *testing.T) {
 	t.Parallel()
 	s, _, endpoint := startSim(t, sim.SeedScenario(), 5*time.Minute)
-	bucket := &memBucket{objects: map[string][]byte{}}
+	bucket := sfntest.NewBucket()
 	h, log := simFunction(t, endpoint, topicARN, bucket)
 	good := json.RawMessage(seedFile(t, "2-unplanned-failover.json"))
 	failback := json.RawMessage(seedFile(t, "3-create-secondary-cluster.json"))
@@ -435,7 +386,7 @@ func TestCheckBadInput(t *testing.T) {
 	if n := len(logEvents(t, log, "readiness.failed")); n != len(tests) {
 		t.Errorf("%d failure lines for %d refusals:\n%s", n, len(tests), log)
 	}
-	if strings.Contains(log.String(), "\x1b") || strings.Contains(bucket.all(), ops.CheckStatePrefix) || len(s.Messages()) != 0 {
-		t.Errorf("a refused check left a trace:\n%s\n%s", log, bucket.all())
+	if strings.Contains(log.String(), "\x1b") || strings.Contains(bucket.String(), ops.CheckStatePrefix) || len(s.Messages()) != 0 {
+		t.Errorf("a refused check left a trace:\n%s\n%s", log, bucket.String())
 	}
 }
