@@ -1,8 +1,9 @@
 // Package deploy holds the CloudFormation template that deploys drorch's
 // Step Functions engine in one region (template.yaml; README.md says how),
 // and the code that keeps it true to the generator: the state machine
-// definitions and the function's database permissions in the template are
-// generated (go test ./deploy -update rewrites them) and checked.
+// definitions and the function's database and check permissions in the
+// template are generated (go test ./deploy -update rewrites them) and
+// checked.
 package deploy
 
 import (

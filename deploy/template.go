@@ -19,9 +19,9 @@ var Template []byte
 
 // Render returns template with every generated block (between "# BEGIN
 // generated: NAME" and "# END generated: NAME") rewritten from the
-// generator: the state machine definitions and the function's database
-// statements. A committed template is correct when Render leaves it as it
-// is.
+// generator: the state machine definitions, the function's database
+// statements, its lock actions and its check statements. A committed
+// template is correct when Render leaves it as it is.
 func Render(template []byte) ([]byte, error) {
 	blocks, err := blocks()
 	if err != nil {
@@ -91,21 +91,32 @@ func blocks() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
-	for _, s := range stmts {
-		line, err := statementJSON(s)
-		if err != nil {
-			return nil, err
-		}
-		b.WriteString("- " + line + "\n")
+	if out["database-statements"], err = statementLines(stmts); err != nil {
+		return nil, err
 	}
-	out["database-statements"] = b.String()
+	if out["check-statements"], err = statementLines(CheckStatements()); err != nil {
+		return nil, err
+	}
 	actions, err := json.Marshal(dynamolock.Actions(ops.LockWrites...))
 	if err != nil {
 		return nil, err
 	}
 	out["lock-actions"] = "Action: " + string(actions) + "\n"
 	return out, nil
+}
+
+// statementLines writes statements as the items of a YAML list, one a
+// line.
+func statementLines(stmts []Statement) (string, error) {
+	var b strings.Builder
+	for _, s := range stmts {
+		line, err := statementJSON(s)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("- " + line + "\n")
+	}
+	return b.String(), nil
 }
 
 // statementJSON writes a statement on one line (YAML reads JSON), each

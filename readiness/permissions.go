@@ -45,18 +45,30 @@ func (e *evaluation) permissions(ctx context.Context) {
 	onResource := map[*ResourceResult]bool{}
 	for _, d := range denied {
 		owners := e.needing(d.Action, d.Resource)
+		st := Failure
 		msg := fmt.Sprintf("the caller may not %s on %s (%s)", d.Action, d.Resource, d.Decision)
 		fix := fmt.Sprintf("grant %s on %s to the caller's role: `drorch iam-policy --region %s %s` prints every permission the payload needs", d.Action, d.Resource, e.set.Region, e.pf.Name)
+		if undecided(d) {
+			// The simulator is given no condition values: an Allow with a
+			// condition (iam:PassedToService on iam:PassRole, as least
+			// privilege has it) does not count, so its implicit deny says
+			// nothing about the real call (IAM API reference,
+			// SimulatePrincipalPolicy: "MissingContextValues").
+			st = Warning
+			msg = fmt.Sprintf("IAM's policy simulator cannot tell whether the caller may %s on %s: what would allow it has conditions on %s, which it does not evaluate",
+				d.Action, d.Resource, strings.Join(d.MissingContext, ", "))
+			fix = fmt.Sprintf("check by hand that the conditions allow drorch's call; if no statement allows %s, %s", d.Action, fix)
+		}
 		if len(owners) == 0 {
-			e.add(nil, CheckPermissions, Failure, fix, "%s", msg)
+			e.add(nil, CheckPermissions, st, fix, "%s", msg)
 		}
 		for _, rr := range owners {
 			onResource[rr] = true
-			e.add(rr, CheckPermissions, Failure, fix, "%s", msg)
+			e.add(rr, CheckPermissions, st, fix, "%s", msg)
 		}
 	}
 	for _, d := range denied {
-		if len(d.MissingContext) > 0 {
+		if len(d.MissingContext) > 0 && !undecided(d) {
 			e.add(nil, CheckPermissions, Warning, "check the conditions of the caller's policies by hand",
 				"IAM's simulation of %s had no value for %s: conditions on them were not evaluated", d.Action, strings.Join(d.MissingContext, ", "))
 		}
@@ -73,6 +85,13 @@ func (e *evaluation) permissions(ctx context.Context) {
 	if len(denied) == 0 {
 		e.add(nil, CheckPermissions, Pass, "", "the caller may make the %s the payload needs (iam:SimulatePrincipalPolicy)", plural(checked, "call"))
 	}
+}
+
+// undecided reports whether a denial is only the simulator's want of
+// condition values: denied by default while a conditional statement was
+// left out. An explicit deny is certain.
+func undecided(d Denial) bool {
+	return d.Decision == "implicitDeny" && len(d.MissingContext) > 0
 }
 
 // needing returns the resources whose permissions include action on arn.

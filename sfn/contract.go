@@ -15,6 +15,9 @@ const (
 	OpLayer   = "layer"
 	OpFinish  = "finish"
 	OpRelease = "release"
+	// OpCheck is not a state of the workflows: deploy/template.yaml's
+	// schedule invokes it to evaluate a payload's readiness.
+	OpCheck = "check"
 )
 
 // The statuses of a run (Progress.Status) and of one step decision
@@ -100,6 +103,16 @@ type Request struct {
 	// Retries is $$.State.RetryCount: how many failed attempts of this Task
 	// visit came before this one (step). Each wrote history events.
 	Retries int `json:"retries,omitempty"`
+	// Payload is the payload to check, as an execution's input: the
+	// original {"StatePayload": [...]} (check; or PayloadKey).
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// PayloadKey is the run bucket's object that holds the payload to
+	// check (check; or Payload).
+	PayloadKey string `json:"payloadKey,omitempty"`
+	// MaxLag is the replication lag allowed where the payload sets no
+	// maxReplicationLag, as a Go duration ("1s", "30s"; check; default
+	// readiness.DefaultMaxLag), as `drorch check --max-lag` takes it.
+	MaxLag string `json:"maxLag,omitempty"`
 }
 
 // Progress is the parent execution's state between its states: what
@@ -268,3 +281,42 @@ type Outcome struct {
 	// Notified says whether the run's end was published to the topic.
 	Notified bool `json:"notified"`
 }
+
+// Checked is the check op's answer: one evaluation of a payload's
+// readiness (package readiness), and whether the topic was told.
+type Checked struct {
+	// Payload says where the payload was read from: s3://BUCKET/KEY, or
+	// "inline payload sha256:..." for one given in the request.
+	Payload       string    `json:"payload"`
+	PayloadSHA256 string    `json:"payloadSHA256"`
+	Region        string    `json:"region"`
+	At            time.Time `json:"at"`
+	// Ready is true when no check failed: a failover would work now.
+	Ready bool `json:"ready"`
+	// Status is the worst finding: pass, warning or failure.
+	Status  string      `json:"status"`
+	Summary string      `json:"summary"`
+	Counts  CheckCounts `json:"counts"`
+	// Failures are the first failures, each with where it is
+	// (MaxCheckFailures of them at most; `drorch check` shows every
+	// finding).
+	Failures []string `json:"failures,omitempty"`
+	// Warnings are the first warnings, as Failures.
+	Warnings []string `json:"warnings,omitempty"`
+	// Notified says whether this evaluation was published to the topic:
+	// only when readiness changed since the last message.
+	Notified bool `json:"notified"`
+	// StateKey is the run bucket's object that keeps what the topic was
+	// last told about this payload.
+	StateKey string `json:"stateKey"`
+}
+
+// CheckCounts counts a check's findings by status.
+type CheckCounts struct {
+	Pass    int `json:"pass"`
+	Warning int `json:"warning"`
+	Failure int `json:"failure"`
+}
+
+// MaxCheckFailures bounds Checked.Failures and Checked.Warnings.
+const MaxCheckFailures = 20

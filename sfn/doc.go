@@ -115,6 +115,17 @@
 //     was released already. ReleaseLock invokes it after a failed Finish,
 //     and deploy/template.yaml's EventBridge rule when an execution ends
 //     without its Finish (stopped by hand, timed out).
+//   - check: {"op":"check","payloadKey": an object of the run bucket, or
+//     "payload": {"StatePayload": [...]},"workflow": W (optional),"maxLag":
+//     "1s" (optional)}. It is no state of the workflows: deploy/template.yaml's
+//     EventBridge Scheduler schedule invokes it. It evaluates the payload's
+//     readiness read-only, exactly as `drorch check --region R` does
+//     (package readiness, on the function's own role and region), logs one
+//     line per evaluation, and publishes to the SNS topic only when
+//     readiness changed since the topic was last told, which it keeps in
+//     the run bucket (checks/state/). It answers Checked. A payload it cannot
+//     evaluate is drorch.BadInput; a message the topic refused fails the
+//     invocation (drorch.AWSError) and is sent again at the next check.
 //
 // Every operation is idempotent for a Retry: prepare takes a lock it
 // already holds again (the same execution), finish and release release only

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"drorch/awsapi"
-	"drorch/internal/clock"
 	"drorch/notify"
 	"drorch/readiness"
 	"drorch/report"
@@ -134,37 +133,7 @@ func (a *app) checkNotifier(ctx context.Context, n notifyFlags) (readiness.Notif
 	if err != nil || len(senders) == 0 {
 		return nil, err
 	}
-	return readinessNotifier{senders: senders, clock: a.wall}, nil
-}
-
-// readinessNotifier sends readiness changes through package notify.
-type readinessNotifier struct {
-	senders []notify.Sender
-	clock   clock.Clock
-}
-
-// Notify sends m to every destination; it fails if any failed (the next
-// evaluation then sends it to all of them again: a duplicate is better
-// than a lost alarm).
-func (r readinessNotifier) Notify(ctx context.Context, m readiness.Message) error {
-	status := "not-ready"
-	if m.Ready {
-		status = "ready"
-	}
-	// Line by line: Chat shows a line break inside a value as \n.
-	lines := strings.Split(m.Subject+"\n"+m.Text, "\n")
-	for i, l := range lines {
-		lines[i] = notify.Chat(l)
-	}
-	msg := notify.Message{Event: notify.ReadinessChanged, Subject: m.Subject, Text: strings.Join(lines, "\n"),
-		Status: status, Time: r.clock.Now().UTC()}
-	var errs []error
-	for _, s := range r.senders {
-		if err := notify.Deliver(ctx, r.clock, notify.Settings{}, s, msg); err != nil {
-			errs = append(errs, fmt.Errorf("notify %s: %w", s, err))
-		}
-	}
-	return errors.Join(errs...)
+	return notify.Readiness{Senders: senders, Clock: a.wall}, nil
 }
 
 // iamChecker is readiness's permission checker over IAM's policy simulator.

@@ -43,7 +43,27 @@ type Env struct {
 // lifetime.
 func New(t testing.TB, sc *sim.Scenario) *Env {
 	t.Helper()
-	clk := clock.NewFake(T0)
+	s, clk, url := Serve(t, sc, T0)
+	c, err := awsapi.New(context.Background(), awsapi.Config{
+		Region: "us-west-2", EndpointURL: url, CallTimeout: 20 * time.Second, MaxBackoff: time.Millisecond,
+		HTTPClient:  &http.Client{},
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
+	})
+	if err != nil {
+		t.Fatalf("awsapi.New: %v", err)
+	}
+	return &Env{Sim: s, Clock: clk, API: awstest.API{Clients: c}, URL: url}
+}
+
+// Serve starts the simulator on sc (nil: the seed scenario) over loopback
+// HTTP for the test's lifetime, its virtual time standing at start until
+// the test advances the clock, and returns its endpoint. Code that reads
+// CloudWatch on the wall clock (drorch check, the Lambda's check op) needs
+// start a few minutes before now, so that the replication lag the
+// simulator publishes falls in the window it reads.
+func Serve(t testing.TB, sc *sim.Scenario, start time.Time) (*sim.Sim, *clock.Fake, string) {
+	t.Helper()
+	clk := clock.NewFake(start)
 	s, err := sim.New(sim.Config{Scenario: sc, Clock: clk, Seed: 1})
 	if err != nil {
 		t.Fatalf("new simulator: %v", err)
@@ -51,15 +71,7 @@ func New(t testing.TB, sc *sim.Scenario) *Env {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.Close)
-	c, err := awsapi.New(context.Background(), awsapi.Config{
-		Region: "us-west-2", EndpointURL: srv.URL, CallTimeout: 20 * time.Second, MaxBackoff: time.Millisecond,
-		HTTPClient:  &http.Client{},
-		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
-	})
-	if err != nil {
-		t.Fatalf("awsapi.New: %v", err)
-	}
-	return &Env{Sim: s, Clock: clk, API: awstest.API{Clients: c}, URL: srv.URL}
+	return s, clk, srv.URL
 }
 
 // View is the read-only view the engine gives handlers in run runID ("":

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"drorch/awsapi"
+	"drorch/readiness"
 	"drorch/sfn/ops"
 )
 
@@ -84,4 +86,23 @@ func (k *kmsKey) Verify(ctx context.Context, message []byte, fingerprint string)
 		return false, fmt.Errorf("kms verify-mac: %w", err)
 	}
 	return out.MacValid, nil
+}
+
+// iamChecker answers the check op's permissions check with IAM's policy
+// simulator, about the function's own role (the template creates it
+// without a path, the default awsapi.PermissionQuery.RolePath).
+type iamChecker struct {
+	sim awsapi.PolicySimulator
+}
+
+func (c iamChecker) Denied(ctx context.Context, actions, resources []string) ([]readiness.Denial, error) {
+	p, err := c.sim.CheckPermissions(ctx, awsapi.PermissionQuery{Actions: actions, Resources: resources})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]readiness.Denial, 0, len(p.Denied))
+	for _, d := range p.Denied {
+		out = append(out, readiness.Denial{Action: d.Action, Resource: d.Resource, Decision: d.Decision, MissingContext: d.MissingContext})
+	}
+	return out, nil
 }

@@ -1,7 +1,8 @@
 // Package function is drorch's Step Functions Lambda function, as
 // cmd/drorch-lambda serves it with aws-lambda-go: its configuration (the
 // environment deploy/template.yaml sets), its adapters (awsapi for the
-// databases, references, identity and SNS; S3 for the run bucket; KMS for
+// databases, references, identity, SNS, CloudWatch's replication lag and
+// IAM's policy simulator; S3 for the run bucket; KMS for
 // the fingerprint key; package lock over the DynamoDB lock table), and
 // Invoke, which answers one invocation of sfn/ops as Step Functions expects
 // it. It is a package of its own so that tests run the real handler the
@@ -28,6 +29,7 @@ import (
 	"drorch/internal/clock"
 	"drorch/lock"
 	"drorch/lock/dynamolock"
+	"drorch/notify"
 	"drorch/resource/all"
 	"drorch/sfn"
 	"drorch/sfn/ops"
@@ -103,6 +105,10 @@ func New(ctx context.Context, c Config) (*Handler, error) {
 			*base = aws.String(c.EndpointURL)
 		}
 	}
+	topic, err := notify.NewSNS(clients.Notifier(), c.Topic)
+	if err != nil {
+		return nil, fmt.Errorf("DRORCH_TOPIC_ARN: %w", err)
+	}
 	db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { endpoint(&o.BaseEndpoint) })
 	reads := clients.Reads()
 	return &Handler{F: &ops.Functions{
@@ -122,9 +128,13 @@ func New(ctx context.Context, c Config) (*Handler, error) {
 		})},
 		Notify:       topicNotifier{clients: clients, region: c.Region, topic: c.Topic},
 		Fingerprints: &kmsKey{kms: kms.NewFromConfig(cfg, func(o *kms.Options) { endpoint(&o.BaseEndpoint) }), keyID: c.FingerprintKey},
-		Settings:     ops.Settings{Region: c.Region, Bucket: c.Bucket, PollsPerSecond: c.PollsPerSecond},
-		Log:          os.Stdout,
-		Clock:        clock.Real(),
+		Permissions:  iamChecker{sim: clients.PolicySimulator()},
+		// Each message is tried a few times within the invocation; one
+		// still not sent fails it, and the next check sends it again.
+		Readiness: notify.Readiness{Senders: []notify.Sender{topic}, Clock: clock.Real()},
+		Settings:  ops.Settings{Region: c.Region, Bucket: c.Bucket, PollsPerSecond: c.PollsPerSecond},
+		Log:       os.Stdout,
+		Clock:     clock.Real(),
 	}}, nil
 }
 

@@ -1,9 +1,11 @@
 package function
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -85,7 +87,8 @@ func TestConfigFromEnv(t *testing.T) {
 // the lock refuses a second execution, a secret's value stays out of
 // everything written, and finish gives the lock back; a release after it
 // finds nothing left, and a release of an execution never prepared finds
-// no record.
+// no record. Then the check op reads its payload from the bucket and keeps
+// its state there, through the real S3 adapter.
 func TestAdaptersAgainstMoto(t *testing.T) {
 	endpoint := motoserver.Start(t)
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
@@ -194,5 +197,45 @@ func TestAdaptersAgainstMoto(t *testing.T) {
 	never.ID = strings.Replace(ex.ID, "first", "never", 1)
 	if out, ie = invokeLambda(t, h, sfn.Request{Op: sfn.OpRelease, Execution: never}); ie != nil || string(out) != `{"records":0}` {
 		t.Fatalf("release of an execution never prepared: %s %+v", out, ie)
+	}
+	checkAgainstMoto(t, h, cfg, input, secret)
+}
+
+// checkAgainstMoto runs the check op with its payload in moto's S3: moto
+// has no such replica, so the payload is not ready; the first check tells
+// the topic, the second, reading the state the first wrote, does not.
+func checkAgainstMoto(t *testing.T, h *Handler, cfg aws.Config, payload []byte, secret string) {
+	ctx := context.Background()
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("drorch-runs"), Key: aws.String(payloadKey),
+		Body: bytes.NewReader(payload)}); err != nil {
+		t.Fatal(err)
+	}
+	req := sfn.Request{Op: sfn.OpCheck, PayloadKey: payloadKey, Workflow: "failover"}
+	var first, second sfn.Checked
+	for i, c := range []*sfn.Checked{&first, &second} {
+		out, ie := invokeLambda(t, h, req)
+		if ie != nil {
+			t.Fatalf("check %d: %+v", i+1, ie)
+		}
+		if err := json.Unmarshal(out, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.Ready || !first.Notified || second.Ready || second.Notified || !strings.Contains(strings.Join(first.Failures, "\n"), "[exists]") {
+		t.Fatalf("checks %+v\n%+v", first, second)
+	}
+	obj, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("drorch-runs"), Key: aws.String(first.StateKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Body.Close()
+	state, _ := io.ReadAll(obj.Body)
+	if !strings.Contains(string(state), `"told":{"notReady":true`) || strings.Contains(string(state), secret) {
+		t.Errorf("state object %s", state)
+	}
+	req.PayloadKey = "checks/payloads/missing.json"
+	if _, ie := invokeLambda(t, h, req); ie == nil || ie.Type != sfn.ErrBadInput || !strings.Contains(ie.Message, "does not exist") {
+		t.Errorf("missing payload: %+v", ie)
 	}
 }

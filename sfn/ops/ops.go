@@ -1,5 +1,6 @@
 // Package ops is the Step Functions Lambda function's operations (prepare,
-// step, layer, finish, release; the contract is in package sfn's doc),
+// step, layer, finish, release, and the scheduled readiness check; the
+// contract is in package sfn's doc),
 // behind small consumer-defined interfaces: AWS, S3, the lock, SNS and the
 // fingerprint key are adapters that sfn/function wires in, and tests
 // replace with fakes. The step op drives the step machine of package
@@ -20,6 +21,7 @@ import (
 	"drorch/engine/machine"
 	"drorch/internal/clock"
 	"drorch/lock"
+	"drorch/readiness"
 	"drorch/ref"
 	"drorch/resource"
 	"drorch/sfn"
@@ -96,7 +98,14 @@ type Functions struct {
 	Store        Store
 	Notify       Notifier
 	Fingerprints Fingerprinter
-	Settings     Settings
+	// Permissions asks IAM's policy simulator about the function's own
+	// role for the check op (nil: the check skips its permissions check).
+	Permissions readiness.PermissionChecker
+	// Readiness tells the topic when the check op finds readiness
+	// changed, as drorch check --notify-sns does (notify.Readiness; nil:
+	// the log alone tells it).
+	Readiness readiness.Notifier
+	Settings  Settings
 	// Log receives one JSON object per line (CloudWatch Logs when
 	// deployed). Writes are serialised.
 	Log   io.Writer
@@ -127,8 +136,10 @@ func (f *Functions) Handle(ctx context.Context, payload []byte) ([]byte, error) 
 		out, err = f.Finish(ctx, &req)
 	case sfn.OpRelease:
 		out, err = f.Release(ctx, &req)
+	case sfn.OpCheck:
+		out, err = f.Check(ctx, &req)
 	default:
-		return nil, sfn.Errorf(sfn.ErrInternal, "unknown op %q: the function runs prepare, step, layer, finish and release", clip(req.Op, 40))
+		return nil, sfn.Errorf(sfn.ErrInternal, "unknown op %q: the function runs prepare, step, layer, finish, release and check", clip(req.Op, 40))
 	}
 	if err != nil {
 		return nil, err

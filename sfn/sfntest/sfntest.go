@@ -3,6 +3,7 @@
 // with aws-local-stepfunctions (the Node harness in ../harness), every Task
 // answered by a Go handler over HTTP. It is the local stand-in for Step
 // Functions; what it cannot reproduce is listed in ../harness/harness.mjs.
+// Bucket stands in for the run bucket.
 package sfntest
 
 import (
