@@ -48,7 +48,7 @@ type uiResult struct {
 	ReadmeRun, GatedRun                                      string
 	ReadmeResources, GatedResources                          []string
 	ReadmeBars, ReadmeLive                                   int
-	WaitingStatus, GateRow, ApprovalText                     string
+	WaitingStatus, GateRow, ApprovalText, CommentKept        string
 	ApproveToSucceededMs                                     int
 	GatedRowsText                                            []string
 	NavigationsWhileLive, EventsAfterApproval                int
@@ -129,6 +129,9 @@ func TestUIInChromium(t *testing.T) {
 	// switchover finds its goal holding.
 	if strings.Join(r.GatedResources, ",") != "succeeded,already-done" || r.NavigationsWhileLive != 1 || r.EventsAfterApproval < 5 {
 		t.Errorf("after approving: %v, %d navigations, %d live events", r.GatedResources, r.NavigationsWhileLive, r.EventsAfterApproval)
+	}
+	if r.CommentKept != "replication lag is 0 s <b>ok</b>" {
+		t.Errorf("a live refresh wiped the approval's comment being typed: %q", r.CommentKept)
 	}
 	if rows := strings.Join(r.GatedRowsText, "\n"); !strings.Contains(rows, "approved by alice") || !strings.Contains(rows, "replication lag is 0 s <b>ok</b>") {
 		t.Errorf("the approval is not shown:\n%s", rows)

@@ -121,6 +121,9 @@ try {
   await page.screenshot({ path: out('run-waiting'), fullPage: true });
   const before = await page.evaluate(() => window.drorchStream.received.length);
   await page.fill('form.approval input[name="comment"]', 'replication lag is 0 s <b>ok</b>');
+  // A live refresh while the operator types keeps what they typed.
+  await page.evaluate(() => window.drorchRefresh());
+  result.commentKept = await page.inputValue('form.approval input[name="comment"]');
   const clicked = Date.now();
   await page.click('form.approval button[data-action="approve"]');
   await page.locator('#run-status').filter({ hasText: 'succeeded' }).waitFor({ timeout: T });

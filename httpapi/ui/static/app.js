@@ -72,8 +72,38 @@
   async function fragment(url, into, method, body) {
     const resp = await api(method || 'GET', url, body);
     if (!resp.ok) throw await failure(resp);
-    into.innerHTML = await resp.text();
+    const html = await resp.text();
+    const restore = keepTyped(into);
+    into.innerHTML = html;
+    restore();
     tickElapsed();
+  }
+
+  // keepTyped saves what the operator is typing in the forms of a fragment
+  // (an approval's comment) and returns what puts it back once the
+  // fragment is replaced: a live refresh must not wipe it, nor take the
+  // focus away.
+  function keepTyped(into) {
+    const saved = [];
+    for (const form of into.querySelectorAll('form[data-target]')) {
+      for (const el of form.querySelectorAll('input[name], textarea[name]')) {
+        if (el.value === '' && el !== document.activeElement) continue;
+        saved.push({ target: form.dataset.target, name: el.name, value: el.value, focused: el === document.activeElement,
+          start: el.selectionStart, end: el.selectionEnd });
+      }
+    }
+    return () => {
+      for (const s of saved) {
+        const form = into.querySelector('form[data-target="' + CSS.escape(s.target) + '"]');
+        const el = form && form.elements.namedItem(s.name);
+        if (!el) continue;
+        el.value = s.value;
+        if (s.focused) {
+          el.focus();
+          try { el.setSelectionRange(s.start, s.end); } catch (e) { /* not a text field */ }
+        }
+      }
+    };
   }
 
   function fmt(ms) {
@@ -121,6 +151,8 @@
   // resumes after it) and, for diagnosis, when each event arrived.
   const stream = { lastSeq: 0, ended: false, received: [], connections: 0, completed: 0 };
   window.drorchStream = stream;
+  // drorchRefresh redraws the run as a live event does (tests use it).
+  window.drorchRefresh = refreshRun;
 
   function onBlock(block) {
     let event = 'message';
