@@ -192,7 +192,13 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	}
 	started := make(chan error, 1)
 	e := s.runs.engine(c, caller(r.Context()), started)
-	if err := s.runs.drive(id, started, func(ctx context.Context) (*journal.RunState, error) { return e.Start(ctx, id, p) }); err != nil {
+	opts, release, err := s.runs.takeSharedLock(r.Context(), c.Region, e.Process.Owner, id, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.runs.drive(id, started, func(ctx context.Context) (*journal.RunState, error) { return e.Start(ctx, id, p, opts...) }); err != nil {
+		release() // the run never started: nobody else frees it
 		s.fail(w, r, err)
 		return
 	}
@@ -305,6 +311,9 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if !done.Requested {
+		s.runs.freeSharedLock(ctx, st) // interrupted and now cancelled: nobody will release it
 	}
 	s.hub.publish(rec.ID)
 	s.json(w, http.StatusAccepted, map[string]any{"id": rec.ID, "requested": done.Requested, "ongoing": orEmpty(done.Ongoing)})

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"drorch/awsapi"
 	"drorch/engine"
@@ -25,6 +27,8 @@ import (
 	"drorch/internal/clock"
 	"drorch/journal"
 	"drorch/journal/sqlitestore"
+	"drorch/lock"
+	"drorch/lock/dynamolock"
 	"drorch/resource/all"
 	"drorch/runner"
 	"drorch/sim"
@@ -42,7 +46,13 @@ var updateGolden = os.Getenv("DRORCH_UPDATE_GOLDEN") == "1"
 // 60 s switchover takes 0.3 s.
 func startSim(t testing.TB) (*sim.Sim, string) {
 	t.Helper()
-	s, err := sim.New(sim.Config{Speed: 200})
+	return startSimOn(t, nil)
+}
+
+// startSimOn serves a simulator of sc (nil: the seed scenario).
+func startSimOn(t testing.TB, sc *sim.Scenario) (*sim.Sim, string) {
+	t.Helper()
+	s, err := sim.New(sim.Config{Speed: 200, Scenario: sc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +82,21 @@ type env struct {
 
 type envOpts struct {
 	resume bool
+	// lockTable names the DynamoDB table of the shared lock ("" for
+	// none).
+	lockTable string
 }
 
 func newEnv(t testing.TB, endpoint string) *env {
 	t.Helper()
+	return newEnvWith(t, endpoint, envOpts{})
+}
+
+// newEnvWith is newEnv with options.
+func newEnvWith(t testing.TB, endpoint string, o envOpts) *env {
+	t.Helper()
 	e := &env{t: t, endpoint: endpoint, journal: filepath.Join(t.TempDir(), "journal.db")}
-	e.start(envOpts{})
+	e.start(o)
 	return e
 }
 
@@ -98,8 +117,9 @@ func (e *env) start(o envOpts) {
 	srv, err := httpapi.New(httpapi.Config{
 		Store: store, Registry: all.Registry(), Connect: e.connect, Region: "us-west-2", Clock: clock.Real(),
 		Process: journal.NewProcess("test"), Tokens: tokens, Metrics: e.metrics, Resume: o.resume, Version: "test",
-		Engine:    engine.Settings{FirstPoll: 10 * time.Millisecond, MaxPoll: 50 * time.Millisecond, Heartbeat: 100 * time.Millisecond},
-		Observers: []func(journal.Event){e.observe},
+		Engine:     engine.Settings{FirstPoll: 10 * time.Millisecond, MaxPoll: 50 * time.Millisecond, Heartbeat: 100 * time.Millisecond},
+		Observers:  []func(journal.Event){e.observe},
+		SharedLock: e.sharedLock(o.lockTable, store),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +170,25 @@ func (e *env) connect(ctx context.Context, region string) (runner.Cloud, error) 
 	}
 	reads, refs := c.Reads(), c.Refs()
 	return runner.Cloud{Region: c.Region(), Reader: reads, Batch: reads, Executor: c.Calls(), Identity: c.Identity(), Exports: refs, Params: refs}, nil
+}
+
+// sharedLock is the shared lock of table on the simulator's DynamoDB, as
+// drorch serve --lock-table builds it (nil for no table).
+func (e *env) sharedLock(table string, store journal.Store) func(ctx context.Context, region, owner string) (*runner.SharedLock, error) {
+	if table == "" {
+		return nil
+	}
+	return func(ctx context.Context, region, owner string) (*runner.SharedLock, error) {
+		cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region),
+			config.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+				return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, nil
+			})))
+		if err != nil {
+			return nil, err
+		}
+		db := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(e.endpoint) })
+		return &runner.SharedLock{Locker: lock.New(dynamolock.New(db, table), lock.Settings{}), Journal: store, Owner: owner}, nil
+	}
 }
 
 // reply is one answer.

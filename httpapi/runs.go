@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 
 	"drorch/engine"
@@ -144,7 +145,62 @@ func (rs *runs) resume(ctx context.Context, id string, st *journal.RunState, who
 	}
 	started := make(chan error, 1)
 	e := rs.engine(c, who, started)
-	return rs.drive(id, started, func(ctx context.Context) (*journal.RunState, error) { return e.Resume(ctx, id, p) })
+	var opts []engine.RunOption
+	if rs.s.cfg.SharedLock != nil {
+		sl, err := rs.s.cfg.SharedLock(ctx, st.Spec.Region, e.Process.Owner)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, engine.WithLocker(sl)) // taken again as the same run, once the run is claimed
+	}
+	return rs.drive(id, started, func(ctx context.Context) (*journal.RunState, error) { return e.Resume(ctx, id, p, opts...) })
+}
+
+// takeSharedLock takes the shared lock (Config.SharedLock) of region for
+// run id on p's lock keys, before the run starts: the engine keeps it for
+// the run (opts), and release gives it back if the run never starts. A
+// refusal is a 409 naming the holder, p's secrets hidden.
+func (rs *runs) takeSharedLock(ctx context.Context, region, owner, id string, p *engine.Plan) (opts []engine.RunOption, release func(), err error) {
+	if rs.s.cfg.SharedLock == nil {
+		return nil, func() {}, nil
+	}
+	sl, err := rs.s.cfg.SharedLock(ctx, region, owner)
+	if err != nil {
+		return nil, nil, err
+	}
+	held, err := sl.Take(ctx, id, p.Locks())
+	if err != nil {
+		return nil, nil, &httpError{status: http.StatusConflict,
+			msg: fmt.Sprintf("take the shared lock in %s: %s; nothing was changed", region, engine.Redact(p.Secrets, err.Error()))}
+	}
+	return []engine.RunOption{engine.WithLocker(sl)}, func() { _ = held.Release(context.WithoutCancel(ctx)) }, nil
+}
+
+// freeSharedLock releases the shared lock a run left once it is cancelled
+// while interrupted (nobody drives it): its lock keys are its resources',
+// the journaled run bound again. A failure is logged: the lock lapses.
+func (rs *runs) freeSharedLock(ctx context.Context, st *journal.RunState) {
+	if rs.s.cfg.SharedLock == nil {
+		return
+	}
+	err := func() error {
+		c, err := rs.s.cfg.Connect(ctx, st.Spec.Region)
+		if err != nil {
+			return err
+		}
+		p, err := runner.Rebind(ctx, c, rs.s.cfg.Registry, st.Spec)
+		if err != nil {
+			return err
+		}
+		sl, err := rs.s.cfg.SharedLock(ctx, st.Spec.Region, rs.s.cfg.Process.Owner)
+		if err != nil {
+			return err
+		}
+		return sl.Free(ctx, st.ID, p.Locks())
+	}()
+	if err != nil {
+		rs.s.cfg.Log.Warn("the cancelled run's shared lock could not be released; it lapses", "run", st.ID, "err", err)
+	}
 }
 
 // interrupt stops every run driven here as an operator's Ctrl-C would:

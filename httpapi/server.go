@@ -46,6 +46,12 @@ type Config struct {
 	// Resume makes New's Start resume the runs that the API started and
 	// that were left interrupted (a restart of drorch serve).
 	Resume bool
+	// SharedLock, if set, is the lock shared with other operators and
+	// drorch's Step Functions executions (a DynamoDB table) in a region,
+	// taken by owner: a run takes it on its resources before it starts,
+	// as drorch run does, and a start that finds them held is refused
+	// (409), naming the holder. Nil: the journal's own lock only.
+	SharedLock func(ctx context.Context, region, owner string) (*runner.SharedLock, error)
 	// Version names drorch in reports and at /api/v1/info.
 	Version string
 	Log     *slog.Logger

@@ -97,6 +97,11 @@ func serve(ctx context.Context, a *app, sf serveFlags) error {
 		Process: journal.NewProcess(processVersion()), Engine: sf.run.engine(), Tokens: tokens, Metrics: metrics,
 		Resume: sf.resume, Version: processVersion(), Log: log,
 	}
+	if table := a.lockTable(sf.run.lockTable); table != "" {
+		cfg.SharedLock = func(ctx context.Context, region, owner string) (*runner.SharedLock, error) {
+			return a.sharedLock(ctx, table, region, store, owner)
+		}
+	}
 	if nt != nil {
 		cfg.Observers = append(cfg.Observers, nt.Observe)
 	}
