@@ -24,8 +24,10 @@ import (
 // Settings tune the engine. The zero value of a field means its default.
 type Settings struct {
 	// FirstPoll is the wait between two looks at an operation for its
-	// first minutes (default 1s), MaxPoll the wait after that (default 2s):
-	// the end of an operation is seen within MaxPoll of AWS showing it.
+	// first 15 minutes (default 1s), MaxPoll the wait after that (default
+	// 2s): the end of an operation is seen within MaxPoll of AWS showing
+	// it. FirstPoll is also the tick of the polling rounds: every look
+	// happens on a multiple of it. See youngFor for the choice.
 	FirstPoll time.Duration
 	MaxPoll   time.Duration
 	// Concurrency caps the resources of a layer running at once (0 = all).
@@ -46,8 +48,9 @@ type Settings struct {
 	Stale     time.Duration
 }
 
-// youngFor is how long an operation is looked at every FirstPoll.
-const youngFor = 3 * time.Minute
+// youngFor is how long an operation is looked at every FirstPoll
+// (machine.YoungFor says why 15 minutes and what it costs).
+const youngFor = machine.YoungFor
 
 // WithDefaults returns s with every unset field at its default.
 func (s Settings) WithDefaults() Settings {
@@ -179,6 +182,9 @@ type Engine struct {
 	Settings Settings
 	// Observer, if set, sees every event after it is journaled (live progress).
 	Observer func(journal.Event)
+	// RoundObserver, if set, is told of every polling round once it has
+	// read AWS.
+	RoundObserver func(Round)
 	// OwnerGone, if set, reports whether the process named by a lease
 	// owner has stopped for sure (a killed process of this host), so that
 	// a resume takes its run over at once instead of once its lease is
@@ -319,7 +325,8 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); e.heartbeat(bg, runID, s, cancel, o) }()
-	rr := newRounds(e.Clock, e.Batch, e.Reader)
+	rr := newRounds(e.Clock, e.Batch, e.Reader, s.FirstPoll)
+	rr.observe = e.RoundObserver
 	go func() { defer wg.Done(); rr.run(bg) }()
 
 	status, runErr := e.layers(runCtx, runID, p, prior, rr, s)
