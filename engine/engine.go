@@ -195,6 +195,11 @@ type Engine struct {
 	// also guards secrets, the redactor of each run being executed.
 	appendMu sync.Mutex
 	secrets  map[string]redactor
+	// groupMu guards the appends queued for the next group commit, and
+	// whether one is being written.
+	groupMu    sync.Mutex
+	queue      []*pending
+	committing bool
 }
 
 // ErrInterrupted is the cause to cancel a run's context with to interrupt
@@ -524,33 +529,84 @@ func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLaye
 	return status, errors.Join(errs...)
 }
 
-// append journals events and shows them to the observer. It runs on a
-// context the operator's cancellation cannot cut short, so that what
-// happened is always written.
+// append journals events and shows them to the observer, and returns
+// once they are durable. It runs on a context the operator's cancellation
+// cannot cut short, so that what happened is always written.
+//
+// Appends are group-committed: while one batch is being written, the
+// events appended meanwhile (the other resources of a layer starting, a
+// round's observations) queue up, and the next batch writes them all in
+// one transaction, one fsync. Each caller still returns only once its own
+// events are durable, so an intent still precedes its call.
 func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event) error {
+	p := &pending{runID: runID, evs: evs, done: make(chan error, 1)}
+	e.groupMu.Lock()
+	e.queue = append(e.queue, p)
+	if e.committing {
+		e.groupMu.Unlock()
+		return <-p.done
+	}
+	e.committing = true
+	for len(e.queue) > 0 {
+		batch := e.queue
+		e.queue = nil
+		e.groupMu.Unlock()
+		e.commit(ctx, batch)
+		e.groupMu.Lock()
+	}
+	e.committing = false
+	e.groupMu.Unlock()
+	return <-p.done
+}
+
+// pending is one caller's events waiting for the next group commit.
+type pending struct {
+	runID string
+	evs   []journal.Event
+	done  chan error
+}
+
+// commit writes a batch of pending appends, one Store.Append per run, in
+// the order they were queued, and tells each caller its outcome.
+func (e *Engine) commit(ctx context.Context, batch []*pending) {
 	e.appendMu.Lock()
 	defer e.appendMu.Unlock()
 	now := e.Clock.Now()
-	red := e.secrets[runID]
-	for i := range evs {
-		evs[i] = red.event(evs[i])
-		evs[i].RunID = runID
-		if evs[i].Time.IsZero() {
-			evs[i].Time = now
+	var runs []string
+	byRun := map[string][]*pending{}
+	for _, p := range batch {
+		if _, ok := byRun[p.runID]; !ok {
+			runs = append(runs, p.runID)
 		}
+		byRun[p.runID] = append(byRun[p.runID], p)
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	out, err := e.Store.Append(wctx, runID, evs...)
-	if err != nil {
-		return fmt.Errorf("journal run %s: %w", runID, err)
-	}
-	if e.Observer != nil {
-		for _, ev := range out {
-			e.Observer(ev)
+	for _, runID := range runs {
+		red := e.secrets[runID]
+		var evs []journal.Event
+		for _, p := range byRun[runID] {
+			for _, ev := range p.evs {
+				ev = red.event(ev)
+				ev.RunID = runID
+				if ev.Time.IsZero() {
+					ev.Time = now
+				}
+				evs = append(evs, ev)
+			}
+		}
+		out, err := e.Store.Append(wctx, runID, evs...)
+		if err != nil {
+			err = fmt.Errorf("journal run %s: %w", runID, err)
+		} else if e.Observer != nil {
+			for _, ev := range out {
+				e.Observer(ev)
+			}
+		}
+		for _, p := range byRun[runID] {
+			p.done <- err
 		}
 	}
-	return nil
 }
 
 // withSecrets registers the redactor of a run for as long as it is executed
