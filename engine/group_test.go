@@ -48,7 +48,9 @@ func TestAppendsAreGroupCommitted(t *testing.T) {
 		g := &gateStore{Store: mem, gate: make(chan struct{})}
 		e := &Engine{Store: g, Clock: clock.NewFake(t0)}
 		first := make(chan error, 1)
-		go func() { first <- e.append(ctx, "run-1", journal.Event{Kind: journal.LayerStarted, Layer: 0, Resource: -1}) }()
+		go func() {
+			first <- e.append(ctx, "run-1", journal.Event{Kind: journal.LayerStarted, Layer: 0, Resource: -1})
+		}()
 		for {
 			g.mu.Lock()
 			n := len(g.batches)
