@@ -466,6 +466,23 @@ func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLaye
 	}
 	first := newSnapshot(e.Reader)
 	first.fetch(ctx, e.Batch, keys)
+	// What the first decisions read beyond the watched keys, batched too.
+	now, ms := e.Clock.Now(), s.machine()
+	prefetch(ctx, first, e.Batch, func(rd cloud.Reader) {
+		v := &resource.View{Read: rd, Identity: e.Identity, Now: e.Clock.Now, RunID: runID}
+		for ri, r := range layer.Resources {
+			var pr *journal.ResourceState
+			if prior != nil && ri < len(prior.Resources) {
+				pr = &prior.Resources[ri]
+			}
+			if pr != nil && pr.Status.Terminal() {
+				continue
+			}
+			m := memoryOf(pr, r.Resource.Steps(), now, 0)
+			m.Started = true
+			machine.Next(ctx, r.Resource, m, v, now, ms)
+		}
+	})
 
 	sem := make(chan struct{}, max(s.Concurrency, len(layer.Resources), 1))
 	if s.Concurrency > 0 {
