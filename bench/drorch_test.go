@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"drorch/engine"
@@ -57,6 +58,7 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 	if len(problems) > 0 {
 		return runTrace{}, fmt.Errorf("bind %s: %w", runID, problems)
 	}
+	var rounds, served atomic.Int64
 	e := &engine.Engine{
 		Store:    d.store,
 		Clock:    d.w.clock(),
@@ -66,6 +68,10 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 		Identity: cl.Identity(),
 		Process:  journal.Process{Owner: "bench:" + runID, Host: "bench", PID: os.Getpid()},
 		Settings: d.settings,
+		RoundObserver: func(r engine.Round) {
+			rounds.Add(1)
+			served.Add(int64(r.Served))
+		},
 	}
 	pv, err := e.Preview(ctx, plan)
 	if err != nil {
@@ -81,7 +87,8 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 	if st.Status != journal.StatusSucceeded {
 		return runTrace{}, fmt.Errorf("run %s ended %s", runID, st.Status)
 	}
-	t := runTrace{Label: runID, Start: start, End: d.w.sim.Now(), Wall: time.Since(wallStart)}
+	t := runTrace{Label: runID, Start: start, End: d.w.sim.Now(), Wall: time.Since(wallStart),
+		Rounds: int(rounds.Load()), Served: int(served.Load())}
 	evs, err := d.store.Events(ctx, runID, 0)
 	if err != nil {
 		return runTrace{}, fmt.Errorf("read the journal of %s: %w", runID, err)

@@ -43,14 +43,15 @@ func TestOriginalStrategyFiguresWorkedOutByHand(t *testing.T) {
 		// 60 s of sleep; one DescribeDBClusters 60.2-60.3 s, which sees
 		// `available` and ends the resource.
 		Runs: 1, Resources: 1, Ops: 1, Latencies: []time.Duration{ms(150)}, Reads: 2, Describes: 1, Writes: 1,
-		WaitMinutes: 60.3 / 60, RTO: ms(60300), CriticalPath: 60 * time.Second, Overhead: ms(300),
+		WaitMinutes: 60.3 / 60, RTO: ms(60300), CriticalPath: 60 * time.Second, Overhead: ms(300), Before: ms(100), Layers: 1,
 	}, {
 		// The promotion (150 ms-90.15 s) is looked at 60.2-60.3 s
 		// (modifying), 75.3-75.4 s (rebooting) and 90.4-90.5 s
-		// (available); the ElastiCache failover (150 ms-60.15 s) at
-		// 60.2-60.3 s (available).
-		Runs: 1, Resources: 2, Ops: 2, Latencies: []time.Duration{ms(350), ms(150)}, Reads: 6, Describes: 4, Writes: 2,
-		WaitMinutes: (90.5 + 60.3) / 60, RTO: ms(90500), CriticalPath: 90 * time.Second, Overhead: ms(500),
+		// (available). The ElastiCache Lambda does not sleep: its
+		// failover (150 ms-60.15 s) is looked at from 0.2-0.3 s every
+		// 15.1 s, and seen available at 60.6-60.7 s.
+		Runs: 1, Resources: 2, Ops: 2, Latencies: []time.Duration{ms(350), ms(550)}, Reads: 10, Describes: 8, Writes: 2,
+		WaitMinutes: (90.5 + 60.7) / 60, RTO: ms(90500), CriticalPath: 90 * time.Second, Overhead: ms(500), Before: ms(100), Layers: 1,
 	}}
 	for i, r := range rs {
 		got := r.m

@@ -160,7 +160,8 @@ func (c *stepClock) fire() {
 
 // quiet reports whether every other goroutine of the process is blocked:
 // none is running, runnable, in a system call (a journal write) or in a
-// real-time sleep. Goroutines of any stepClock driver do not count. buf is
+// real-time sleep. Goroutines of any stepClock driver, and the CPU
+// profiler's writer, do not count. buf is
 // reused between calls (the dump of every goroutine can be large).
 func quiet(buf *[]byte, st *stepStats) bool {
 	st.Hints++
@@ -200,8 +201,10 @@ func quietHint() bool {
 // quietDump judges a dump of every goroutine, the caller's first.
 func quietDump(dump string) bool {
 	for i, g := range strings.Split(dump, "\n\n") {
-		if i == 0 || strings.Contains(g, "(*stepClock).drive(") {
-			continue // the caller, or a driver
+		if i == 0 || strings.Contains(g, "(*stepClock).drive(") || strings.Contains(g, "runtime/pprof.profileWriter(") {
+			// The caller, a driver, or the CPU profiler's writer (go test
+			// -cpuprofile), which sleeps in real time for ever.
+			continue
 		}
 		head, _, _ := strings.Cut(g, "\n")
 		from, to := strings.IndexByte(head, '['), strings.LastIndexByte(head, ']')

@@ -57,6 +57,40 @@ func IsMutating(action string) bool {
 
 func (s *Sim) countCall(c *call) {
 	s.calls[CallKey{c.region, c.svc.name, c.action}]++
+	if s.perSecond == nil {
+		s.perSecond = map[secondKey]int{}
+	}
+	s.perSecond[secondKey{c.region, c.svc.name, s.virtualNow().Unix()}]++
+}
+
+// secondKey counts the calls of one service in one region in one second
+// of virtual time.
+type secondKey struct {
+	region, service string
+	second          int64 // Unix seconds
+}
+
+// SecondCount is how many calls of a service in a region reached the
+// simulator in one second of virtual time.
+type SecondCount struct {
+	Second time.Time `json:"second"`
+	Count  int       `json:"count"`
+}
+
+// CallsPerSecond returns, in time order, how many calls of service in
+// region reached the simulator in each second of virtual time that had
+// any: what a client-side request budget is checked against.
+func (s *Sim) CallsPerSecond(region, service string) []SecondCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SecondCount
+	for k, n := range s.perSecond {
+		if k.region == region && k.service == service {
+			out = append(out, SecondCount{time.Unix(k.second, 0).UTC(), n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Second.Before(out[j].Second) })
+	return out
 }
 
 func (s *Sim) logMutating(c *call, target string, t time.Time, status int, code string) {
@@ -127,6 +161,7 @@ func (s *Sim) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[CallKey]int{}
+	s.perSecond = nil
 	s.mutating, s.mutatingSeq, s.mutatingHead = nil, 0, 0
 }
 

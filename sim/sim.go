@@ -106,6 +106,7 @@ type Sim struct {
 	rng           *rand.Rand
 	held          int // requests held by a hang outage
 	calls         map[CallKey]int
+	perSecond     map[secondKey]int
 	mutating      []MutatingCall // the newest MaxMutatingLog, a ring from mutatingHead
 	mutatingHead  int
 	mutatingSeq   int
