@@ -32,10 +32,10 @@ import (
 //     same 4 req/s applies.
 const DefaultAPIRate = 4.0
 
-// burstSeconds is the budget's burst, in seconds of its rate: at 4 req/s a
+// BurstSeconds is the budget's burst, in seconds of its rate: at 4 req/s a
 // bucket of 100 requests, a third of RDS's 300 as the rate is a third of
 // its 12. A layer's calls (one per resource) start at once from it.
-const burstSeconds = 25
+const BurstSeconds = 25
 
 // budget is the client-side request budget: one token bucket per service
 // and region, shared by every view of a Clients. Each request takes a token
@@ -53,7 +53,7 @@ type budget struct {
 }
 
 func newBudget(c clock.Clock, rate float64) *budget {
-	return &budget{clock: c, rate: rate, burst: rate * burstSeconds, reserve: rate * burstSeconds / 2, buckets: map[clientKey]*bucket{}}
+	return &budget{clock: c, rate: rate, burst: rate * BurstSeconds, reserve: rate * BurstSeconds / 2, buckets: map[clientKey]*bucket{}}
 }
 
 // bucket is one (service, region)'s token bucket. tokens may go below zero:
