@@ -20,6 +20,9 @@ import (
 	"drorch/sim"
 )
 
+// apiRateHelp documents --api-rate (run, resume and plan).
+const apiRateHelp = "requests per second drorch sends to each AWS service in each region, reads and writes (default 4: a third of RDS's 12 per account and region, leaving the rest to the account's other callers; -1: no limit)"
+
 // connect builds the AWS adapters from the global flags. Every answer's
 // headers go to the run clock: an endpoint that says its time (drorch sim)
 // has its runs timed on it.
@@ -34,7 +37,7 @@ func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
 // awsClients builds the AWS clients from the global flags.
 func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	conf := awsapi.Config{Region: a.region, Profile: a.profile, EndpointURL: a.endpointURL,
-		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, ObserveHeaders: a.observe}
+		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, ObserveHeaders: a.observe, APIRate: a.apiRate}
 	if a.creds != nil {
 		conf.Credentials = a.creds
 	}

@@ -125,6 +125,7 @@ input.`,
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "run without asking for confirmation")
 	withDataLossFlag(cmd, &allowDataLoss)
 	cmd.Flags().StringVar(&runID, "run-id", "", "id for the new run (default: random)")
+	cmd.Flags().Float64Var(&a.apiRate, "api-rate", 0, apiRateHelp)
 	rs.flags(cmd)
 	limit.flags(cmd)
 	return cmd
