@@ -440,7 +440,11 @@ func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journ
 				return journal.StatusFailed, err
 			}
 		}
-		status, err := e.layer(ctx, runID, li, layer, pl, rr, s)
+		var next *PlanLayer
+		if li+1 < len(p.Layers) {
+			next = &p.Layers[li+1]
+		}
+		status, err := e.layer(ctx, runID, li, layer, pl, rr, s, next)
 		if status == journal.StatusInterrupted {
 			return status, err
 		}
@@ -453,97 +457,6 @@ func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journ
 		}
 	}
 	return journal.StatusSucceeded, nil
-}
-
-// layer runs one layer's resources concurrently. A failed resource lets the
-// others finish; the layer fails unless every failure had continueOnError.
-func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLayer, prior *journal.LayerState, rr *rounds, s Settings) (journal.Status, error) {
-	// One batched read of everything the layer watches serves every
-	// resource's first look.
-	var keys []cloud.Key
-	for _, r := range layer.Resources {
-		keys = append(keys, r.Resource.Watch()...)
-	}
-	first := newSnapshot(e.Reader)
-	first.fetch(ctx, e.Batch, keys)
-	// What the first decisions read beyond the watched keys, batched too.
-	now, ms := e.Clock.Now(), s.machine()
-	prefetch(ctx, first, e.Batch, func(rd cloud.Reader) {
-		v := &resource.View{Read: rd, Identity: e.Identity, Now: e.Clock.Now, RunID: runID}
-		for ri, r := range layer.Resources {
-			var pr *journal.ResourceState
-			if prior != nil && ri < len(prior.Resources) {
-				pr = &prior.Resources[ri]
-			}
-			if pr != nil && pr.Status.Terminal() {
-				continue
-			}
-			m := memoryOf(pr, r.Resource.Steps(), now, 0)
-			m.Started = true
-			machine.Next(ctx, r.Resource, m, v, now, ms)
-		}
-	})
-
-	sem := make(chan struct{}, max(s.Concurrency, len(layer.Resources), 1))
-	if s.Concurrency > 0 {
-		sem = make(chan struct{}, s.Concurrency)
-	}
-	type result struct {
-		status journal.Status
-		err    error
-	}
-	results := make([]result, len(layer.Resources))
-	var wg sync.WaitGroup
-	for ri, r := range layer.Resources {
-		var pr *journal.ResourceState
-		if prior != nil && ri < len(prior.Resources) {
-			pr = &prior.Resources[ri]
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				status := journal.StatusCancelled
-				if errors.Is(context.Cause(ctx), ErrInterrupted) {
-					status = journal.StatusInterrupted
-				}
-				results[ri] = result{status, context.Cause(ctx)}
-				return
-			}
-			rn := &resourceRun{e: e, s: s, runID: runID, layer: li, index: ri, pr: r, prior: pr, rounds: rr, first: first}
-			st, err := rn.run(ctx)
-			results[ri] = result{st, err}
-		}()
-	}
-	wg.Wait()
-
-	status := journal.StatusSucceeded
-	var errs []error
-	for _, res := range results {
-		if res.status == journal.StatusInterrupted {
-			return journal.StatusInterrupted, res.err
-		}
-	}
-	for ri, res := range results {
-		switch res.status {
-		case journal.StatusSucceeded, journal.StatusAlreadyDone:
-		case journal.StatusCancelled:
-			status = journal.StatusCancelled
-			errs = append(errs, fmt.Errorf("%s: %w", layer.Resources[ri].Spec.Name, res.err))
-		default:
-			if layer.Resources[ri].Spec.ContinueOnError {
-				continue
-			}
-			if status != journal.StatusCancelled {
-				status = journal.StatusFailed
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", layer.Resources[ri].Spec.Name, res.err))
-		}
-	}
-	return status, errors.Join(errs...)
 }
 
 // append journals events and shows them to the observer, and returns

@@ -130,6 +130,11 @@ type rounds struct {
 	mu      sync.Mutex
 	waiters []*waiter
 	kick    chan struct{}
+	// carried are keys every round reads besides its waiters' (the next
+	// layer's, while the current one finishes); last is the latest
+	// round's snapshot.
+	carried []cloud.Key
+	last    *snapshot
 }
 
 // Round is what one polling round did: when it fired, how many waits it
@@ -246,9 +251,15 @@ func (r *rounds) fire(ctx context.Context) {
 	for _, w := range due {
 		keys = append(keys, w.keys...)
 	}
+	r.mu.Lock()
+	keys = append(keys, r.carried...)
+	r.mu.Unlock()
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
 	s := newSnapshot(r.direct)
 	s.fetch(ctx, r.batch, keys)
+	r.mu.Lock()
+	r.last = s
+	r.mu.Unlock()
 	if r.observe != nil {
 		r.observe(Round{At: now, Served: len(due), Keys: len(slices.CompactFunc(keys, func(a, b cloud.Key) bool { return a == b }))})
 	}
@@ -265,4 +276,22 @@ func keyLess(a, b cloud.Key) bool {
 		return a.Region < b.Region
 	}
 	return a.ID < b.ID
+}
+
+// carry makes every round from now on read keys too (nil: no more).
+func (r *rounds) carry(keys []cloud.Key) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.carried = keys
+}
+
+// begin starts a layer: it returns the latest round's snapshot (nil if
+// none), and forgets it, so that a later layer never takes the rounds of
+// an earlier one for its own.
+func (r *rounds) begin() *snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.last
+	r.last = nil
+	return s
 }
