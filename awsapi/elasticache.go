@@ -12,7 +12,10 @@ import (
 
 func (c *Clients) elasticache(region string) *elasticache.Client {
 	return clientFor(c, "elasticache", region, func(cfg aws.Config) *elasticache.Client {
-		return elasticache.NewFromConfig(cfg, func(o *elasticache.Options) { c.endpoint(&o.BaseEndpoint) })
+		return elasticache.NewFromConfig(cfg, func(o *elasticache.Options) {
+			c.endpoint(&o.BaseEndpoint)
+			o.Protocol = leanProtocol{o.Protocol}
+		})
 	})
 }
 

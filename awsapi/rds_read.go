@@ -16,7 +16,10 @@ const maxFilterValues = 100
 
 func (c *Clients) rds(region string) *rds.Client {
 	return clientFor(c, "rds", region, func(cfg aws.Config) *rds.Client {
-		return rds.NewFromConfig(cfg, func(o *rds.Options) { c.endpoint(&o.BaseEndpoint) })
+		return rds.NewFromConfig(cfg, func(o *rds.Options) {
+			c.endpoint(&o.BaseEndpoint)
+			o.Protocol = leanProtocol{o.Protocol}
+		})
 	})
 }
 
