@@ -234,14 +234,6 @@ func (n *xnode) child(name string) *xnode {
 	return nil
 }
 
-// path follows children by name.
-func (n *xnode) path(names ...string) *xnode {
-	for _, name := range names {
-		n = n.child(name)
-	}
-	return n
-}
-
 // items are the children of the list element called name (whatever the
 // members are called).
 func (n *xnode) items(name string) []*xnode {
