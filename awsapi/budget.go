@@ -40,8 +40,9 @@ const BurstSeconds = 25
 // budget is the client-side request budget: one token bucket per service
 // and region, shared by every view of a Clients. Each request takes a token
 // before it is sent; when the bucket is empty the request waits (on the
-// budget's clock) for the refill. Reads leave half the bucket to writes, so
-// that polling never delays the calls that start the next operations.
+// budget's clock) for the refill. Reads leave half the bucket to writes
+// (waiting up to maxDefer for it), so that polling does not delay the
+// calls that start the next operations.
 type budget struct {
 	clock   clock.Clock
 	rate    float64 // tokens per second; <= 0: no budget
@@ -88,9 +89,16 @@ func (b *budget) floor(write bool) float64 {
 	return 1 + b.reserve
 }
 
+// maxDefer is the longest a read gives way to the writes' reserve: after
+// a layer's writes have emptied the bucket, polling resumes as soon as
+// there is a token and at most this much later, not once the reserve has
+// filled again.
+const maxDefer = time.Second
+
 // reserve takes a token at now and returns how long the request must wait
 // for it: until the bucket, refilled at rate up to burst and net of the
-// tokens reserved before, holds floor.
+// tokens reserved before, holds a token, or floor if that comes at most
+// maxDefer later.
 func (bk *bucket) reserve(now time.Time, rate, burst, floor float64) time.Duration {
 	bk.mu.Lock()
 	defer bk.mu.Unlock()
@@ -98,9 +106,15 @@ func (bk *bucket) reserve(now time.Time, rate, burst, floor float64) time.Durati
 		bk.tokens = min(burst, bk.tokens+rate*now.Sub(bk.last).Seconds())
 		bk.last = now
 	}
-	var wait time.Duration
-	if bk.tokens < floor {
-		wait = time.Duration((floor - bk.tokens) / rate * float64(time.Second))
+	until := func(level float64) time.Duration {
+		if bk.tokens >= level {
+			return 0
+		}
+		return time.Duration((level - bk.tokens) / rate * float64(time.Second))
+	}
+	wait := until(1)
+	if f := until(floor); f > wait {
+		wait = min(f, wait+maxDefer)
 	}
 	bk.tokens--
 	return wait

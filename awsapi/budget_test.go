@@ -84,6 +84,14 @@ func TestBudgetKeepsAReserveForWrites(t *testing.T) {
 	if !c.Now().Equal(now) {
 		t.Errorf("writes waited %s with the reserve in the bucket", c.Now().Sub(now))
 	}
+	// A layer's writes overdraw the bucket by 20 tokens (each waits its
+	// turn); the next read waits for its token, and gives way to the
+	// reserve's refill for one second more, not the 12.5 s it takes.
+	b = newBudget(clock.NewFake(start), 4)
+	bk := &bucket{tokens: -20, last: start}
+	if w := bk.reserve(start, 4, b.burst, b.floor(false)); w != 6250*time.Millisecond {
+		t.Errorf("a read after an overdraft of 20 waits %s, want 6.25 s (21 tokens at 4/s, plus 1 s for the reserve)", w)
+	}
 }
 
 func TestBudgetOffOrCancelled(t *testing.T) {
