@@ -18,7 +18,7 @@ func printReport(w io.Writer, rs []result) {
 		fmt.Fprintf(w, "\nFigures in simulated AWS time on a stepped clock: time moves only when everything waits. Each AWS call\ntakes %s, each journal append %s; operations take the simulator's default durations.\n\n", callLatency, appendCost)
 	}
 	head := []string{"workload", "strategy", "runs", "detect p50", "p95", "max", "max per rep", "racy ops", "overhead/layer", "before layer 1",
-		"describes/res/min", "rounds", "served/round", "describes/round GC/EC/inst", "peak req/s", "CPU", "max RSS", "real time"}
+		"describes/res/min", "rounds", "keys/round", "describes/round GC/EC/inst", "peak req/s", "CPU", "max RSS", "real time"}
 	var rows [][]string
 	for _, r := range rs {
 		m := r.total
@@ -86,7 +86,7 @@ func printReport(w io.Writer, rs []result) {
 	fmt.Fprintln(w, `
 runs: each workload runs several times, first with the simulator's default durations, then with each operation lengthened by a seeded random 0-15 s; max per rep: the lowest and highest of the runs' maxima.
 overhead/layer: the overhead after the first mutating call, per layer; before layer 1: from the start of a run to its first mutating call (validation, references, the plan, the first reads), on average per run.
-rounds, served/round, describes/round: drorch's polling rounds, the waits each served on average, and the describe calls of global clusters, ElastiCache global datastores and instances per round (the plan's and the layers' first reads included).
+rounds, keys/round, describes/round: the moments drorch read state in batches (its polling rounds, the plan's and the layers' first reads), the resources each read on average, and the describe calls of global clusters, ElastiCache global datastores and instances per round.
 peak req/s: the most requests the simulator counted in one second, per service and region, over the runs.
 CPU: the process's CPU time, the simulator's included; max RSS: the process's peak resident set so far.
 detect: from the end of an operation (the simulator's log) to the moment the strategy moved on (a step finished, the next call, the resource done); operations waited for together count from the last one's end.

@@ -25,8 +25,9 @@ type runTrace struct {
 	// Peaks are, per "service region", the most calls the simulator
 	// counted in one second of the run.
 	Peaks map[string]int
-	// Rounds are the polling rounds drorch made, Served the waits they
-	// served in all (0 for the original's strategy).
+	// Rounds are the moments drorch read state in batches (its polling
+	// rounds, the plan's and each layer's first reads), Served the keys
+	// they read in all (0 for the original's strategy).
 	Rounds, Served int
 	// Wall is the real time the run took.
 	Wall time.Duration
