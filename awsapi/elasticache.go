@@ -60,6 +60,7 @@ func (c *Clients) elasticacheActions(m map[string]action) {
 // described one by one and many are listed, whichever takes fewer calls.
 func (c *Clients) globalReplicationGroups(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
+	ctx = withWant(ctx, ids)
 	key := "elasticache:global-replication-group:" + region
 	if c.lists.cheaperByID(key, len(ids)) {
 		for _, id := range ids {

@@ -1,9 +1,9 @@
 package awsapi
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
@@ -11,29 +11,35 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"drorch/cloud"
 )
 
 // leanProtocol decodes the successful answers of the describe calls made
 // every polling round with parseXML and the decoders below, filling only
-// the fields convert.go reads; everything else (other operations, errors)
-// goes to the SDK's own protocol.
+// the fields convert.go reads, of only the resources the batched read
+// asked for (withWant); everything else (other operations, errors) goes
+// to the SDK's own protocol.
 type leanProtocol struct{ smithyhttp.ClientProtocol }
 
 // DeserializeResponse implements smithyhttp.ClientProtocol.
 func (p leanProtocol) DeserializeResponse(ctx context.Context, schema *smithy.OperationSchema, types *smithy.TypeRegistry, resp *smithyhttp.Response, out smithy.Deserializable) error {
-	var decode func(*xnode) error
+	var decode func(xnode) error
+	w, _ := ctx.Value(wantKey{}).(want)
 	switch o := out.(type) {
 	case *rds.DescribeGlobalClustersOutput:
-		decode = func(n *xnode) error { return leanGlobalClusters(n, o) }
+		decode = func(n xnode) error { return leanGlobalClusters(n, o, w) }
 	case *rds.DescribeDBInstancesOutput:
-		decode = func(n *xnode) error { return leanDBInstances(n, o) }
+		decode = func(n xnode) error { return leanDBInstances(n, o, w) }
 	case *elasticache.DescribeGlobalReplicationGroupsOutput:
-		decode = func(n *xnode) error { return leanGlobalReplicationGroups(n, o) }
+		decode = func(n xnode) error { return leanGlobalReplicationGroups(n, o, w) }
 	}
 	if decode == nil || resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return p.ClientProtocol.DeserializeResponse(ctx, schema, types, resp, out)
 	}
-	body, err := io.ReadAll(resp.Body)
+	buf := bytes.NewBuffer(make([]byte, 0, max(resp.ContentLength, 0)+bytes.MinRead))
+	_, err := buf.ReadFrom(resp.Body)
+	body := buf.Bytes()
 	if err != nil {
 		return &smithy.DeserializationError{Err: fmt.Errorf("read the answer: %w", err)}
 	}
@@ -47,21 +53,49 @@ func (p leanProtocol) DeserializeResponse(ctx context.Context, schema *smithy.Op
 	return nil
 }
 
+// want is the identifiers (and ARNs) a batched read asked for, in
+// canonical form: a listing's other resources are not decoded. A nil want
+// keeps everything.
+type want map[string]bool
+
+type wantKey struct{}
+
+// withWant makes the lean decoders of the calls made with ctx keep only
+// the resources known as one of ids.
+func withWant(ctx context.Context, ids []string) context.Context {
+	w := want{}
+	for _, id := range ids {
+		w[cloud.ID(id)] = true
+	}
+	return context.WithValue(ctx, wantKey{}, w)
+}
+
+// keeps reports whether a resource known by id or arn is wanted.
+func (w want) keeps(id, arn *string) bool {
+	if w == nil {
+		return true
+	}
+	return id != nil && w[cloud.ID(*id)] || arn != nil && w[cloud.ID(*arn)]
+}
+
 // result is the <ActionResult> element of an <ActionResponse>.
-func result(root *xnode, action string) (*xnode, error) {
-	if root.name != action+"Response" {
-		return nil, fmt.Errorf("%w: %s answered with <%s>", errXML, action, truncate(root.name, 40))
+func result(root xnode, action string) (xnode, error) {
+	if root.name() != action+"Response" {
+		return xnode{}, fmt.Errorf("%w: %s answered with <%s>", errXML, action, truncate(root.name(), 40))
 	}
 	return root.child(action + "Result"), nil // absent: an empty answer
 }
 
-func leanGlobalClusters(root *xnode, out *rds.DescribeGlobalClustersOutput) error {
+func leanGlobalClusters(root xnode, out *rds.DescribeGlobalClustersOutput, w want) error {
 	res, err := result(root, "DescribeGlobalClusters")
 	if err != nil {
 		return err
 	}
 	out.Marker = res.str("Marker")
 	for _, g := range res.items("GlobalClusters") {
+		if !w.keeps(g.str("GlobalClusterIdentifier"), g.str("GlobalClusterArn")) {
+			continue
+		}
 		gc := rdstypes.GlobalCluster{GlobalClusterIdentifier: g.str("GlobalClusterIdentifier"), GlobalClusterArn: g.str("GlobalClusterArn"),
 			Status: g.str("Status"), Engine: g.str("Engine"), EngineVersion: g.str("EngineVersion")}
 		if gc.StorageEncrypted, err = g.boolean("StorageEncrypted"); err != nil {
@@ -80,7 +114,7 @@ func leanGlobalClusters(root *xnode, out *rds.DescribeGlobalClustersOutput) erro
 			}
 			gc.GlobalClusterMembers = append(gc.GlobalClusterMembers, gm)
 		}
-		if f := g.child("FailoverState"); f != nil {
+		if f := g.child("FailoverState"); f.ok() {
 			fs := &rdstypes.FailoverState{FromDbClusterArn: f.str("FromDbClusterArn"), ToDbClusterArn: f.str("ToDbClusterArn")}
 			if s := f.str("Status"); s != nil {
 				fs.Status = rdstypes.FailoverStatus(*s)
@@ -95,13 +129,16 @@ func leanGlobalClusters(root *xnode, out *rds.DescribeGlobalClustersOutput) erro
 	return nil
 }
 
-func leanDBInstances(root *xnode, out *rds.DescribeDBInstancesOutput) error {
+func leanDBInstances(root xnode, out *rds.DescribeDBInstancesOutput, w want) error {
 	res, err := result(root, "DescribeDBInstances")
 	if err != nil {
 		return err
 	}
 	out.Marker = res.str("Marker")
 	for _, i := range res.items("DBInstances") {
+		if !w.keeps(i.str("DBInstanceIdentifier"), i.str("DBInstanceArn")) {
+			continue
+		}
 		in := rdstypes.DBInstance{DBInstanceIdentifier: i.str("DBInstanceIdentifier"), DBInstanceArn: i.str("DBInstanceArn"),
 			DBInstanceStatus: i.str("DBInstanceStatus"), Engine: i.str("Engine"), DBInstanceClass: i.str("DBInstanceClass"),
 			DBClusterIdentifier: i.str("DBClusterIdentifier"), ReadReplicaSourceDBInstanceIdentifier: i.str("ReadReplicaSourceDBInstanceIdentifier"),
@@ -112,7 +149,7 @@ func leanDBInstances(root *xnode, out *rds.DescribeDBInstancesOutput) error {
 		if in.DbInstancePort, err = i.int32p("DbInstancePort"); err != nil {
 			return err
 		}
-		if e := i.child("Endpoint"); e != nil {
+		if e := i.child("Endpoint"); e.ok() {
 			in.Endpoint = &rdstypes.Endpoint{Address: e.str("Address")}
 			if in.Endpoint.Port, err = e.int32p("Port"); err != nil {
 				return err
@@ -126,13 +163,16 @@ func leanDBInstances(root *xnode, out *rds.DescribeDBInstancesOutput) error {
 	return nil
 }
 
-func leanGlobalReplicationGroups(root *xnode, out *elasticache.DescribeGlobalReplicationGroupsOutput) error {
+func leanGlobalReplicationGroups(root xnode, out *elasticache.DescribeGlobalReplicationGroupsOutput, w want) error {
 	res, err := result(root, "DescribeGlobalReplicationGroups")
 	if err != nil {
 		return err
 	}
 	out.Marker = res.str("Marker")
 	for _, g := range res.items("GlobalReplicationGroups") {
+		if !w.keeps(g.str("GlobalReplicationGroupId"), g.str("ARN")) {
+			continue
+		}
 		grg := ectypes.GlobalReplicationGroup{GlobalReplicationGroupId: g.str("GlobalReplicationGroupId"), ARN: g.str("ARN"),
 			Status: g.str("Status"), Engine: g.str("Engine")}
 		for _, m := range g.items("Members") {

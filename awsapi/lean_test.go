@@ -192,8 +192,22 @@ func TestLeanDecodingMatchesTheSDKs(t *testing.T) {
 			t.Error("no global cluster was read in the middle of a switchover: the comparison misses FailoverState")
 		}
 	}
+	// A batched read's listing decodes only what it asked for, known by
+	// identifier or ARN, compared as AWS compares them.
+	wanted := withWant(ctx, []string{"GDB-003", "arn:aws:rds::" + sim.DefaultAccount + ":global-cluster:gdb-007", "gdb-999"})
+	page, err := w.leanRDS["us-west-2"].DescribeGlobalClusters(wanted, &rds.DescribeGlobalClustersInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range page.GlobalClusters {
+		got = append(got, aws.ToString(g.GlobalClusterIdentifier))
+	}
+	if strings.Join(got, ",") != "gdb-003,gdb-007" || page.Marker == nil {
+		t.Errorf("a listing for gdb-003 and gdb-007 decoded %v (marker %v), want those two and the next page's marker", got, page.Marker)
+	}
 	// Errors still go through the SDK's protocol, codes and all.
-	_, err := w.leanRDS["us-west-2"].DescribeGlobalClusters(ctx, &rds.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String("nope")})
+	_, err = w.leanRDS["us-west-2"].DescribeGlobalClusters(ctx, &rds.DescribeGlobalClustersInput{GlobalClusterIdentifier: aws.String("nope")})
 	var api smithy.APIError
 	if !errors.As(err, &api) || api.ErrorCode() != "GlobalClusterNotFoundFault" {
 		t.Errorf("a missing global cluster through the lean decoder: %v, want GlobalClusterNotFoundFault", err)
@@ -204,11 +218,12 @@ func TestParseXML(t *testing.T) {
 	t.Parallel()
 	root, err := parseXML([]byte(`<?xml version="1.0"?>
 <!-- a comment -->
-<R xmlns="http://x"><A>a &amp; b &#65;&#x42;</A><L><member>1</member><member><![CDATA[<2>]]></member></L><E/><ns:N>n</ns:N></R>`))
+<R xmlns="http://x"><A>a &amp; b &#65;&#x42;</A><L><member>1</member><member><![CDATA[<2>]]></member></L><E/><ns:N>n</ns:N><C>x<!-- c -->y</C><P>plain</P></R>`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if root.name != "R" || *root.str("A") != "a & b AB" || strings.Join(root.strs("L"), ",") != "1,<2>" || root.child("E") == nil || *root.str("N") != "n" {
+	if root.name() != "R" || *root.str("A") != "a & b AB" || strings.Join(root.strs("L"), ",") != "1,<2>" || !root.child("E").ok() || *root.str("N") != "n" ||
+		*root.str("C") != "xy" || *root.str("P") != "plain" || root.child("missing").ok() {
 		t.Errorf("parsed %+v", root)
 	}
 	for _, bad := range []string{
@@ -227,7 +242,7 @@ func FuzzParseXML(f *testing.F) {
 	f.Add([]byte(`<a b='>'>&lt;</a>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		root, err := parseXML(b)
-		if err == nil && root == nil {
+		if err == nil && !root.ok() {
 			t.Fatal("no error and no root")
 		}
 	})

@@ -1,7 +1,6 @@
 package awsapi
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -24,11 +23,24 @@ import (
 // instructions (skipped). A document type declaration, an unknown entity
 // or a malformed document is an error, never a panic.
 
-// xnode is an element: its local name, its character data and children.
+// xdoc is a parsed document: its elements in document order, each
+// pointing at its first child and its next sibling. Names, and texts
+// without entities or CDATA, are substrings of the document (one copy of
+// the answer, no string per element).
+type xdoc struct {
+	nodes []xdata
+}
+
+type xdata struct {
+	name, text  string
+	first, next int32 // -1: none
+	last        int32 // last child, while parsing
+}
+
+// xnode is an element of a document (i < 0: none).
 type xnode struct {
-	name string
-	text string
-	kids []*xnode
+	d *xdoc
+	i int32
 }
 
 // maxXMLDepth bounds nesting: AWS's answers are a handful of levels deep.
@@ -37,104 +49,135 @@ const maxXMLDepth = 64
 var errXML = errors.New("malformed XML")
 
 // parseXML reads a document and returns its root element.
-func parseXML(b []byte) (*xnode, error) {
-	top := &xnode{}
-	stack := []*xnode{top}
-	var text []byte // character data of the innermost open element
-	for i := 0; i < len(b); {
-		if b[i] != '<' {
-			j := bytes.IndexByte(b[i:], '<')
-			if j < 0 {
-				j = len(b) - i
+func parseXML(b []byte) (xnode, error) {
+	s := string(b)
+	d := &xdoc{nodes: make([]xdata, 0, len(s)/64)}
+	var stack []int32 // open elements
+	start := -1       // start of the innermost open element's character data
+	var text []byte   // its character data, when entities or CDATA make a copy needed
+	plain := true     // no copy needed so far
+	add := func(name string) int32 {
+		i := int32(len(d.nodes))
+		d.nodes = append(d.nodes, xdata{name: name, first: -1, next: -1, last: -1})
+		if len(stack) > 0 {
+			p := &d.nodes[stack[len(stack)-1]]
+			if p.last < 0 {
+				p.first = i
+			} else {
+				d.nodes[p.last].next = i
 			}
-			if len(stack) > 1 {
-				var err error
-				if text, err = appendText(text, b[i:i+j]); err != nil {
-					return nil, err
+			p.last = i
+		}
+		return i
+	}
+	for i := 0; i < len(s); {
+		if s[i] != '<' {
+			j := strings.IndexByte(s[i:], '<')
+			if j < 0 {
+				j = len(s) - i
+			}
+			switch {
+			case len(stack) == 0:
+				if strings.TrimSpace(s[i:i+j]) != "" {
+					return xnode{}, fmt.Errorf("%w: text outside the root element", errXML)
 				}
-			} else if len(bytes.TrimSpace(b[i:i+j])) > 0 {
-				return nil, fmt.Errorf("%w: text outside the root element", errXML)
+			case strings.IndexByte(s[i:i+j], '&') >= 0 || !plain:
+				if plain {
+					text, plain = append(text[:0], s[start:i]...), false
+				}
+				var err error
+				if text, err = appendText(text, s[i:i+j]); err != nil {
+					return xnode{}, err
+				}
 			}
 			i += j
 			continue
 		}
-		rest := b[i:]
+		rest := s[i:]
 		switch {
-		case bytes.HasPrefix(rest, []byte("<?")):
-			j := bytes.Index(rest, []byte("?>"))
-			if j < 0 {
-				return nil, fmt.Errorf("%w: unterminated processing instruction", errXML)
+		case strings.HasPrefix(rest, "<?"), strings.HasPrefix(rest, "<!--"):
+			end, skip := "?>", 2
+			if rest[1] == '!' {
+				end, skip = "-->", 4
 			}
-			i += j + 2
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			j := bytes.Index(rest[4:], []byte("-->"))
+			j := strings.Index(rest[skip:], end)
 			if j < 0 {
-				return nil, fmt.Errorf("%w: unterminated comment", errXML)
+				return xnode{}, fmt.Errorf("%w: unterminated comment or processing instruction", errXML)
 			}
-			i += 4 + j + 3
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			j := bytes.Index(rest[9:], []byte("]]>"))
-			if j < 0 || len(stack) == 1 {
-				return nil, fmt.Errorf("%w: bad CDATA section", errXML)
+			if len(stack) > 0 && plain { // the text around it is copied
+				text, plain = append(text[:0], s[start:i]...), false
+			}
+			i += skip + j + len(end)
+		case strings.HasPrefix(rest, "<![CDATA["):
+			j := strings.Index(rest[9:], "]]>")
+			if j < 0 || len(stack) == 0 {
+				return xnode{}, fmt.Errorf("%w: bad CDATA section", errXML)
+			}
+			if plain {
+				text, plain = append(text[:0], s[start:i]...), false
 			}
 			text = append(text, rest[9:9+j]...)
 			i += 9 + j + 3
-		case bytes.HasPrefix(rest, []byte("<!")):
-			return nil, fmt.Errorf("%w: declarations are not accepted", errXML)
-		case bytes.HasPrefix(rest, []byte("</")):
-			j := bytes.IndexByte(rest, '>')
+		case strings.HasPrefix(rest, "<!"):
+			return xnode{}, fmt.Errorf("%w: declarations are not accepted", errXML)
+		case strings.HasPrefix(rest, "</"):
+			j := strings.IndexByte(rest, '>')
 			if j < 0 {
-				return nil, fmt.Errorf("%w: unterminated end tag", errXML)
+				return xnode{}, fmt.Errorf("%w: unterminated end tag", errXML)
 			}
-			name := localName(string(bytes.TrimSpace(rest[2:j])))
-			cur := stack[len(stack)-1]
-			if len(stack) == 1 || cur.name != name {
-				return nil, fmt.Errorf("%w: unexpected end tag %q", errXML, truncate(name, 40))
+			name := localName(strings.TrimSpace(rest[2:j]))
+			if len(stack) == 0 || d.nodes[stack[len(stack)-1]].name != name {
+				return xnode{}, fmt.Errorf("%w: unexpected end tag %q", errXML, truncate(name, 40))
 			}
-			if !utf8.Valid(text) {
-				return nil, fmt.Errorf("%w: invalid UTF-8 in %s", errXML, cur.name)
+			cur := &d.nodes[stack[len(stack)-1]]
+			if cur.first < 0 { // a leaf: its text is kept
+				if plain {
+					cur.text = s[start:i]
+				} else {
+					cur.text = string(text)
+				}
+				if !utf8.ValidString(cur.text) {
+					return xnode{}, fmt.Errorf("%w: invalid UTF-8 in %s", errXML, cur.name)
+				}
 			}
-			cur.text = string(text)
-			text = text[:0]
 			stack = stack[:len(stack)-1]
 			i += j + 1
+			start, plain = i, true
 		default:
 			j, selfClosing, err := tagEnd(rest)
 			if err != nil {
-				return nil, err
+				return xnode{}, err
 			}
 			name := rest[1:j]
-			if k := bytes.IndexAny(name, " \t\r\n/"); k >= 0 {
+			if k := strings.IndexAny(name, " \t\r\n/"); k >= 0 {
 				name = name[:k]
 			}
-			if len(name) == 0 {
-				return nil, fmt.Errorf("%w: empty element name", errXML)
+			if name == "" {
+				return xnode{}, fmt.Errorf("%w: empty element name", errXML)
 			}
-			parent := stack[len(stack)-1]
-			if len(stack) == 1 && len(parent.kids) > 0 {
-				return nil, fmt.Errorf("%w: more than one root element", errXML)
+			if len(stack) == 0 && len(d.nodes) > 0 {
+				return xnode{}, fmt.Errorf("%w: more than one root element", errXML)
 			}
-			n := &xnode{name: localName(string(name))}
-			parent.kids = append(parent.kids, n)
-			text = text[:0] // a container's own text is not kept
+			n := add(localName(name))
 			if !selfClosing {
 				if len(stack) > maxXMLDepth {
-					return nil, fmt.Errorf("%w: nested deeper than %d", errXML, maxXMLDepth)
+					return xnode{}, fmt.Errorf("%w: nested deeper than %d", errXML, maxXMLDepth)
 				}
 				stack = append(stack, n)
 			}
 			i += j + 1
+			start, plain = i, true
 		}
 	}
-	if len(stack) != 1 || len(top.kids) != 1 {
-		return nil, fmt.Errorf("%w: unterminated document", errXML)
+	if len(stack) != 0 || len(d.nodes) == 0 {
+		return xnode{}, fmt.Errorf("%w: unterminated document", errXML)
 	}
-	return top.kids[0], nil
+	return xnode{d, 0}, nil
 }
 
 // tagEnd returns the index of the '>' closing the start tag at the head of
 // b, skipping quoted attribute values, and whether the tag closes itself.
-func tagEnd(b []byte) (int, bool, error) {
+func tagEnd(b string) (int, bool, error) {
 	var quote byte
 	for j := 1; j < len(b); j++ {
 		c := b[j]
@@ -163,19 +206,19 @@ func localName(s string) string {
 }
 
 // appendText appends character data, its entities resolved.
-func appendText(dst, s []byte) ([]byte, error) {
+func appendText(dst []byte, s string) ([]byte, error) {
 	for {
-		i := bytes.IndexByte(s, '&')
+		i := strings.IndexByte(s, '&')
 		if i < 0 {
 			return append(dst, s...), nil
 		}
 		dst = append(dst, s[:i]...)
 		s = s[i:]
-		j := bytes.IndexByte(s, ';')
+		j := strings.IndexByte(s, ';')
 		if j < 0 || j > 12 {
 			return nil, fmt.Errorf("%w: unterminated entity", errXML)
 		}
-		ent := string(s[1:j])
+		ent := s[1:j]
 		switch ent {
 		case "lt":
 			dst = append(dst, '<')
@@ -221,54 +264,73 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// child returns n's first child called name (nil if none or n is nil).
-func (n *xnode) child(name string) *xnode {
-	if n == nil {
-		return nil
+// name is the element's local name ("" for none).
+func (n xnode) name() string {
+	if n.i < 0 || n.d == nil {
+		return ""
 	}
-	for _, k := range n.kids {
-		if k.name == name {
-			return k
+	return n.d.nodes[n.i].name
+}
+
+// text is a leaf's character data.
+func (n xnode) text() string { return n.d.nodes[n.i].text }
+
+// ok reports whether n is an element.
+func (n xnode) ok() bool { return n.d != nil && n.i >= 0 }
+
+// child returns n's first child called name (none if n is none).
+func (n xnode) child(name string) xnode {
+	if !n.ok() {
+		return xnode{i: -1}
+	}
+	for k := n.d.nodes[n.i].first; k >= 0; k = n.d.nodes[k].next {
+		if n.d.nodes[k].name == name {
+			return xnode{n.d, k}
 		}
 	}
-	return nil
+	return xnode{i: -1}
 }
 
 // items are the children of the list element called name (whatever the
 // members are called).
-func (n *xnode) items(name string) []*xnode {
-	if l := n.child(name); l != nil {
-		return l.kids
+func (n xnode) items(name string) []xnode {
+	l := n.child(name)
+	if !l.ok() {
+		return nil
 	}
-	return nil
+	var out []xnode
+	for k := l.d.nodes[l.i].first; k >= 0; k = l.d.nodes[k].next {
+		out = append(out, xnode{l.d, k})
+	}
+	return out
 }
 
 // str is the text of the child called name, nil when it is absent.
-func (n *xnode) str(name string) *string {
+func (n xnode) str(name string) *string {
 	c := n.child(name)
-	if c == nil {
+	if !c.ok() {
 		return nil
 	}
-	s := c.text
+	s := c.text()
 	return &s
 }
 
 // strs are the texts of the members of the list called name.
-func (n *xnode) strs(name string) []string {
+func (n xnode) strs(name string) []string {
 	var out []string
 	for _, k := range n.items(name) {
-		out = append(out, k.text)
+		out = append(out, k.text())
 	}
 	return out
 }
 
 // boolean is the child called name as a boolean, nil when absent.
-func (n *xnode) boolean(name string) (*bool, error) {
+func (n xnode) boolean(name string) (*bool, error) {
 	c := n.child(name)
-	if c == nil {
+	if !c.ok() {
 		return nil, nil
 	}
-	v, err := strconv.ParseBool(strings.TrimSpace(c.text))
+	v, err := strconv.ParseBool(strings.TrimSpace(c.text()))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -276,12 +338,12 @@ func (n *xnode) boolean(name string) (*bool, error) {
 }
 
 // int32p is the child called name as a 32-bit integer, nil when absent.
-func (n *xnode) int32p(name string) (*int32, error) {
+func (n xnode) int32p(name string) (*int32, error) {
 	c := n.child(name)
-	if c == nil {
+	if !c.ok() {
 		return nil, nil
 	}
-	v, err := strconv.ParseInt(strings.TrimSpace(c.text), 10, 32)
+	v, err := strconv.ParseInt(strings.TrimSpace(c.text()), 10, 32)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

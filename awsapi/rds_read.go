@@ -85,6 +85,7 @@ func (c *Clients) dbInstance(ctx context.Context, region, idOrARN string) (any, 
 // one and many are listed, whichever takes fewer calls.
 func (c *Clients) globalClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
+	ctx = withWant(ctx, ids)
 	key := "rds:global-cluster:" + region
 	if c.lists.cheaperByID(key, len(ids)) {
 		for _, id := range ids {
@@ -162,6 +163,7 @@ func (c *Clients) dbClusters(ctx context.Context, region string, ids []string) (
 // db-instance-id filter, at most 100 values a call, all pages.
 func (c *Clients) dbInstances(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
+	ctx = withWant(ctx, ids)
 	for _, chunk := range chunks(ids, maxFilterValues) {
 		filters := []rdstypes.Filter{{Name: aws.String("db-instance-id"), Values: chunk}}
 		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
