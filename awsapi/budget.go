@@ -40,9 +40,10 @@ const BurstSeconds = 25
 // budget is the client-side request budget: one token bucket per service
 // and region, shared by every view of a Clients. Each request takes a token
 // before it is sent; when the bucket is empty the request waits (on the
-// budget's clock) for the refill. Reads leave half the bucket to writes
-// (waiting up to maxDefer for it), so that polling does not delay the
-// calls that start the next operations.
+// budget's clock) for the refill. Reads leave three quarters of the bucket
+// to writes (waiting up to maxDefer for it), so that polling does not delay
+// the calls that start the next operations: a layer of 75 resources starts
+// at once at the default rate, however busy the polling of the last one.
 type budget struct {
 	clock   clock.Clock
 	rate    float64 // tokens per second; <= 0: no budget
@@ -54,7 +55,7 @@ type budget struct {
 }
 
 func newBudget(c clock.Clock, rate float64) *budget {
-	return &budget{clock: c, rate: rate, burst: rate * BurstSeconds, reserve: rate * BurstSeconds / 2, buckets: map[clientKey]*bucket{}}
+	return &budget{clock: c, rate: rate, burst: rate * BurstSeconds, reserve: rate * BurstSeconds * 3 / 4, buckets: map[clientKey]*bucket{}}
 }
 
 // bucket is one (service, region)'s token bucket. tokens may go below zero:
