@@ -142,9 +142,19 @@ func leanDBInstances(root xnode, out *rds.DescribeDBInstancesOutput, w want) err
 		in := rdstypes.DBInstance{DBInstanceIdentifier: i.str("DBInstanceIdentifier"), DBInstanceArn: i.str("DBInstanceArn"),
 			DBInstanceStatus: i.str("DBInstanceStatus"), Engine: i.str("Engine"), DBInstanceClass: i.str("DBInstanceClass"),
 			DBClusterIdentifier: i.str("DBClusterIdentifier"), ReadReplicaSourceDBInstanceIdentifier: i.str("ReadReplicaSourceDBInstanceIdentifier"),
-			ReadReplicaDBInstanceIdentifiers: i.strs("ReadReplicaDBInstanceIdentifiers")}
+			ReadReplicaDBInstanceIdentifiers: i.strs("ReadReplicaDBInstanceIdentifiers"), EngineVersion: i.str("EngineVersion"),
+			KmsKeyId: i.str("KmsKeyId")}
 		if in.DeletionProtection, err = i.boolean("DeletionProtection"); err != nil {
 			return err
+		}
+		if in.StorageEncrypted, err = i.boolean("StorageEncrypted"); err != nil {
+			return err
+		}
+		if in.BackupRetentionPeriod, err = i.int32p("BackupRetentionPeriod"); err != nil {
+			return err
+		}
+		for _, g := range i.items("DBParameterGroups") {
+			in.DBParameterGroups = append(in.DBParameterGroups, rdstypes.DBParameterGroupStatus{DBParameterGroupName: g.str("DBParameterGroupName")})
 		}
 		if in.DbInstancePort, err = i.int32p("DbInstancePort"); err != nil {
 			return err

@@ -65,11 +65,12 @@ func newLeanWorld(t *testing.T) *leanWorld {
 	}
 	// Operations under way: switchovers, detaches, promotions, failovers.
 	ctx := context.Background()
-	west := w.rds["us-west-2"]
+	west, east := w.rds["us-west-2"], w.rds["us-east-1"]
 	for i := range 5 {
 		id := fmt.Sprintf("gdb-%03d", i)
 		target := fmt.Sprintf("arn:aws:rds:us-west-2:%s:cluster:%s-us-west-2", sim.DefaultAccount, id)
-		if _, err := west.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(id), TargetDbClusterIdentifier: aws.String(target)}); err != nil {
+		// A switchover is called in the current writer's Region.
+		if _, err := east.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: aws.String(id), TargetDbClusterIdentifier: aws.String(target)}); err != nil {
 			t.Fatal(err)
 		}
 		rid := fmt.Sprintf("rds-%03d", i)
