@@ -160,7 +160,7 @@ type clientKey struct{ service, region string }
 func New(ctx context.Context, conf Config) (*Clients, error) {
 	conf = conf.withDefaults()
 	opts := []func(*config.LoadOptions) error{
-		config.WithAPIOptions([]func(*middleware.Stack) error{limitBody(conf.MaxResponseBytes)}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{limitBody(conf.MaxResponseBytes), plainRequestBody}),
 		config.WithRetryer(func() aws.Retryer {
 			std := retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = conf.BusyReadAttempts
