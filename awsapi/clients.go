@@ -93,8 +93,9 @@ type Config struct {
 	// (default DefaultAPIRate; negative: no budget). Requests beyond it
 	// wait; the wait does not count against CallTimeout.
 	APIRate float64
-	// Clock times the budget's waits (default: the wall clock; the
-	// benchmark passes the simulator's).
+	// Clock times the budget's waits (default: the wall clock). A client
+	// of an endpoint that keeps its own time passes that time (drorch
+	// passes the simulator's), so that the budget holds per second of it.
 	Clock clock.Clock
 }
 

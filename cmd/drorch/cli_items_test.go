@@ -240,6 +240,21 @@ func TestPollFlagsChecked(t *testing.T) {
 	}
 }
 
+// A request budget that is not a number of requests per second is refused
+// before anything is read, by each command that takes it.
+func TestAPIRateChecked(t *testing.T) {
+	t.Parallel()
+	d := newCLI(t, "", "us-west-2")
+	for _, args := range [][]string{
+		{"run", "--yes", "--api-rate", "NaN"}, {"run", "--yes", "--api-rate", "+Inf"}, {"plan", "--api-rate", "-Inf"},
+	} {
+		r := d.run(append(args, seedPayload("1-planned-switchover.json"))...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, "--api-rate") || !strings.Contains(r.stderr, "-1 for no limit") {
+			t.Errorf("%v: want exit 2 naming --api-rate and what to give\n%s", args, r)
+		}
+	}
+}
+
 // planDoc is plan -o json of a preview.
 func planDoc(pv *engine.Preview) any { return output.NewPlan("p.json", "us-west-2", pv) }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,10 +35,16 @@ func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
 	return a.cloudOf(c), nil
 }
 
-// awsClients builds the AWS clients from the global flags.
+// awsClients builds the AWS clients from the global flags. The request
+// budget is timed on the clock runs are timed on: the wall clock against
+// AWS, the simulator's time against drorch sim, whose --speed would
+// otherwise turn 4 requests per second into 4 per minute of its time.
 func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
+	if math.IsNaN(a.apiRate) || math.IsInf(a.apiRate, 0) {
+		return nil, badInput(fmt.Errorf("--api-rate %v: give requests per second (e.g. 4), or -1 for no limit", a.apiRate))
+	}
 	conf := awsapi.Config{Region: a.region, Profile: a.profile, EndpointURL: a.endpointURL,
-		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, ObserveHeaders: a.observe, APIRate: a.apiRate}
+		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, ObserveHeaders: a.observe, APIRate: a.apiRate, Clock: a.follower}
 	if a.creds != nil {
 		conf.Credentials = a.creds
 	}
