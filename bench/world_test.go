@@ -90,8 +90,18 @@ func (w *world) clientsAt(ctx context.Context, region string, rate float64) (aws
 	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "drorch-bench"}, nil
 	})
-	cl, err := awsapi.New(ctx, awsapi.Config{Region: region, EndpointURL: w.url, Credentials: creds,
-		ReadAttempts: 2, MaxBackoff: 50 * time.Millisecond, HTTPClient: w.http, APIRate: rate, Clock: w.clock()})
+	conf := awsapi.Config{Region: region, EndpointURL: w.url, Credentials: creds,
+		ReadAttempts: 2, MaxBackoff: 50 * time.Millisecond, HTTPClient: w.http, APIRate: rate, Clock: w.clock()}
+	if w.step != nil {
+		// Virtual time stands still while the process works, however long
+		// that takes for real: a layer of 500 calls on a loaded machine
+		// has kept a call unanswered for 30 real seconds at one virtual
+		// instant. A deadline in real time measures the test machine, and
+		// a missed one is an unknown outcome the run then resolves (here a
+		// second ElastiCache failover), so it is far out of reach.
+		conf.CallTimeout = 30 * time.Minute
+	}
+	cl, err := awsapi.New(ctx, conf)
 	if err != nil {
 		return awstest.API{}, fmt.Errorf("aws clients for %s: %w", region, err)
 	}
