@@ -245,10 +245,12 @@ func TestPollFlagsChecked(t *testing.T) {
 func TestAPIRateChecked(t *testing.T) {
 	t.Parallel()
 	d := newCLI(t, "", "us-west-2")
+	payload := seedPayload("1-planned-switchover.json")
 	for _, args := range [][]string{
-		{"run", "--yes", "--api-rate", "NaN"}, {"run", "--yes", "--api-rate", "+Inf"}, {"plan", "--api-rate", "-Inf"},
+		{"run", "--yes", "--api-rate", "NaN", payload}, {"run", "--yes", "--api-rate", "+Inf", payload},
+		{"plan", "--api-rate", "-Inf", payload}, {"serve", "--api-rate", "NaN", "--listen", "127.0.0.1:0"},
 	} {
-		r := d.run(append(args, seedPayload("1-planned-switchover.json"))...)
+		r := d.run(args...)
 		if r.code != exitBadInput || !strings.Contains(r.stderr, "--api-rate") || !strings.Contains(r.stderr, "-1 for no limit") {
 			t.Errorf("%v: want exit 2 naming --api-rate and what to give\n%s", args, r)
 		}
