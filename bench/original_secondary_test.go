@@ -14,7 +14,8 @@ import (
 
 // secondary is CreateAuroraSecondaryDBCluster the original's way: if the
 // old cluster exists, detach it (when available) and sleep 15 s, delete
-// its instances and it, delete the global cluster (when available) and
+// its instances and it (again each second while the asynchronous detach
+// keeps it a member), delete the global cluster (when available) and
 // sleep 15 s, then look every 120 s until the old cluster is gone; then
 // create the global cluster, the cluster and its instance back to back,
 // and look at the new instance's status every 30 s: the original's
@@ -116,8 +117,15 @@ func (x *origResource) removeOld(ctx context.Context, global, region string, old
 			return err
 		}
 	}
+	// RemoveFromGlobalCluster is asynchronous: 15 s after it the cluster
+	// may still be a member, and RDS refuses to delete it. The original's
+	// Lambda would fail there, and its state machine's retry decide; the
+	// model tries again each second until it is accepted, as it does for
+	// the cluster's create, which flatters it.
 	err := x.callThen(ctx, 0, "DeleteDBCluster", region, []string{old.ID}, func(ctx context.Context) error {
-		return x.cl.DeleteDBCluster(ctx, region, old.ID)
+		return x.untilAccepted(ctx, "InvalidGlobalClusterStateFault", func(ctx context.Context) error {
+			return x.cl.DeleteDBCluster(ctx, region, old.ID)
+		})
 	})
 	if err != nil {
 		return err

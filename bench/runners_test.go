@@ -142,3 +142,45 @@ func TestGeneratedWorldShowsTheOriginalsRacyCompletion(t *testing.T) {
 		}
 	}
 }
+
+// Both strategies run the whole README workload (the benchmark's first):
+// every step ends, every operation it starts is explained by one of its
+// calls, and the failback's old cluster is deleted once its asynchronous
+// detach lets it.
+func TestBothStrategiesRunTheREADMEWorkload(t *testing.T) {
+	t.Parallel()
+	wl, err := seedWorkload()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		st   func(*world) strategy
+	}{
+		{stratOriginal, func(w *world) strategy { return &originalRunner{w: w, limit: time.Hour} }},
+		{stratDrorch, func(w *world) strategy { return &drorchRunner{w: w, store: openJournal(t, w)} }},
+	} {
+		w := newWorld(t, wl.scenario(), 0)
+		rs, err := runWorkload(context.Background(), w, wl, tc.st(w))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(rs) != len(wl.steps) {
+			t.Fatalf("%s: %d steps run, want %d", tc.name, len(rs), len(wl.steps))
+		}
+		for _, r := range rs {
+			if r.m.Ops == 0 || r.m.Unmatched != 0 {
+				t.Errorf("%s, %s: %d operations, %d no call explains", tc.name, r.step.label, r.m.Ops, r.m.Unmatched)
+			}
+		}
+		deletes := 0
+		for _, c := range rs[4].trace.Calls {
+			if c.Action == "DeleteDBCluster" {
+				deletes += c.Count
+			}
+		}
+		if deletes == 0 {
+			t.Errorf("%s, %s: the old cluster was never deleted", tc.name, rs[4].step.label)
+		}
+	}
+}
