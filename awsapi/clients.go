@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"drorch/cloud"
+	"drorch/internal/clock"
 )
 
 // Defaults for the zero values of Config.
@@ -87,6 +88,15 @@ type Config struct {
 	// the SDK's retries): metrics count AWS calls with it. It must not
 	// block.
 	OnCall func(CallInfo)
+	// APIRate is the request budget: the requests per second drorch sends
+	// to each service in each region, reads and writes, retries included
+	// (default DefaultAPIRate; negative: no budget). Requests beyond it
+	// wait; the wait does not count against CallTimeout.
+	APIRate float64
+	// Clock times the budget's waits (default: the wall clock). A client
+	// of an endpoint that keeps its own time passes that time (drorch
+	// passes the simulator's), so that the budget holds per second of it.
+	Clock clock.Clock
 }
 
 // CallInfo is one API call as Config.OnCall sees it.
@@ -114,6 +124,12 @@ func (c Config) withDefaults() Config {
 		c.BusyReadAttempts = DefaultBusyReadAttempts
 	}
 	c.BusyReadAttempts = max(c.BusyReadAttempts, c.ReadAttempts)
+	if c.APIRate == 0 {
+		c.APIRate = DefaultAPIRate
+	}
+	if c.Clock == nil {
+		c.Clock = clock.Real()
+	}
 	return c
 }
 
@@ -134,7 +150,8 @@ type Clients struct {
 	acctLock chan struct{}
 	caller   cloud.Caller // the caller, once known; under acctLock
 
-	lists listing
+	lists  listing
+	budget *budget
 }
 
 type clientKey struct{ service, region string }
@@ -144,7 +161,7 @@ type clientKey struct{ service, region string }
 func New(ctx context.Context, conf Config) (*Clients, error) {
 	conf = conf.withDefaults()
 	opts := []func(*config.LoadOptions) error{
-		config.WithAPIOptions([]func(*middleware.Stack) error{limitBody(conf.MaxResponseBytes)}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{limitBody(conf.MaxResponseBytes), plainRequestBody}),
 		config.WithRetryer(func() aws.Retryer {
 			std := retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = conf.BusyReadAttempts
@@ -186,7 +203,8 @@ func New(ctx context.Context, conf Config) (*Clients, error) {
 	if conf.ObserveHeaders != nil {
 		base.APIOptions = append(base.APIOptions, observeHeaders(conf.ObserveHeaders))
 	}
-	return &Clients{conf: conf, base: base, clients: map[clientKey]any{}, acctLock: make(chan struct{}, 1)}, nil
+	return &Clients{conf: conf, base: base, clients: map[clientKey]any{}, acctLock: make(chan struct{}, 1),
+		budget: newBudget(conf.Clock, conf.APIRate)}, nil
 }
 
 // Region is the home region: Config.Region or the chain's default.
@@ -203,6 +221,9 @@ func clientFor[T any](c *Clients, service, region string, mk func(aws.Config) T)
 	}
 	cfg := c.base.Copy()
 	cfg.Region = region
+	if c.budget.rate > 0 {
+		cfg.APIOptions = append(cfg.APIOptions, c.budget.middleware(service, region))
+	}
 	v := mk(cfg)
 	c.clients[k] = v
 	return v
@@ -233,9 +254,13 @@ func (o op) String() string {
 	return s + " in " + o.region
 }
 
-// call runs fn under the per-call timeout and classifies its error.
+// call takes the call's first token of the request budget, then runs fn
+// under the per-call timeout and classifies its error.
 func (c *Clients) call(ctx context.Context, o op, fn func(ctx context.Context) error) error {
-	cctx, cancel := context.WithTimeout(ctx, c.conf.CallTimeout)
+	if err := c.budget.take(ctx, o.service, o.region, isWrite(o.action)); err != nil {
+		return fmt.Errorf("%s: wait for the request budget: %w", o, err)
+	}
+	cctx, cancel := context.WithTimeout(withPaid(ctx), c.conf.CallTimeout)
 	defer cancel()
 	start := time.Now()
 	err := fn(cctx)

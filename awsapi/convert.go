@@ -15,6 +15,10 @@ import (
 // ARNs are put in the form AWS compares them in (cloud.ID): AWS returns
 // them lower-cased, and an emulator that does not must not make drorch
 // see two resources where AWS sees one.
+//
+// The describe answers of a polling round are decoded by lean.go, which
+// fills only what these functions read: a field read here must be decoded
+// there too (TestLeanDecodingMatchesTheSDKs compares the two).
 
 func globalCluster(g rdstypes.GlobalCluster) cloud.GlobalCluster {
 	out := cloud.GlobalCluster{

@@ -12,7 +12,10 @@ import (
 
 func (c *Clients) elasticache(region string) *elasticache.Client {
 	return clientFor(c, "elasticache", region, func(cfg aws.Config) *elasticache.Client {
-		return elasticache.NewFromConfig(cfg, func(o *elasticache.Options) { c.endpoint(&o.BaseEndpoint) })
+		return elasticache.NewFromConfig(cfg, func(o *elasticache.Options) {
+			c.endpoint(&o.BaseEndpoint)
+			o.Protocol = leanProtocol{o.Protocol}
+		})
 	})
 }
 
@@ -57,6 +60,7 @@ func (c *Clients) elasticacheActions(m map[string]action) {
 // described one by one and many are listed, whichever takes fewer calls.
 func (c *Clients) globalReplicationGroups(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
+	ctx = withWant(ctx, ids)
 	key := "elasticache:global-replication-group:" + region
 	if c.lists.cheaperByID(key, len(ids)) {
 		for _, id := range ids {

@@ -29,7 +29,10 @@ func dummyCreds() aws.CredentialsProvider {
 }
 
 // newClients points a client set at endpoint with dummy credentials, tiny
-// retry backoff (tests never wait for real backoff) and the given overrides.
+// retry backoff and no request budget (tests never wait for real backoff
+// or for the budget's refill: budget_test.go tests the budget on a fake
+// clock, the benchmark's tests with the real clients on a stepped one) and
+// the given overrides.
 func newClients(t testing.TB, endpoint string, tweak func(*awsapi.Config)) api {
 	t.Helper()
 	conf := awsapi.Config{
@@ -39,6 +42,7 @@ func newClients(t testing.TB, endpoint string, tweak func(*awsapi.Config)) api {
 		CallTimeout: 20 * time.Second,
 		MaxBackoff:  time.Millisecond,
 		HTTPClient:  &http.Client{},
+		APIRate:     -1,
 	}
 	if tweak != nil {
 		tweak(&conf)

@@ -16,7 +16,10 @@ const maxFilterValues = 100
 
 func (c *Clients) rds(region string) *rds.Client {
 	return clientFor(c, "rds", region, func(cfg aws.Config) *rds.Client {
-		return rds.NewFromConfig(cfg, func(o *rds.Options) { c.endpoint(&o.BaseEndpoint) })
+		return rds.NewFromConfig(cfg, func(o *rds.Options) {
+			c.endpoint(&o.BaseEndpoint)
+			o.Protocol = leanProtocol{o.Protocol}
+		})
 	})
 }
 
@@ -82,6 +85,7 @@ func (c *Clients) dbInstance(ctx context.Context, region, idOrARN string) (any, 
 // one and many are listed, whichever takes fewer calls.
 func (c *Clients) globalClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
+	ctx = withWant(ctx, ids)
 	key := "rds:global-cluster:" + region
 	if c.lists.cheaperByID(key, len(ids)) {
 		for _, id := range ids {
@@ -159,6 +163,7 @@ func (c *Clients) dbClusters(ctx context.Context, region string, ids []string) (
 // db-instance-id filter, at most 100 values a call, all pages.
 func (c *Clients) dbInstances(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
+	ctx = withWant(ctx, ids)
 	for _, chunk := range chunks(ids, maxFilterValues) {
 		filters := []rdstypes.Filter{{Name: aws.String("db-instance-id"), Values: chunk}}
 		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {

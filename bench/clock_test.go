@@ -142,6 +142,7 @@ func TestQuietDump(t *testing.T) {
 		{"a journal write in a system call", []string{g(2, "syscall", "syscall.Syscall")}, false},
 		{"a real-time sleep", []string{g(2, "sleep", "time.Sleep")}, false},
 		{"a driver does not count", []string{g(2, "sleep", "drorch/bench.(*stepClock).drive"), g(3, "select", "x")}, true},
+		{"the CPU profiler's writer does not count", []string{g(2, "sleep", "runtime/pprof.profileWriter"), g(3, "select", "x")}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,8 +8,10 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
+	"drorch/cloud"
 	"drorch/engine"
 	"drorch/journal"
 	"drorch/manifest"
@@ -57,11 +59,12 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 	if len(problems) > 0 {
 		return runTrace{}, fmt.Errorf("bind %s: %w", runID, problems)
 	}
+	reads := &roundCounter{BatchReader: cl.Reads(), clock: d.w.clock()}
 	e := &engine.Engine{
 		Store:    d.store,
 		Clock:    d.w.clock(),
 		Reader:   cl.Reads(),
-		Batch:    cl.Reads(),
+		Batch:    reads,
 		Executor: cl.Calls(),
 		Identity: cl.Identity(),
 		Process:  journal.Process{Owner: "bench:" + runID, Host: "bench", PID: os.Getpid()},
@@ -82,6 +85,7 @@ func (d *drorchRunner) run(ctx context.Context, runID, region string, payload []
 		return runTrace{}, fmt.Errorf("run %s ended %s", runID, st.Status)
 	}
 	t := runTrace{Label: runID, Start: start, End: d.w.sim.Now(), Wall: time.Since(wallStart)}
+	t.Rounds, t.Served = reads.counts()
 	evs, err := d.store.Events(ctx, runID, 0)
 	if err != nil {
 		return runTrace{}, fmt.Errorf("read the journal of %s: %w", runID, err)
@@ -135,4 +139,37 @@ func journalTrace(plan *engine.Plan, evs []journal.Event) ([]resTrace, error) {
 		}
 	}
 	return out, nil
+}
+
+// roundCounter counts drorch's rounds of batched reads as the moments (on
+// the world's clock) at which it read, and the keys it read then: a
+// round's reads, one per kind and region, all start at the same virtual
+// moment on a stepped clock. It needs nothing of the engine but its
+// BatchReader, so that the same count applies to any version of drorch.
+type roundCounter struct {
+	cloud.BatchReader
+	clock simClock
+
+	mu   sync.Mutex
+	keys map[time.Time]int
+}
+
+func (r *roundCounter) ReadBatch(ctx context.Context, kind cloud.Kind, region string, ids []string) (map[string]any, error) {
+	r.mu.Lock()
+	if r.keys == nil {
+		r.keys = map[time.Time]int{}
+	}
+	r.keys[r.clock.Now()] += len(ids)
+	r.mu.Unlock()
+	return r.BatchReader.ReadBatch(ctx, kind, region, ids)
+}
+
+// counts returns the rounds and the keys they read in all.
+func (r *roundCounter) counts() (rounds, keys int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range r.keys {
+		keys += n
+	}
+	return len(r.keys), keys
 }

@@ -56,7 +56,7 @@ func TestMeasure(t *testing.T) {
 			Ops:   []sim.Op{op("SwitchoverGlobalCluster", "g", west, 3, 63)},
 			Calls: []sim.CallCount{{CallKey: sim.CallKey{Action: "DescribeGlobalClusters"}, Count: 8}, {CallKey: sim.CallKey{Action: "ListExports"}, Count: 2}, {CallKey: sim.CallKey{Action: "SwitchoverGlobalCluster"}, Count: 1}}},
 		want: measures{Runs: 1, Resources: 1, Ops: 1, Latencies: secs(2), Reads: 10, Describes: 8, Writes: 1, WaitMinutes: 64.0 / 60,
-			RTO: 70 * time.Second, CriticalPath: 60 * time.Second, Overhead: 10 * time.Second},
+			RTO: 70 * time.Second, CriticalPath: 60 * time.Second, Overhead: 10 * time.Second, Before: 3 * time.Second, Layers: 1},
 	}, {
 		// The strategy declared the resource finished at 75 s; the
 		// switchover ran until 90 s: racy, and no latency for it.
@@ -66,7 +66,7 @@ func TestMeasure(t *testing.T) {
 				Marks: []time.Time{at(3), at(75)}}},
 			Ops: []sim.Op{op("SwitchoverGlobalCluster", "g", west, 3, 90)}},
 		want: measures{Runs: 1, Resources: 1, Ops: 1, Racy: 1, WaitMinutes: 75.0 / 60,
-			RTO: 76 * time.Second, CriticalPath: 87 * time.Second, Overhead: -11 * time.Second},
+			RTO: 76 * time.Second, CriticalPath: 87 * time.Second, Overhead: -11 * time.Second, Before: 3 * time.Second, Layers: 1},
 	}, {
 		// A cluster (10-610 s) and its instance (15-495 s) waited for
 		// together: both were noticed at 612 s, 2 s after the last end.
@@ -79,7 +79,7 @@ func TestMeasure(t *testing.T) {
 			}, Marks: []time.Time{at(10), at(15), at(612), at(613)}}},
 			Ops: []sim.Op{op("CreateDBCluster", clusterB, west, 10, 610), op("CreateDBInstance", "arn:aws:rds:us-west-2:123456789012:db:b-1", west, 15, 495)}},
 		want: measures{Runs: 1, Resources: 1, Ops: 2, Latencies: secs(2, 2), WaitMinutes: 613.0 / 60,
-			RTO: 615 * time.Second, CriticalPath: 600 * time.Second, Overhead: 15 * time.Second},
+			RTO: 615 * time.Second, CriticalPath: 600 * time.Second, Overhead: 15 * time.Second, Before: 10 * time.Second, Layers: 1},
 	}, {
 		// Layer 0 holds a 60 s and a 90 s operation, layer 1 one of 30 s:
 		// the critical path is 90 + 30 s. A promote noticed at its end
@@ -102,7 +102,7 @@ func TestMeasure(t *testing.T) {
 				op("PromoteReadReplica", "rds-1", "us-east-1", 5, 95),
 			}},
 		want: measures{Runs: 1, Resources: 3, Ops: 4, Latencies: secs(1, 0, 2), Unmatched: 1, WaitMinutes: (63 + 95 + 33) / 60.0,
-			RTO: 130 * time.Second, CriticalPath: 120 * time.Second, Overhead: 10 * time.Second},
+			RTO: 130 * time.Second, CriticalPath: 120 * time.Second, Overhead: 10 * time.Second, Before: time.Second, Layers: 2},
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

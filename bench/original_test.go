@@ -16,12 +16,13 @@ import (
 )
 
 // The original framework's waits (../shared/reference/seed-behaviour.md):
-// a fixed sleep after every mutating call, then one describe call per
-// resource at a fixed interval until the status reads `available`.
+// a fixed sleep after the Aurora and RDS failover calls, then one describe
+// call per resource at a fixed interval until the status reads `available`.
 const (
-	origSettle     = 60 * time.Second  // after each mutating call
+	origSettle     = 60 * time.Second  // after a switchover, detach or promotion
+	origSettleBack = 15 * time.Second  // the failback's, after its detach and its global-cluster delete
 	origPollFast   = 15 * time.Second  // switchover, detach, promote, ElastiCache
-	origPollCreate = 30 * time.Second  // the new secondary cluster
+	origPollCreate = 30 * time.Second  // the new secondary's instance
 	origPollSlow   = 120 * time.Second // deletes, the new read replica
 )
 
@@ -42,6 +43,9 @@ type originalRunner struct {
 	// limit bounds each wait loop (the original's have none), so that a
 	// stuck benchmark fails instead of hanging.
 	limit time.Duration
+	// fns are the deployed original's Lambdas, 5 invocations of each at
+	// once (origLambdas); nil until a run starts.
+	fns *lambdas
 }
 
 // run runs one payload in region: layers in order, the resources of a
@@ -53,18 +57,22 @@ func (o *originalRunner) run(ctx context.Context, runID, region string, payload 
 	if len(problems) > 0 {
 		return runTrace{}, fmt.Errorf("decode %s: %w", runID, problems)
 	}
-	cl, err := o.w.clients(ctx, region)
+	cl, err := o.w.clientsAt(ctx, region, -1) // the original has no request budget
 	if err != nil {
 		return runTrace{}, err
 	}
+	o.fns = newLambdas()
 	var out []resTrace
 	for li, l := range p.Ordered() {
 		traces := make([]resTrace, len(l.Resources))
 		errs := make([]error, len(l.Resources))
 		var wg sync.WaitGroup
+		mapSlots := make(chan struct{}, origMapConcurrency)
 		for ri, r := range l.Resources {
 			wg.Go(func() {
-				x := &origResource{o: o, cl: cl, region: region, t: resTrace{Layer: li, Name: r.Name, Start: o.w.sim.Now()}}
+				mapSlots <- struct{}{} // the layer's inline Map
+				defer func() { <-mapSlots }()
+				x := &origResource{o: o, cl: cl, region: region, typ: r.Type, t: resTrace{Layer: li, Name: r.Name, Start: o.w.sim.Now()}}
 				errs[ri] = x.run(ctx, r)
 				x.t.End = o.w.sim.Now()
 				x.t.Marks = append(x.t.Marks, x.t.End)
@@ -85,6 +93,7 @@ type origResource struct {
 	o      *originalRunner
 	cl     awstest.API
 	region string // where the run runs (the original's Lambda region)
+	typ    string // the resource type: its Lambda
 	t      resTrace
 }
 
@@ -131,13 +140,21 @@ func (x *origResource) resolve(ctx context.Context, r manifest.Resource) (resour
 
 // call makes one mutating call, then sleeps the original's fixed 60 s.
 func (x *origResource) call(ctx context.Context, action, region string, ids []string, do func(context.Context) error) error {
-	at := x.now()
-	x.t.Calls = append(x.t.Calls, callRec{Action: action, Region: region, IDs: ids, At: at})
-	x.t.Marks = append(x.t.Marks, at)
-	if err := do(ctx); err != nil {
-		return fmt.Errorf("%s %s in %s: %w", action, ids[0], region, err)
-	}
-	return x.sleep(ctx, origSettle)
+	return x.callThen(ctx, origSettle, action, region, ids, do)
+}
+
+// callThen makes one mutating call in the resource type's Lambda, which
+// then sleeps settle before it returns (and frees its slot).
+func (x *origResource) callThen(ctx context.Context, settle time.Duration, action, region string, ids []string, do func(context.Context) error) error {
+	return x.o.fns.run(ctx, x.typ, func() error {
+		at := x.now()
+		x.t.Calls = append(x.t.Calls, callRec{Action: action, Region: region, IDs: ids, At: at})
+		x.t.Marks = append(x.t.Marks, at)
+		if err := do(ctx); err != nil {
+			return fmt.Errorf("%s %s in %s: %w", action, ids[0], region, err)
+		}
+		return x.sleep(ctx, settle)
+	})
 }
 
 // poll checks done at once, then every interval, until it holds; the
@@ -145,7 +162,11 @@ func (x *origResource) call(ctx context.Context, action, region string, ids []st
 func (x *origResource) poll(ctx context.Context, every time.Duration, what string, done func(context.Context) (bool, error)) error {
 	deadline := x.now().Add(x.o.limit)
 	for {
-		ok, err := done(ctx)
+		var ok bool
+		err := x.o.fns.run(ctx, x.typ+" check", func() (err error) {
+			ok, err = done(ctx)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("wait for %s: %w", what, err)
 		}
@@ -223,7 +244,8 @@ func (x *origResource) promote(ctx context.Context, p resource.Params) error {
 
 func (x *origResource) elastiCache(ctx context.Context, p resource.Params) error {
 	global, region, group := p.String("GlobalReplicationGroupId"), p.String("TargetRegion"), p.String("TargetReplicationGroupId")
-	err := x.call(ctx, "FailoverGlobalReplicationGroup", region, []string{global, group}, func(ctx context.Context) error {
+	// The original's ElastiCache Lambda does not sleep after its call.
+	err := x.callThen(ctx, 0, "FailoverGlobalReplicationGroup", region, []string{global, group}, func(ctx context.Context) error {
 		return x.cl.FailoverGlobalReplicationGroup(ctx, region, global, region, group)
 	})
 	if err != nil {

@@ -22,6 +22,13 @@ type runTrace struct {
 	Ops []sim.Op
 	// Calls are the calls the simulator counted during the run.
 	Calls []sim.CallCount
+	// Peaks are, per "service region", the most calls the simulator
+	// counted in one second of the run.
+	Peaks map[string]int
+	// Rounds are the moments drorch read state in batches (its polling
+	// rounds, the plan's and each layer's first reads), Served the keys
+	// they read in all (0 for the original's strategy).
+	Rounds, Served int
 	// Wall is the real time the run took.
 	Wall time.Duration
 }
@@ -68,9 +75,22 @@ type measures struct {
 	WaitMinutes float64
 	// RTO is the run's duration; CriticalPath the operations' own share of
 	// it (per layer, the longest time any one resource had an operation
-	// running); Overhead the rest.
-	RTO, CriticalPath, Overhead time.Duration
-	Wall                        time.Duration
+	// running); Overhead the rest. Before is the part of the overhead
+	// before the first mutating call (validation, references, the plan,
+	// the first reads); Layers counts the run's layers.
+	RTO, CriticalPath, Overhead, Before time.Duration
+	Layers                              int
+	// Rounds and Served: see runTrace.
+	Rounds, Served int
+	Wall           time.Duration
+}
+
+// LayerOverhead is the overhead after the first call, per layer.
+func (m measures) LayerOverhead() time.Duration {
+	if m.Layers == 0 {
+		return 0
+	}
+	return (m.Overhead - m.Before) / time.Duration(m.Layers)
 }
 
 // DescribeRate is describe calls per resource per minute of waiting.
@@ -91,7 +111,22 @@ func (m measures) OverheadPct() float64 {
 
 // measure computes the figures of one run.
 func measure(t runTrace) measures {
-	m := measures{Runs: 1, Resources: len(t.Resources), Ops: len(t.Ops), RTO: t.End.Sub(t.Start), Wall: t.Wall}
+	m := measures{Runs: 1, Resources: len(t.Resources), Ops: len(t.Ops), RTO: t.End.Sub(t.Start), Wall: t.Wall,
+		Rounds: t.Rounds, Served: t.Served}
+	var first time.Time
+	layers := map[int]bool{}
+	for _, r := range t.Resources {
+		layers[r.Layer] = true
+		for _, c := range r.Calls {
+			if first.IsZero() || c.At.Before(first) {
+				first = c.At
+			}
+		}
+	}
+	m.Layers = len(layers)
+	if !first.IsZero() {
+		m.Before = first.Sub(t.Start)
+	}
 	for _, c := range t.Calls {
 		switch {
 		case sim.IsMutating(c.Action):
@@ -245,6 +280,10 @@ func (m measures) add(o measures) measures {
 	m.RTO += o.RTO
 	m.CriticalPath += o.CriticalPath
 	m.Overhead += o.Overhead
+	m.Before += o.Before
+	m.Layers += o.Layers
+	m.Rounds += o.Rounds
+	m.Served += o.Served
 	m.Wall += o.Wall
 	return m
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"time"
 
 	"drorch/examples"
@@ -92,6 +94,7 @@ func runWorkload(ctx context.Context, w *world, wl workload, st strategy) ([]ste
 			return nil, fmt.Errorf("%s: %s: %w", wl.name, s.label, err)
 		}
 		t.Calls = w.sim.Calls()
+		t.Peaks = peaks(w.sim, t.Calls)
 		if err := w.settle(ctx, 6*time.Hour); err != nil {
 			return nil, fmt.Errorf("%s: after %s: %w", wl.name, s.label, err)
 		}
@@ -112,4 +115,49 @@ func total(rs []stepResult) measures {
 		m = m.add(r.m)
 	}
 	return m
+}
+
+// peaks returns, per service and region that calls went to, the most
+// calls the simulator counted in one second.
+func peaks(s *sim.Sim, calls []sim.CallCount) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		k := c.Service + " " + c.Region
+		if _, done := out[k]; done {
+			continue
+		}
+		out[k] = 0
+		for _, sc := range s.CallsPerSecond(c.Region, c.Service) {
+			out[k] = max(out[k], sc.Count)
+		}
+	}
+	return out
+}
+
+// jittered returns wl with every operation's duration lengthened by a
+// seeded random 0 to 15 s (seed 0: wl as it is): real operations end at
+// any moment, not on the simulator's round numbers, which are multiples of
+// the original's 15 s polling interval. The same seed gives the same
+// durations, so that runs reproduce.
+func (wl workload) jittered(seed uint64) workload {
+	if seed == 0 {
+		return wl
+	}
+	base := wl.scenario
+	wl.scenario = func() *sim.Scenario {
+		sc := base()
+		rng := rand.New(rand.NewPCG(seed, 0x5eed))
+		d := reflect.ValueOf(&sc.Durations).Elem()
+		def := reflect.ValueOf(sim.DefaultDurations())
+		for i := range d.NumField() {
+			f := d.Field(i)
+			if f.Float() <= 0 {
+				f.SetFloat(def.Field(i).Float())
+			}
+			// Whole milliseconds, so that the figures print cleanly.
+			f.SetFloat(f.Float() + float64(rng.IntN(15000))/1000)
+		}
+		return sc
+	}
+	return wl
 }

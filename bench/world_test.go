@@ -36,6 +36,9 @@ type world struct {
 	speed float64    // 0: stepped
 	step  *stepClock // nil unless stepped
 	http  *http.Client
+	// apiRate is the clients' request budget (0: awsapi's default; the
+	// original's strategy runs without one, as the original does).
+	apiRate float64
 }
 
 // newWorld starts a simulator of sc, stepped (speed 0) or at speed; it
@@ -76,13 +79,29 @@ func newWorld(tb testing.TB, sc *sim.Scenario, speed float64) *world {
 
 // clients returns AWS clients whose home region is region, tuned as the
 // demo tunes them: the SDK's retry backoff is real time, which the
-// simulator's speed would otherwise turn into hours.
+// simulator's speed would otherwise turn into hours. Their request budget
+// is the world's apiRate, timed on the world's clock.
 func (w *world) clients(ctx context.Context, region string) (awstest.API, error) {
+	return w.clientsAt(ctx, region, w.apiRate)
+}
+
+// clientsAt is clients with a request budget of rate (negative: none).
+func (w *world) clientsAt(ctx context.Context, region string, rate float64) (awstest.API, error) {
 	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "drorch-bench"}, nil
 	})
-	cl, err := awsapi.New(ctx, awsapi.Config{Region: region, EndpointURL: w.url, Credentials: creds,
-		ReadAttempts: 2, MaxBackoff: 50 * time.Millisecond, HTTPClient: w.http})
+	conf := awsapi.Config{Region: region, EndpointURL: w.url, Credentials: creds,
+		ReadAttempts: 2, MaxBackoff: 50 * time.Millisecond, HTTPClient: w.http, APIRate: rate, Clock: w.clock()}
+	if w.step != nil {
+		// Virtual time stands still while the process works, however long
+		// that takes for real: a layer of 500 calls on a loaded machine
+		// has kept a call unanswered for 30 real seconds at one virtual
+		// instant. A deadline in real time measures the test machine, and
+		// a missed one is an unknown outcome the run then resolves (here a
+		// second ElastiCache failover), so it is far out of reach.
+		conf.CallTimeout = 30 * time.Minute
+	}
+	cl, err := awsapi.New(ctx, conf)
 	if err != nil {
 		return awstest.API{}, fmt.Errorf("aws clients for %s: %w", region, err)
 	}

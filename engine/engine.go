@@ -24,8 +24,10 @@ import (
 // Settings tune the engine. The zero value of a field means its default.
 type Settings struct {
 	// FirstPoll is the wait between two looks at an operation for its
-	// first minutes (default 1s), MaxPoll the wait after that (default 2s):
-	// the end of an operation is seen within MaxPoll of AWS showing it.
+	// first 15 minutes (default 1s), MaxPoll the wait after that (default
+	// 2s): the end of an operation is seen within MaxPoll of AWS showing
+	// it. FirstPoll is also the tick of the polling rounds: every look
+	// happens on a multiple of it. See youngFor for the choice.
 	FirstPoll time.Duration
 	MaxPoll   time.Duration
 	// Concurrency caps the resources of a layer running at once (0 = all).
@@ -46,8 +48,9 @@ type Settings struct {
 	Stale     time.Duration
 }
 
-// youngFor is how long an operation is looked at every FirstPoll.
-const youngFor = 3 * time.Minute
+// youngFor is how long an operation is looked at every FirstPoll
+// (machine.YoungFor says why 15 minutes and what it costs).
+const youngFor = machine.YoungFor
 
 // WithDefaults returns s with every unset field at its default.
 func (s Settings) WithDefaults() Settings {
@@ -179,6 +182,9 @@ type Engine struct {
 	Settings Settings
 	// Observer, if set, sees every event after it is journaled (live progress).
 	Observer func(journal.Event)
+	// RoundObserver, if set, is told of every polling round once it has
+	// read AWS.
+	RoundObserver func(Round)
 	// OwnerGone, if set, reports whether the process named by a lease
 	// owner has stopped for sure (a killed process of this host), so that
 	// a resume takes its run over at once instead of once its lease is
@@ -189,6 +195,11 @@ type Engine struct {
 	// also guards secrets, the redactor of each run being executed.
 	appendMu sync.Mutex
 	secrets  map[string]redactor
+	// groupMu guards the appends queued for the next group commit, and
+	// whether one is being written.
+	groupMu    sync.Mutex
+	queue      []*pending
+	committing bool
 }
 
 // ErrInterrupted is the cause to cancel a run's context with to interrupt
@@ -319,7 +330,8 @@ func (e *Engine) execute(ctx context.Context, runID string, p *Plan, kind journa
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); e.heartbeat(bg, runID, s, cancel, o) }()
-	rr := newRounds(e.Clock, e.Batch, e.Reader)
+	rr := newRounds(e.Clock, e.Batch, e.Reader, s.FirstPoll)
+	rr.observe = e.RoundObserver
 	go func() { defer wg.Done(); rr.run(bg) }()
 
 	status, runErr := e.layers(runCtx, runID, p, prior, rr, s)
@@ -428,7 +440,11 @@ func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journ
 				return journal.StatusFailed, err
 			}
 		}
-		status, err := e.layer(ctx, runID, li, layer, pl, rr, s)
+		var next *PlanLayer
+		if li+1 < len(p.Layers) {
+			next = &p.Layers[li+1]
+		}
+		status, err := e.layer(ctx, runID, li, layer, pl, rr, s, next)
 		if status == journal.StatusInterrupted {
 			return status, err
 		}
@@ -443,107 +459,84 @@ func (e *Engine) layers(ctx context.Context, runID string, p *Plan, prior *journ
 	return journal.StatusSucceeded, nil
 }
 
-// layer runs one layer's resources concurrently. A failed resource lets the
-// others finish; the layer fails unless every failure had continueOnError.
-func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLayer, prior *journal.LayerState, rr *rounds, s Settings) (journal.Status, error) {
-	// One batched read of everything the layer watches serves every
-	// resource's first look.
-	var keys []cloud.Key
-	for _, r := range layer.Resources {
-		keys = append(keys, r.Resource.Watch()...)
+// append journals events and shows them to the observer, and returns
+// once they are durable. It runs on a context the operator's cancellation
+// cannot cut short, so that what happened is always written.
+//
+// Appends are group-committed: while one batch is being written, the
+// events appended meanwhile (the other resources of a layer starting, a
+// round's observations) queue up, and the next batch writes them all in
+// one transaction, one fsync. Each caller still returns only once its own
+// events are durable, so an intent still precedes its call.
+func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event) error {
+	p := &pending{runID: runID, evs: evs, done: make(chan error, 1)}
+	e.groupMu.Lock()
+	e.queue = append(e.queue, p)
+	if e.committing {
+		e.groupMu.Unlock()
+		return <-p.done
 	}
-	first := newSnapshot(e.Reader)
-	first.fetch(ctx, e.Batch, keys)
-
-	sem := make(chan struct{}, max(s.Concurrency, len(layer.Resources), 1))
-	if s.Concurrency > 0 {
-		sem = make(chan struct{}, s.Concurrency)
+	e.committing = true
+	for len(e.queue) > 0 {
+		batch := e.queue
+		e.queue = nil
+		e.groupMu.Unlock()
+		e.commit(ctx, batch)
+		e.groupMu.Lock()
 	}
-	type result struct {
-		status journal.Status
-		err    error
-	}
-	results := make([]result, len(layer.Resources))
-	var wg sync.WaitGroup
-	for ri, r := range layer.Resources {
-		var pr *journal.ResourceState
-		if prior != nil && ri < len(prior.Resources) {
-			pr = &prior.Resources[ri]
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				status := journal.StatusCancelled
-				if errors.Is(context.Cause(ctx), ErrInterrupted) {
-					status = journal.StatusInterrupted
-				}
-				results[ri] = result{status, context.Cause(ctx)}
-				return
-			}
-			rn := &resourceRun{e: e, s: s, runID: runID, layer: li, index: ri, pr: r, prior: pr, rounds: rr, first: first}
-			st, err := rn.run(ctx)
-			results[ri] = result{st, err}
-		}()
-	}
-	wg.Wait()
-
-	status := journal.StatusSucceeded
-	var errs []error
-	for _, res := range results {
-		if res.status == journal.StatusInterrupted {
-			return journal.StatusInterrupted, res.err
-		}
-	}
-	for ri, res := range results {
-		switch res.status {
-		case journal.StatusSucceeded, journal.StatusAlreadyDone:
-		case journal.StatusCancelled:
-			status = journal.StatusCancelled
-			errs = append(errs, fmt.Errorf("%s: %w", layer.Resources[ri].Spec.Name, res.err))
-		default:
-			if layer.Resources[ri].Spec.ContinueOnError {
-				continue
-			}
-			if status != journal.StatusCancelled {
-				status = journal.StatusFailed
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", layer.Resources[ri].Spec.Name, res.err))
-		}
-	}
-	return status, errors.Join(errs...)
+	e.committing = false
+	e.groupMu.Unlock()
+	return <-p.done
 }
 
-// append journals events and shows them to the observer. It runs on a
-// context the operator's cancellation cannot cut short, so that what
-// happened is always written.
-func (e *Engine) append(ctx context.Context, runID string, evs ...journal.Event) error {
+// pending is one caller's events waiting for the next group commit.
+type pending struct {
+	runID string
+	evs   []journal.Event
+	done  chan error
+}
+
+// commit writes a batch of pending appends, one Store.Append per run, in
+// the order they were queued, and tells each caller its outcome.
+func (e *Engine) commit(ctx context.Context, batch []*pending) {
 	e.appendMu.Lock()
 	defer e.appendMu.Unlock()
 	now := e.Clock.Now()
-	red := e.secrets[runID]
-	for i := range evs {
-		evs[i] = red.event(evs[i])
-		evs[i].RunID = runID
-		if evs[i].Time.IsZero() {
-			evs[i].Time = now
+	var runs []string
+	byRun := map[string][]*pending{}
+	for _, p := range batch {
+		if _, ok := byRun[p.runID]; !ok {
+			runs = append(runs, p.runID)
 		}
+		byRun[p.runID] = append(byRun[p.runID], p)
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	out, err := e.Store.Append(wctx, runID, evs...)
-	if err != nil {
-		return fmt.Errorf("journal run %s: %w", runID, err)
-	}
-	if e.Observer != nil {
-		for _, ev := range out {
-			e.Observer(ev)
+	for _, runID := range runs {
+		red := e.secrets[runID]
+		var evs []journal.Event
+		for _, p := range byRun[runID] {
+			for _, ev := range p.evs {
+				ev = red.event(ev)
+				ev.RunID = runID
+				if ev.Time.IsZero() {
+					ev.Time = now
+				}
+				evs = append(evs, ev)
+			}
+		}
+		out, err := e.Store.Append(wctx, runID, evs...)
+		if err != nil {
+			err = fmt.Errorf("journal run %s: %w", runID, err)
+		} else if e.Observer != nil {
+			for _, ev := range out {
+				e.Observer(ev)
+			}
+		}
+		for _, p := range byRun[runID] {
+			p.done <- err
 		}
 	}
-	return nil
 }
 
 // withSecrets registers the redactor of a run for as long as it is executed

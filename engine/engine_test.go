@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,7 +91,10 @@ func TestRunPromotesLayerByLayer(t *testing.T) {
 		[]promoteRes{{region: "us-west-2", id: "a"}, {region: "us-west-2", id: "b"}, {region: "us-west-2", id: "c"}},
 		[]promoteRes{{region: "us-west-2", id: "d"}},
 	)
-	st, err := h.engine().Start(context.Background(), "run-1", p)
+	e := h.engine()
+	var rounds atomic.Int64
+	e.RoundObserver = func(Round) { rounds.Add(1) }
+	st, err := e.Start(context.Background(), "run-1", p)
 	if err != nil {
 		t.Fatalf("run failed: %v", err)
 	}
@@ -98,6 +102,12 @@ func TestRunPromotesLayerByLayer(t *testing.T) {
 		t.Fatalf("status %s, want succeeded", st.Status)
 	}
 	attempts, batch, _, promotes := h.world.stats()
+	// One batched read per round (one kind, one region), and one for the
+	// first layer's first looks; the second layer's were carried by the
+	// round that saw the first one end.
+	if want := int(rounds.Load()) + 1; batch != want {
+		t.Errorf("%d batched reads in %d rounds, want %d", batch, rounds.Load(), want)
+	}
 	if attempts != 4 {
 		t.Errorf("%d promote calls, want 4", attempts)
 	}

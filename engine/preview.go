@@ -67,7 +67,9 @@ const (
 )
 
 // Preview reads the current state of every resource of p, with one batched
-// read per kind and region, and says what a run would do now, through the
+// read per kind and region (and per 100 ids), what the resources' Preflight
+// and first decisions read beyond their watched keys batched the same way,
+// and says what a run would do now, through the
 // same step machine a run uses. It makes no mutating call.
 //
 // For an operation that may lose writes it also reads the replica's last
@@ -83,6 +85,15 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 	}
 	snap := newSnapshot(e.Reader)
 	snap.fetch(ctx, e.Batch, keys)
+	ms := e.Settings.WithDefaults().machine()
+	prefetch(ctx, snap, e.Batch, func(rd cloud.Reader) {
+		v := &resource.View{Read: rd, Identity: e.Identity, Now: e.Clock.Now, RunID: p.RunID}
+		for _, l := range p.Layers {
+			for _, r := range l.Resources {
+				_, _ = previewResource(ctx, v, r, ms) // only its reads matter here
+			}
+		}
+	})
 	v := &resource.View{Read: reader{snap}, Identity: e.Identity, Now: e.Clock.Now, RunID: p.RunID}
 
 	red := newRedactor(p.Secrets)
@@ -90,7 +101,7 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 	for li, l := range p.Layers {
 		lp := LayerPreview{Number: l.Number}
 		for ri, r := range l.Resources {
-			rp, err := previewResource(ctx, v, r, e.Settings.WithDefaults().machine())
+			rp, err := previewResource(ctx, v, r, ms)
 			if err != nil {
 				return nil, red.err(err)
 			}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -110,33 +111,68 @@ func (r reader) Read(ctx context.Context, k cloud.Key) (any, error) {
 	return e.val, nil
 }
 
-// rounds gathers the polls that fall due at about the same time into one
-// round served by one snapshot, so that N resources waiting in a layer cost
-// one describe call per kind and region per round.
+// rounds serves every wait of a run from shared polling rounds. Rounds
+// happen on a grid of ticks (whole seconds of the clock at the default
+// tick of 1 s): a wait is snapped to the tick nearest its due time, and
+// the round of a tick reads, with one batched read per kind and region,
+// the keys of every resource due then, and serves them all. N resources
+// waiting in a layer therefore cost one round per tick whatever N is, and
+// a kind none of whose waiters is due is not read at all. There is no
+// randomness: the same run makes the same rounds.
 type rounds struct {
 	clock  clock.Clock
 	batch  cloud.BatchReader
 	direct cloud.Reader
+	tick   time.Duration
+	// observe, if set, is told of each round once it is read.
+	observe func(Round)
 
 	mu      sync.Mutex
 	waiters []*waiter
 	kick    chan struct{}
+	// carried are keys every round reads besides its waiters' (the next
+	// layer's, while the current one finishes); last is the latest
+	// round's snapshot.
+	carried []cloud.Key
+	last    *snapshot
+}
+
+// Round is what one polling round did: when it fired, how many waits it
+// served and how many keys it read (for the benchmark and progress).
+type Round struct {
+	At     time.Time
+	Served int
+	Keys   int
 }
 
 type waiter struct {
-	due, earliest time.Time
-	keys          []cloud.Key
-	ready         chan *snapshot
+	slot  time.Time // the tick whose round serves it
+	keys  []cloud.Key
+	ready chan *snapshot
 }
 
-func newRounds(c clock.Clock, b cloud.BatchReader, direct cloud.Reader) *rounds {
-	return &rounds{clock: c, batch: b, direct: direct, kick: make(chan struct{}, 1)}
+func newRounds(c clock.Clock, b cloud.BatchReader, direct cloud.Reader, tick time.Duration) *rounds {
+	return &rounds{clock: c, batch: b, direct: direct, tick: max(tick, time.Millisecond), kick: make(chan struct{}, 1)}
 }
 
-// wait blocks until a round at or a little before due (by at most slack)
-// has read keys, and returns that round's snapshot.
-func (r *rounds) wait(ctx context.Context, due time.Time, slack time.Duration, keys []cloud.Key) (*snapshot, error) {
-	w := &waiter{due: due, earliest: due.Add(-slack), keys: keys, ready: make(chan *snapshot, 1)}
+// slot is the tick that serves a wait due at due, decided at now: the
+// nearest tick to due, and never one already past (a wait that is due
+// already is served by the next tick, or at once on one).
+func (r *rounds) slot(due, now time.Time) time.Time {
+	t := due.Round(r.tick)
+	if t.Before(now) {
+		t = now.Truncate(r.tick)
+		if t.Before(now) {
+			t = t.Add(r.tick)
+		}
+	}
+	return t
+}
+
+// wait blocks until the round of the tick nearest due has read keys, and
+// returns that round's snapshot.
+func (r *rounds) wait(ctx context.Context, due time.Time, keys []cloud.Key) (*snapshot, error) {
+	w := &waiter{slot: r.slot(due, r.clock.Now()), keys: keys, ready: make(chan *snapshot, 1)}
 	r.mu.Lock()
 	r.waiters = append(r.waiters, w)
 	r.mu.Unlock()
@@ -166,8 +202,8 @@ func (r *rounds) run(ctx context.Context) {
 		r.mu.Lock()
 		var next time.Time
 		for i, w := range r.waiters {
-			if i == 0 || w.due.Before(next) {
-				next = w.due
+			if i == 0 || w.slot.Before(next) {
+				next = w.slot
 			}
 		}
 		n := len(r.waiters)
@@ -193,13 +229,14 @@ func (r *rounds) run(ctx context.Context) {
 	}
 }
 
+// fire reads, in one round, the keys of every wait whose tick has come.
 func (r *rounds) fire(ctx context.Context) {
 	now := r.clock.Now()
 	r.mu.Lock()
 	var due []*waiter
 	keep := r.waiters[:0]
 	for _, w := range r.waiters {
-		if !w.earliest.After(now) {
+		if !w.slot.After(now) {
 			due = append(due, w)
 		} else {
 			keep = append(keep, w)
@@ -214,9 +251,18 @@ func (r *rounds) fire(ctx context.Context) {
 	for _, w := range due {
 		keys = append(keys, w.keys...)
 	}
+	r.mu.Lock()
+	keys = append(keys, r.carried...)
+	r.mu.Unlock()
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
 	s := newSnapshot(r.direct)
 	s.fetch(ctx, r.batch, keys)
+	r.mu.Lock()
+	r.last = s
+	r.mu.Unlock()
+	if r.observe != nil {
+		r.observe(Round{At: now, Served: len(due), Keys: len(slices.CompactFunc(keys, func(a, b cloud.Key) bool { return a == b }))})
+	}
 	for _, w := range due {
 		w.ready <- s
 	}
@@ -230,4 +276,22 @@ func keyLess(a, b cloud.Key) bool {
 		return a.Region < b.Region
 	}
 	return a.ID < b.ID
+}
+
+// carry makes every round from now on read keys too (nil: no more).
+func (r *rounds) carry(keys []cloud.Key) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.carried = keys
+}
+
+// begin starts a layer: it returns the latest round's snapshot (nil if
+// none), and forgets it, so that a later layer never takes the rounds of
+// an earlier one for its own.
+func (r *rounds) begin() *snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.last
+	r.last = nil
+	return s
 }

@@ -232,11 +232,11 @@ func (r *resourceRun) view(snap *snapshot) *resource.View {
 	return &resource.View{Read: reader{snap}, Identity: r.e.Identity, Now: r.e.Clock.Now, RunID: r.runID}
 }
 
-// sleep waits about d for the round that serves it and returns that round's
-// snapshot.
+// sleep waits about d, for the round of the tick nearest it, and returns
+// that round's snapshot.
 func (r *resourceRun) sleep(ctx context.Context, d time.Duration) (*snapshot, error) {
 	now := r.e.Clock.Now()
-	s, err := r.rounds.wait(ctx, now.Add(d), d/4, r.pr.Resource.Watch())
+	s, err := r.rounds.wait(ctx, now.Add(d), r.pr.Resource.Watch())
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			return nil, cause

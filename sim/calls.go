@@ -57,6 +57,59 @@ func IsMutating(action string) bool {
 
 func (s *Sim) countCall(c *call) {
 	s.calls[CallKey{c.region, c.svc.name, c.action}]++
+	s.countSecond(c.region, c.svc.name, s.virtualNow().Unix())
+}
+
+// MaxCallSeconds is how many seconds of virtual time that had calls the
+// per-second counts keep: the newest, a day's worth, so that a simulator
+// serving for weeks does not keep every second it ever served.
+const MaxCallSeconds = 24 * 60 * 60
+
+// countSecond counts a call of service in region in the second sec (Unix
+// seconds of virtual time), forgetting the oldest second counted beyond
+// MaxCallSeconds.
+func (s *Sim) countSecond(region, service string, sec int64) {
+	if s.perSecond == nil {
+		s.perSecond = map[int64]map[serviceRegion]int{}
+	}
+	m := s.perSecond[sec]
+	if m == nil {
+		m = map[serviceRegion]int{}
+		s.perSecond[sec] = m
+		s.seconds = append(s.seconds, sec)
+		if len(s.seconds) > MaxCallSeconds {
+			delete(s.perSecond, s.seconds[0])
+			s.seconds = s.seconds[1:]
+		}
+	}
+	m[serviceRegion{region, service}]++
+}
+
+// serviceRegion names the calls of one service in one region.
+type serviceRegion struct{ region, service string }
+
+// SecondCount is how many calls of a service in a region reached the
+// simulator in one second of virtual time.
+type SecondCount struct {
+	Second time.Time `json:"second"`
+	Count  int       `json:"count"`
+}
+
+// CallsPerSecond returns, in time order, how many calls of service in
+// region reached the simulator in each second of virtual time that had
+// any (of the last MaxCallSeconds): what a client-side request budget is
+// checked against.
+func (s *Sim) CallsPerSecond(region, service string) []SecondCount {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []SecondCount
+	for sec, m := range s.perSecond {
+		if n := m[serviceRegion{region, service}]; n > 0 {
+			out = append(out, SecondCount{time.Unix(sec, 0).UTC(), n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Second.Before(out[j].Second) })
+	return out
 }
 
 func (s *Sim) logMutating(c *call, target string, t time.Time, status int, code string) {
@@ -127,6 +180,7 @@ func (s *Sim) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = map[CallKey]int{}
+	s.perSecond, s.seconds = nil, nil
 	s.mutating, s.mutatingSeq, s.mutatingHead = nil, 0, 0
 }
 

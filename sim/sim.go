@@ -106,7 +106,9 @@ type Sim struct {
 	rng           *rand.Rand
 	held          int // requests held by a hang outage
 	calls         map[CallKey]int
-	mutating      []MutatingCall // the newest MaxMutatingLog, a ring from mutatingHead
+	perSecond     map[int64]map[serviceRegion]int // calls per second of virtual time
+	seconds       []int64                         // perSecond's keys, oldest first
+	mutating      []MutatingCall                  // the newest MaxMutatingLog, a ring from mutatingHead
 	mutatingHead  int
 	mutatingSeq   int
 

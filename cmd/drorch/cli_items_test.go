@@ -240,6 +240,23 @@ func TestPollFlagsChecked(t *testing.T) {
 	}
 }
 
+// A request budget that is not a number of requests per second is refused
+// before anything is read, by each command that takes it.
+func TestAPIRateChecked(t *testing.T) {
+	t.Parallel()
+	d := newCLI(t, "", "us-west-2")
+	payload := seedPayload("1-planned-switchover.json")
+	for _, args := range [][]string{
+		{"run", "--yes", "--api-rate", "NaN", payload}, {"run", "--yes", "--api-rate", "+Inf", payload},
+		{"plan", "--api-rate", "-Inf", payload}, {"serve", "--api-rate", "NaN", "--listen", "127.0.0.1:0"},
+	} {
+		r := d.run(args...)
+		if r.code != exitBadInput || !strings.Contains(r.stderr, "--api-rate") || !strings.Contains(r.stderr, "-1 for no limit") {
+			t.Errorf("%v: want exit 2 naming --api-rate and what to give\n%s", args, r)
+		}
+	}
+}
+
 // planDoc is plan -o json of a preview.
 func planDoc(pv *engine.Preview) any { return output.NewPlan("p.json", "us-west-2", pv) }
 

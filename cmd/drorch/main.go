@@ -84,6 +84,9 @@ type app struct {
 	// defaults); the demo shortens them to fit its compressed time.
 	readAttempts int
 	maxBackoff   time.Duration
+	// apiRate is the request budget per service and region (--api-rate;
+	// 0: awsapi's default).
+	apiRate float64
 
 	// live is the progress display of the run under way (nil when none),
 	// so that a signal's notice is written above its bars; current is the

@@ -72,6 +72,7 @@ region (in full), blockers and warnings. Exit code 0 when a run could start,
 	}
 	limit.flags(cmd)
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 when there is nothing to do, 2 when there are changes, 1 on error or a blocked plan")
+	cmd.Flags().Float64Var(&a.apiRate, "api-rate", 0, apiRateHelp)
 	return withDataLossFlag(cmd, &allowDataLoss)
 }
 

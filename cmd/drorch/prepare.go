@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -20,6 +21,9 @@ import (
 	"drorch/sim"
 )
 
+// apiRateHelp documents --api-rate (run, resume, plan and serve).
+const apiRateHelp = "requests per second drorch sends to each AWS service in each region, reads and writes (default 4: a third of RDS's 12 per account and region, leaving the rest to the account's other callers; -1: no limit)"
+
 // connect builds the AWS adapters from the global flags. Every answer's
 // headers go to the run clock: an endpoint that says its time (drorch sim)
 // has its runs timed on it.
@@ -31,10 +35,16 @@ func (a *app) connect(ctx context.Context) (runner.Cloud, error) {
 	return a.cloudOf(c), nil
 }
 
-// awsClients builds the AWS clients from the global flags.
+// awsClients builds the AWS clients from the global flags. The request
+// budget is timed on the clock runs are timed on: the wall clock against
+// AWS, the simulator's time against drorch sim, whose --speed would
+// otherwise turn 4 requests per second into 4 per minute of its time.
 func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
+	if err := a.checkAPIRate(); err != nil {
+		return nil, err
+	}
 	conf := awsapi.Config{Region: a.region, Profile: a.profile, EndpointURL: a.endpointURL,
-		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, ObserveHeaders: a.observe}
+		ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, ObserveHeaders: a.observe, APIRate: a.apiRate, Clock: a.follower}
 	if a.creds != nil {
 		conf.Credentials = a.creds
 	}
@@ -55,6 +65,15 @@ func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkAPIRate refuses an --api-rate that is not a number of requests per
+// second.
+func (a *app) checkAPIRate() error {
+	if math.IsNaN(a.apiRate) || math.IsInf(a.apiRate, 0) {
+		return badInput(fmt.Errorf("--api-rate %v: give requests per second (e.g. 4), or -1 for no limit", a.apiRate))
+	}
+	return nil
 }
 
 // cloudOf is runner's view of the clients, acting from their home region.

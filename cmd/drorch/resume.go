@@ -86,6 +86,7 @@ same live progress and result as run.`,
 			return err
 		},
 	}
+	cmd.Flags().Float64Var(&a.apiRate, "api-rate", 0, apiRateHelp)
 	rs.flags(cmd)
 	return cmd
 }

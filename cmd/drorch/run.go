@@ -38,8 +38,8 @@ const minPoll = 100 * time.Millisecond
 func (r *runSettings) flags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&r.lockTable, "lock-table", "", lockTableHelp)
-	f.DurationVar(&r.pollFirst, "poll-interval", time.Second, "first wait before looking at an operation again (it grows from there; at least 100ms)")
-	f.DurationVar(&r.pollMax, "poll-max", 5*time.Second, "longest wait between two looks at an operation (at least --poll-interval)")
+	f.DurationVar(&r.pollFirst, "poll-interval", time.Second, "wait between two looks at an operation for its first 15 minutes, and the tick of the polling rounds (at least 100ms)")
+	f.DurationVar(&r.pollMax, "poll-max", 2*time.Second, "wait between two looks at an operation after its first 15 minutes (at least --poll-interval)")
 	f.IntVar(&r.concurrency, "concurrency", 0, "resources of a layer run at once (0 = all)")
 	f.DurationVar(&r.timeout, "timeout", 0, "deadline for the whole run (0 = none; each resource has its own)")
 	r.notify.flags(cmd)
@@ -51,7 +51,7 @@ func (r runSettings) check() error {
 	case r.pollFirst < minPoll:
 		return badInput(fmt.Errorf("--poll-interval %s: give at least %s (e.g. 1s)", r.pollFirst, minPoll))
 	case r.pollMax < minPoll:
-		return badInput(fmt.Errorf("--poll-max %s: give at least %s (e.g. 5s)", r.pollMax, minPoll))
+		return badInput(fmt.Errorf("--poll-max %s: give at least %s (e.g. 2s)", r.pollMax, minPoll))
 	case r.pollMax < r.pollFirst:
 		return badInput(fmt.Errorf("--poll-max %s is shorter than --poll-interval %s: give a --poll-max of at least %s", r.pollMax, r.pollFirst, r.pollFirst))
 	case r.concurrency < 0:
@@ -125,6 +125,7 @@ input.`,
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "run without asking for confirmation")
 	withDataLossFlag(cmd, &allowDataLoss)
 	cmd.Flags().StringVar(&runID, "run-id", "", "id for the new run (default: random)")
+	cmd.Flags().Float64Var(&a.apiRate, "api-rate", 0, apiRateHelp)
 	rs.flags(cmd)
 	limit.flags(cmd)
 	return cmd

@@ -59,11 +59,15 @@ it before listening elsewhere.`,
 	f.StringVar(&sf.tokenFile, "token-file", "", "file of API tokens, one a line: NAME:TOKEN or TOKEN (default: DRORCH_API_TOKEN, else a new one printed once)")
 	f.StringVar(&sf.publicURL, "public-url", "", "the UI's address as people reach it, for links in notifications (default: http://LISTEN)")
 	f.BoolVar(&sf.resume, "resume", true, "resume the runs started here that a stop of drorch serve interrupted")
+	f.Float64Var(&a.apiRate, "api-rate", 0, apiRateHelp+"; shared by the runs of one home region")
 	sf.run.flags(cmd)
 	return cmd
 }
 
 func serve(ctx context.Context, a *app, sf serveFlags) error {
+	if err := a.checkAPIRate(); err != nil {
+		return err
+	}
 	tokens, err := a.tokens(sf.tokenFile)
 	if err != nil {
 		return err
@@ -182,7 +186,7 @@ func (a *app) clouds(m *httpapi.Metrics) func(ctx context.Context, region string
 			return c, nil
 		}
 		conf := awsapi.Config{Region: region, Profile: a.profile, EndpointURL: a.endpointURL, Credentials: a.creds,
-			ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff,
+			ReadAttempts: a.readAttempts, MaxBackoff: a.maxBackoff, APIRate: a.apiRate, Clock: a.wall,
 			OnCall: func(ci awsapi.CallInfo) { m.AWSCall(ci.Service, ci.Action, ci.Duration, ci.Err) }}
 		c, err := awsapi.New(ctx, conf)
 		if err != nil {

@@ -55,11 +55,32 @@ func (s Settings) WithDefaults() Settings {
 	return s
 }
 
-// DefaultCadence looks every second while an operation is young and every
-// two seconds after three minutes, so that the end of any operation is seen
-// within two seconds of AWS showing it.
+// YoungFor is how long an operation is looked at every second. AWS's
+// own timelines decide it: switchovers and failovers of a global database
+// take one to a few minutes, promotions of a read replica and ElastiCache
+// failovers a few minutes, the secondary cluster and instance of a
+// failback about ten minutes each; 15 minutes covers them all, so that
+// the end of what drorch waits for on a normal night is seen within a
+// second. Only an operation running unusually long is looked at every
+// two seconds after that.
+//
+// What it costs against the request budget (awsapi.DefaultAPIRate, 4
+// requests per second per service and region): a round reads each kind
+// and region once, with one call per 100 watched instances or clusters
+// (a filter), or the fewer of one call per watched global cluster or
+// datastore and the pages of a listing of them. A README payload's round
+// is one to three calls: at one round a second, within the budget. A layer
+// of hundreds of resources needs more calls a round than the budget gives
+// in a second; the budget then spaces the rounds, every waiter is still
+// served by each round, and the account's other callers keep the rest of
+// RDS's 12 requests per second.
+const YoungFor = 15 * time.Minute
+
+// DefaultCadence looks every second while an operation is young (see
+// YoungFor) and every two seconds after that, so that the end of any
+// operation is seen within two seconds of AWS showing it.
 func DefaultCadence(age time.Duration) time.Duration {
-	if age < 3*time.Minute {
+	if age < YoungFor {
 		return time.Second
 	}
 	return 2 * time.Second

@@ -236,7 +236,7 @@ func TestRecord(t *testing.T) {
 // seconds after, so that the end of any operation is seen within 2 s.
 func TestDefaultCadence(t *testing.T) {
 	t.Parallel()
-	for age, want := range map[time.Duration]time.Duration{0: time.Second, 2 * time.Minute: time.Second, 3 * time.Minute: 2 * time.Second, time.Hour: 2 * time.Second} {
+	for age, want := range map[time.Duration]time.Duration{0: time.Second, 14 * time.Minute: time.Second, 15 * time.Minute: 2 * time.Second, time.Hour: 2 * time.Second} {
 		if got := DefaultCadence(age); got != want {
 			t.Errorf("DefaultCadence(%s) = %s, want %s", age, got, want)
 		}

@@ -1,0 +1,195 @@
+package awsapi
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"drorch/cloud"
+)
+
+// leanProtocol decodes the successful answers of the describe calls made
+// every polling round with parseXML and the decoders below, filling only
+// the fields convert.go reads, of only the resources the batched read
+// asked for (withWant); everything else (other operations, errors) goes
+// to the SDK's own protocol.
+type leanProtocol struct{ smithyhttp.ClientProtocol }
+
+// DeserializeResponse implements smithyhttp.ClientProtocol.
+func (p leanProtocol) DeserializeResponse(ctx context.Context, schema *smithy.OperationSchema, types *smithy.TypeRegistry, resp *smithyhttp.Response, out smithy.Deserializable) error {
+	var decode func(xnode) error
+	w, _ := ctx.Value(wantKey{}).(want)
+	switch o := out.(type) {
+	case *rds.DescribeGlobalClustersOutput:
+		decode = func(n xnode) error { return leanGlobalClusters(n, o, w) }
+	case *rds.DescribeDBInstancesOutput:
+		decode = func(n xnode) error { return leanDBInstances(n, o, w) }
+	case *elasticache.DescribeGlobalReplicationGroupsOutput:
+		decode = func(n xnode) error { return leanGlobalReplicationGroups(n, o, w) }
+	}
+	if decode == nil || resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return p.ClientProtocol.DeserializeResponse(ctx, schema, types, resp, out)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, max(resp.ContentLength, 0)+bytes.MinRead))
+	_, err := buf.ReadFrom(resp.Body)
+	body := buf.Bytes()
+	if err != nil {
+		return &smithy.DeserializationError{Err: fmt.Errorf("read the answer: %w", err)}
+	}
+	root, err := parseXML(body)
+	if err == nil {
+		err = decode(root)
+	}
+	if err != nil {
+		return &smithy.DeserializationError{Err: err, Snapshot: body[:min(len(body), 1024)]}
+	}
+	return nil
+}
+
+// want is the identifiers (and ARNs) a batched read asked for, in
+// canonical form: a listing's other resources are not decoded. A nil want
+// keeps everything.
+type want map[string]bool
+
+type wantKey struct{}
+
+// withWant makes the lean decoders of the calls made with ctx keep only
+// the resources known as one of ids.
+func withWant(ctx context.Context, ids []string) context.Context {
+	w := want{}
+	for _, id := range ids {
+		w[cloud.ID(id)] = true
+	}
+	return context.WithValue(ctx, wantKey{}, w)
+}
+
+// keeps reports whether a resource known by id or arn is wanted.
+func (w want) keeps(id, arn *string) bool {
+	if w == nil {
+		return true
+	}
+	return id != nil && w[cloud.ID(*id)] || arn != nil && w[cloud.ID(*arn)]
+}
+
+// result is the <ActionResult> element of an <ActionResponse>.
+func result(root xnode, action string) (xnode, error) {
+	if root.name() != action+"Response" {
+		return xnode{}, fmt.Errorf("%w: %s answered with <%s>", errXML, action, truncate(root.name(), 40))
+	}
+	return root.child(action + "Result"), nil // absent: an empty answer
+}
+
+func leanGlobalClusters(root xnode, out *rds.DescribeGlobalClustersOutput, w want) error {
+	res, err := result(root, "DescribeGlobalClusters")
+	if err != nil {
+		return err
+	}
+	out.Marker = res.str("Marker")
+	for _, g := range res.items("GlobalClusters") {
+		if !w.keeps(g.str("GlobalClusterIdentifier"), g.str("GlobalClusterArn")) {
+			continue
+		}
+		gc := rdstypes.GlobalCluster{GlobalClusterIdentifier: g.str("GlobalClusterIdentifier"), GlobalClusterArn: g.str("GlobalClusterArn"),
+			Status: g.str("Status"), Engine: g.str("Engine"), EngineVersion: g.str("EngineVersion")}
+		if gc.StorageEncrypted, err = g.boolean("StorageEncrypted"); err != nil {
+			return err
+		}
+		if gc.DeletionProtection, err = g.boolean("DeletionProtection"); err != nil {
+			return err
+		}
+		for _, m := range g.items("GlobalClusterMembers") {
+			gm := rdstypes.GlobalClusterMember{DBClusterArn: m.str("DBClusterArn"), Readers: m.strs("Readers")}
+			if gm.IsWriter, err = m.boolean("IsWriter"); err != nil {
+				return err
+			}
+			if s := m.str("SynchronizationStatus"); s != nil {
+				gm.SynchronizationStatus = rdstypes.GlobalClusterMemberSynchronizationStatus(*s)
+			}
+			gc.GlobalClusterMembers = append(gc.GlobalClusterMembers, gm)
+		}
+		if f := g.child("FailoverState"); f.ok() {
+			fs := &rdstypes.FailoverState{FromDbClusterArn: f.str("FromDbClusterArn"), ToDbClusterArn: f.str("ToDbClusterArn")}
+			if s := f.str("Status"); s != nil {
+				fs.Status = rdstypes.FailoverStatus(*s)
+			}
+			if fs.IsDataLossAllowed, err = f.boolean("IsDataLossAllowed"); err != nil {
+				return err
+			}
+			gc.FailoverState = fs
+		}
+		out.GlobalClusters = append(out.GlobalClusters, gc)
+	}
+	return nil
+}
+
+func leanDBInstances(root xnode, out *rds.DescribeDBInstancesOutput, w want) error {
+	res, err := result(root, "DescribeDBInstances")
+	if err != nil {
+		return err
+	}
+	out.Marker = res.str("Marker")
+	for _, i := range res.items("DBInstances") {
+		if !w.keeps(i.str("DBInstanceIdentifier"), i.str("DBInstanceArn")) {
+			continue
+		}
+		in := rdstypes.DBInstance{DBInstanceIdentifier: i.str("DBInstanceIdentifier"), DBInstanceArn: i.str("DBInstanceArn"),
+			DBInstanceStatus: i.str("DBInstanceStatus"), Engine: i.str("Engine"), DBInstanceClass: i.str("DBInstanceClass"),
+			DBClusterIdentifier: i.str("DBClusterIdentifier"), ReadReplicaSourceDBInstanceIdentifier: i.str("ReadReplicaSourceDBInstanceIdentifier"),
+			ReadReplicaDBInstanceIdentifiers: i.strs("ReadReplicaDBInstanceIdentifiers"), EngineVersion: i.str("EngineVersion"),
+			KmsKeyId: i.str("KmsKeyId")}
+		if in.DeletionProtection, err = i.boolean("DeletionProtection"); err != nil {
+			return err
+		}
+		if in.StorageEncrypted, err = i.boolean("StorageEncrypted"); err != nil {
+			return err
+		}
+		if in.BackupRetentionPeriod, err = i.int32p("BackupRetentionPeriod"); err != nil {
+			return err
+		}
+		for _, g := range i.items("DBParameterGroups") {
+			in.DBParameterGroups = append(in.DBParameterGroups, rdstypes.DBParameterGroupStatus{DBParameterGroupName: g.str("DBParameterGroupName")})
+		}
+		if in.DbInstancePort, err = i.int32p("DbInstancePort"); err != nil {
+			return err
+		}
+		if e := i.child("Endpoint"); e.ok() {
+			in.Endpoint = &rdstypes.Endpoint{Address: e.str("Address")}
+			if in.Endpoint.Port, err = e.int32p("Port"); err != nil {
+				return err
+			}
+		}
+		for _, s := range i.items("StatusInfos") {
+			in.StatusInfos = append(in.StatusInfos, rdstypes.DBInstanceStatusInfo{StatusType: s.str("StatusType"), Status: s.str("Status")})
+		}
+		out.DBInstances = append(out.DBInstances, in)
+	}
+	return nil
+}
+
+func leanGlobalReplicationGroups(root xnode, out *elasticache.DescribeGlobalReplicationGroupsOutput, w want) error {
+	res, err := result(root, "DescribeGlobalReplicationGroups")
+	if err != nil {
+		return err
+	}
+	out.Marker = res.str("Marker")
+	for _, g := range res.items("GlobalReplicationGroups") {
+		if !w.keeps(g.str("GlobalReplicationGroupId"), g.str("ARN")) {
+			continue
+		}
+		grg := ectypes.GlobalReplicationGroup{GlobalReplicationGroupId: g.str("GlobalReplicationGroupId"), ARN: g.str("ARN"),
+			Status: g.str("Status"), Engine: g.str("Engine")}
+		for _, m := range g.items("Members") {
+			grg.Members = append(grg.Members, ectypes.GlobalReplicationGroupMember{ReplicationGroupId: m.str("ReplicationGroupId"),
+				ReplicationGroupRegion: m.str("ReplicationGroupRegion"), Role: m.str("Role"), Status: m.str("Status")})
+		}
+		out.GlobalReplicationGroups = append(out.GlobalReplicationGroups, grg)
+	}
+	return nil
+}
