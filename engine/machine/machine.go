@@ -247,6 +247,12 @@ func Next(ctx context.Context, r resource.Resource, m Memory, v *resource.View, 
 	case m.Issued && verdict.Busy:
 		m.Progress = true
 		return m.wait(d, verdict.Reason, now, s)
+	case m.Unknown && verdict.Busy:
+		// The earlier call may be the operation AWS shows, or may never
+		// have arrived: the state looks the same either way. Calling again
+		// would repeat it blindly; once the state tells (the goal holds,
+		// or it is plainly ready), the step goes on from there.
+		return m.wait(d, "the earlier call's outcome is unknown and AWS shows the same either way; waiting until it tells: "+verdict.Reason, now, s)
 	case m.Issued && m.Progress:
 		d.Action, d.Err = Failed, fmt.Errorf("%s: the operation went back to its starting state (rolled back?): %s", name, verdict.Reason)
 		return d, m

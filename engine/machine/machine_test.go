@@ -136,6 +136,13 @@ func TestNext(t *testing.T) {
 					t.Errorf("memory %+v: busy after the call is progress", m)
 				}
 			}},
+		{name: "busy after an unknown outcome: wait, never call blindly", res: scripted{goal: notYet, steps: []resource.Step{step("failover", busy, nil, call)}},
+			mem: looked(func(m *Memory) { m.Unknown = true }), now: t0, action: Wait, want: "outcome is unknown",
+			check: func(t *testing.T, _ Decision, m Memory) {
+				if m.Attempts != 0 || !m.Unknown {
+					t.Errorf("memory %+v: nothing is called while the state cannot tell", m)
+				}
+			}},
 		{name: "busy, then back to ready: rolled back", res: scripted{goal: notYet, steps: []resource.Step{step("failover", ready, nil, call)}},
 			mem: looked(func(m *Memory) { m.Issued, m.IssuedAt, m.Progress = true, t0, true }), now: t0.Add(5 * time.Minute), action: Failed, want: "rolled back"},
 		{name: "back to its start after progress: rolled back", res: scripted{goal: notYet, steps: []resource.Step{step("promote", ready, nil, call)}},
