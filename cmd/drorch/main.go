@@ -142,7 +142,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // is written before and after every call).
 func runWithSignals(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string,
 	sigs <-chan os.Signal, exit func(int)) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, wall: clock.Real(), output: "text"}
+	// Several goroutines write to stderr (the live progress, notifications
+	// that could not be sent, signal notices): one at a time.
+	a := &app{stdin: stdin, stdout: stdout, stderr: &syncWriter{w: stderr}, getenv: getenv, wall: clock.Real(), output: "text"}
 	a.follower = clock.Follow(a.wall)
 	ctx, interrupt := context.WithCancelCause(ctx)
 	defer interrupt(nil)

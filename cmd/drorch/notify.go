@@ -46,7 +46,8 @@ func (a *app) notifier(ctx context.Context, n notifyFlags, store journal.Store, 
 	if err != nil || len(senders) == 0 {
 		return nil, err
 	}
-	logf := func(format string, args ...any) { fmt.Fprintf(a.stderr, "drorch: "+format+"\n", args...) }
+	// Above the live bars, when a run is drawn.
+	logf := func(format string, args ...any) { a.notice("drorch: "+format, args...) }
 	return notify.New(store, senders, a.wall, notify.Settings{Link: link}, logf), nil
 }
 

@@ -32,6 +32,11 @@ type progress interface {
 // resumed (nil for a new run): the display starts from it.
 func newProgress(w io.Writer, terminal bool, width int, now func() time.Time, prior *journal.RunState) progress {
 	if terminal {
+		// mpb redraws in place only on the terminal's file itself; what
+		// else is said meanwhile goes above the bars (notice).
+		if f, ok := fileOf(w); ok {
+			w = f
+		}
 		b := &barProgress{w: w, width: width, now: now, bars: map[[2]int]*mpb.Bar{}}
 		if prior != nil {
 			b.state = cloneState(prior)

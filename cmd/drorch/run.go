@@ -228,13 +228,13 @@ func (a *app) confirm(ctx context.Context) error {
 
 // terminal reports whether w is a terminal (live bars) or not (lines).
 func terminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := fileOf(w)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // width is w's width in columns when it is a terminal, else 80.
 func width(w io.Writer) int {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := fileOf(w); ok && term.IsTerminal(int(f.Fd())) {
 		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
 			return cols
 		}

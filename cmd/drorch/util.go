@@ -4,8 +4,31 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"sync"
 )
+
+// syncWriter lets one goroutine write at a time.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// fileOf is the file behind w, if any (through a syncWriter).
+func fileOf(w io.Writer) (*os.File, bool) {
+	if s, ok := w.(*syncWriter); ok {
+		w = s.w
+	}
+	f, ok := w.(*os.File)
+	return f, ok
+}
 
 // writeJSON prints v on stdout as the output asks: indented JSON for json,
 // one line for jsonl.
