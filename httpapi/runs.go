@@ -183,6 +183,7 @@ func (rs *runs) freeSharedLock(ctx context.Context, st *journal.RunState) {
 	if rs.s.cfg.SharedLock == nil {
 		return
 	}
+	var secrets []string
 	err := func() error {
 		c, err := rs.s.cfg.Connect(ctx, st.Spec.Region)
 		if err != nil {
@@ -192,6 +193,7 @@ func (rs *runs) freeSharedLock(ctx context.Context, st *journal.RunState) {
 		if err != nil {
 			return err
 		}
+		secrets = p.Secrets
 		sl, err := rs.s.cfg.SharedLock(ctx, st.Spec.Region, rs.s.cfg.Process.Owner)
 		if err != nil {
 			return err
@@ -199,7 +201,9 @@ func (rs *runs) freeSharedLock(ctx context.Context, st *journal.RunState) {
 		return sl.Free(ctx, st.ID, p.Locks())
 	}()
 	if err != nil {
-		rs.s.cfg.Log.Warn("the cancelled run's shared lock could not be released; it lapses", "run", st.ID, "err", err)
+		// The lock keys it may name hold the run's identifiers, which may
+		// be secrets.
+		rs.s.cfg.Log.Warn("the cancelled run's shared lock could not be released; it lapses", "run", st.ID, "err", engine.Redact(secrets, err.Error()))
 	}
 }
 

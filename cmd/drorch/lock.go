@@ -107,6 +107,7 @@ func (a *app) freeSharedLock(ctx context.Context, flag string, store journal.Sto
 	if table == "" {
 		return
 	}
+	var secrets []string
 	err := func() error {
 		a.region = st.Spec.Region
 		cl, err := a.connect(ctx)
@@ -117,6 +118,7 @@ func (a *app) freeSharedLock(ctx context.Context, flag string, store journal.Sto
 		if err != nil {
 			return err
 		}
+		secrets = p.Secrets
 		sl, err := a.sharedLock(ctx, table, st.Spec.Region, store, fmt.Sprintf("cancel:%d", os.Getpid()))
 		if err != nil {
 			return err
@@ -125,7 +127,7 @@ func (a *app) freeSharedLock(ctx context.Context, flag string, store journal.Sto
 	}()
 	if err != nil {
 		fmt.Fprintf(a.stderr, "drorch: the run's shared lock (table %s in %s) could not be released: %v; it lapses within %s\n",
-			table, st.Spec.Region, err, runner.DefaultLockTTL+lock.DefaultSkewMargin)
+			table, st.Spec.Region, engine.Redact(secrets, err.Error()), runner.DefaultLockTTL+lock.DefaultSkewMargin)
 		return
 	}
 	fmt.Fprintf(a.stdout, "its shared lock in %s (table %s) is released.\n", st.Spec.Region, table)
