@@ -131,59 +131,74 @@ func (c *Clients) describeGlobalClusters(ctx context.Context, region string, id,
 }
 
 // dbClusters describes the named clusters (ids or ARNs) with the
-// db-cluster-id filter, at most 100 values a call, all pages. Names that
-// match nothing are simply absent from the result.
+// db-cluster-id filter. Names that match nothing are simply absent from
+// the result.
 func (c *Clients) dbClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
+	return describeFiltered(ctx, c, region, ids, "DescribeDBClusters", "db clusters", "db-cluster-id",
+		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBCluster, *string, error) {
+			out, err := c.rds(region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{Filters: filters, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return convert(out.DBClusters, region, dbCluster), out.Marker, nil
+		}, func(d *cloud.DBCluster) (string, string) { return d.ID, d.ARN })
+}
+
+// dbInstances describes the named instances (ids or ARNs) with the
+// db-instance-id filter.
+func (c *Clients) dbInstances(ctx context.Context, region string, ids []string) (map[string]any, error) {
+	return describeFiltered(withWant(ctx, ids), c, region, ids, "DescribeDBInstances", "db instances", "db-instance-id",
+		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBInstance, *string, error) {
+			out, err := c.rds(region).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Filters: filters, Marker: marker})
+			if err != nil {
+				return nil, nil, err
+			}
+			return convert(out.DBInstances, region, dbInstance), out.Marker, nil
+		}, func(d *cloud.DBInstance) (string, string) { return d.ID, d.ARN })
+}
+
+// describeFiltered describes the named resources of one RDS kind with its
+// id filter (filter: db-cluster-id, db-instance-id, db-snapshot-id...), at
+// most 100 values a call, every page: page makes one call and returns its
+// resources, converted, and the next marker; ident names a resource as
+// the ids may (identifier and ARN).
+func describeFiltered[T any](ctx context.Context, c *Clients, region string, ids []string, action, what, filter string,
+	page func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]T, *string, error),
+	ident func(*T) (id, arn string)) (map[string]any, error) {
 	m := newMatcher(ids)
 	for _, chunk := range chunks(ids, maxFilterValues) {
-		filters := []rdstypes.Filter{{Name: aws.String("db-cluster-id"), Values: chunk}}
+		filters := []rdstypes.Filter{{Name: aws.String(filter), Values: chunk}}
 		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
-			var out *rds.DescribeDBClustersOutput
-			err := c.call(ctx, op{"rds", "DescribeDBClusters", summary(chunk), region}, func(ctx context.Context) (err error) {
-				out, err = c.rds(region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{Filters: filters, Marker: marker})
+			var (
+				items []T
+				next  *string
+			)
+			err := c.call(ctx, op{"rds", action, summary(chunk), region}, func(ctx context.Context) (err error) {
+				items, next, err = page(ctx, filters, marker)
 				return err
 			})
 			if err != nil {
 				return nil, err
 			}
-			for _, cl := range out.DBClusters {
-				d := dbCluster(cl, region)
-				m.add(&d, d.ID, d.ARN)
+			for i := range items {
+				d := &items[i]
+				id, arn := ident(d)
+				m.add(d, id, arn)
 			}
-			return out.Marker, nil
+			return next, nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("describe db clusters %s in %s: %w", summary(chunk), region, err)
+			return nil, fmt.Errorf("describe %s %s in %s: %w", what, summary(chunk), region, err)
 		}
 	}
 	return m.found, nil
 }
 
-// dbInstances describes the named instances (ids or ARNs) with the
-// db-instance-id filter, at most 100 values a call, all pages.
-func (c *Clients) dbInstances(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	m := newMatcher(ids)
-	ctx = withWant(ctx, ids)
-	for _, chunk := range chunks(ids, maxFilterValues) {
-		filters := []rdstypes.Filter{{Name: aws.String("db-instance-id"), Values: chunk}}
-		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
-			var out *rds.DescribeDBInstancesOutput
-			err := c.call(ctx, op{"rds", "DescribeDBInstances", summary(chunk), region}, func(ctx context.Context) (err error) {
-				out, err = c.rds(region).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Filters: filters, Marker: marker})
-				return err
-			})
-			if err != nil {
-				return nil, err
-			}
-			for _, in := range out.DBInstances {
-				d := dbInstance(in, region)
-				m.add(&d, d.ID, d.ARN)
-			}
-			return out.Marker, nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("describe db instances %s in %s: %w", summary(chunk), region, err)
-		}
+// convert is each of an answer's resources in drorch's form.
+func convert[S, T any](in []S, region string, conv func(S, string) T) []T {
+	out := make([]T, len(in))
+	for i, v := range in {
+		out[i] = conv(v, region)
 	}
-	return m.found, nil
+	return out
 }

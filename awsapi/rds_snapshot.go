@@ -2,7 +2,6 @@ package awsapi
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
@@ -63,59 +62,29 @@ func (c *Clients) dbSnapshot(ctx context.Context, region, id string) (any, error
 }
 
 // dbClusterSnapshots describes the named cluster snapshots with the
-// db-cluster-snapshot-id filter, at most 100 values a call, all pages.
+// db-cluster-snapshot-id filter.
 func (c *Clients) dbClusterSnapshots(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	m := newMatcher(ids)
-	for _, chunk := range chunks(ids, maxFilterValues) {
-		filters := []rdstypes.Filter{{Name: aws.String("db-cluster-snapshot-id"), Values: chunk}}
-		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
-			var out *rds.DescribeDBClusterSnapshotsOutput
-			err := c.call(ctx, op{"rds", "DescribeDBClusterSnapshots", summary(chunk), region}, func(ctx context.Context) (err error) {
-				out, err = c.rds(region).DescribeDBClusterSnapshots(ctx, &rds.DescribeDBClusterSnapshotsInput{Filters: filters, Marker: marker})
-				return err
-			})
+	return describeFiltered(ctx, c, region, ids, "DescribeDBClusterSnapshots", "db cluster snapshots", "db-cluster-snapshot-id",
+		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBClusterSnapshot, *string, error) {
+			out, err := c.rds(region).DescribeDBClusterSnapshots(ctx, &rds.DescribeDBClusterSnapshotsInput{Filters: filters, Marker: marker})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			for _, s := range out.DBClusterSnapshots {
-				d := dbClusterSnapshot(s, region)
-				m.add(&d, d.ID, d.ARN)
-			}
-			return out.Marker, nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("describe db cluster snapshots %s in %s: %w", summary(chunk), region, err)
-		}
-	}
-	return m.found, nil
+			return convert(out.DBClusterSnapshots, region, dbClusterSnapshot), out.Marker, nil
+		}, func(d *cloud.DBClusterSnapshot) (string, string) { return d.ID, d.ARN })
 }
 
 // dbSnapshots describes the named DB snapshots with the db-snapshot-id
-// filter, at most 100 values a call, all pages.
+// filter.
 func (c *Clients) dbSnapshots(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	m := newMatcher(ids)
-	for _, chunk := range chunks(ids, maxFilterValues) {
-		filters := []rdstypes.Filter{{Name: aws.String("db-snapshot-id"), Values: chunk}}
-		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
-			var out *rds.DescribeDBSnapshotsOutput
-			err := c.call(ctx, op{"rds", "DescribeDBSnapshots", summary(chunk), region}, func(ctx context.Context) (err error) {
-				out, err = c.rds(region).DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{Filters: filters, Marker: marker})
-				return err
-			})
+	return describeFiltered(ctx, c, region, ids, "DescribeDBSnapshots", "db snapshots", "db-snapshot-id",
+		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBSnapshot, *string, error) {
+			out, err := c.rds(region).DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{Filters: filters, Marker: marker})
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			for _, s := range out.DBSnapshots {
-				d := dbSnapshot(s, region)
-				m.add(&d, d.ID, d.ARN)
-			}
-			return out.Marker, nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("describe db snapshots %s in %s: %w", summary(chunk), region, err)
-		}
-	}
-	return m.found, nil
+			return convert(out.DBSnapshots, region, dbSnapshot), out.Marker, nil
+		}, func(d *cloud.DBSnapshot) (string, string) { return d.ID, d.ARN })
 }
 
 func dbClusterSnapshot(s rdstypes.DBClusterSnapshot, callRegion string) cloud.DBClusterSnapshot {
