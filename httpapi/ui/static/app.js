@@ -305,6 +305,36 @@
     return j;
   }
 
+  // planForm makes the new-run page's form plan through the API. It is set
+  // up before anything is awaited: a click that came before it would
+  // submit the payload natively.
+  function planForm() {
+    const form = document.getElementById('plan-form');
+    const out = document.getElementById('plan');
+    let name = 'ui';
+    document.getElementById('payload-file').addEventListener('change', async (e) => {
+      const f = e.target.files[0];
+      if (!f) return;
+      name = f.name;
+      form.elements.payload.value = await f.text();
+    });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const req = { payload: form.elements.payload.value, name, region: form.elements.region.value.trim(),
+        allowDataLoss: form.elements.allowDataLoss.checked };
+      planned = null;
+      out.replaceChildren();
+      say('planning: reading the current state of every resource');
+      try {
+        await fragment('/ui/f/plan', out, 'POST', req);
+        planned = req;
+        say('');
+      } catch (err) {
+        showError(err, out);
+      }
+    });
+  }
+
   // ---- pages.
   async function start() {
     if (page === 'login') {
@@ -321,6 +351,7 @@
       return;
     }
     if (!token()) { signIn(); return; }
+    if (page === 'new') planForm();
     const info = await whoami();
     if (page === 'runs') {
       const load = () => fragment('/ui/f/runs', view).catch(showError);
@@ -330,31 +361,7 @@
       await refreshRun();
       follow();
     } else if (page === 'new') {
-      const form = document.getElementById('plan-form');
-      const out = document.getElementById('plan');
-      let name = 'ui';
-      if (info.region) form.elements.region.placeholder = info.region + ' (drorch serve --region)';
-      document.getElementById('payload-file').addEventListener('change', async (e) => {
-        const f = e.target.files[0];
-        if (!f) return;
-        name = f.name;
-        form.elements.payload.value = await f.text();
-      });
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        const req = { payload: form.elements.payload.value, name, region: form.elements.region.value.trim(),
-          allowDataLoss: form.elements.allowDataLoss.checked };
-        planned = null;
-        out.replaceChildren();
-        say('planning: reading the current state of every resource');
-        try {
-          await fragment('/ui/f/plan', out, 'POST', req);
-          planned = req;
-          say('');
-        } catch (err) {
-          showError(err, out);
-        }
-      });
+      if (info.region) document.getElementById('plan-form').elements.region.placeholder = info.region + ' (drorch serve --region)';
     }
   }
   start().catch(showError);
