@@ -98,7 +98,7 @@ func (s *Server) prepare(ctx context.Context, req payloadRequest, command string
 	return pf, c, p, pv, nil
 }
 
-// planView is a plan as the API answers it.
+// planView is a plan as the API answers it and the UI's plan fragment shows it.
 type planView struct {
 	Payload string          `json:"payload"`
 	SHA256  string          `json:"sha256"`

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"drorch/engine"
 	"drorch/journal"
 	"drorch/report"
 	"drorch/runner"
@@ -208,14 +207,6 @@ func (s *Server) uiRun(w http.ResponseWriter, r *http.Request) {
 		Timeline: report.Timeline(rep, report.TimelineOptions{})})
 }
 
-// planPage is what the plan fragment shows.
-type planPage struct {
-	Payload string
-	SHA256  string
-	Region  string
-	Preview *engine.Preview
-}
-
 func (s *Server) uiPlan(w http.ResponseWriter, r *http.Request) {
 	var req payloadRequest
 	if err := decode(w, r, MaxBody, &req); err != nil {
@@ -227,5 +218,5 @@ func (s *Server) uiPlan(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.ui.render(w, http.StatusOK, "plan.html", planPage{Payload: pf.Name, SHA256: pf.SHA256, Region: c.Region, Preview: pv})
+	s.ui.render(w, http.StatusOK, "plan.html", planView{Payload: pf.Name, SHA256: pf.SHA256, Region: c.Region, Preview: pv})
 }
