@@ -57,7 +57,8 @@ func (c *Clients) elasticacheActions(m map[string]action) {
 
 // globalReplicationGroups reads global datastores with their members.
 // DescribeGlobalReplicationGroups filters by one id at most, so a few are
-// described one by one and many are listed, whichever takes fewer calls.
+// described one by one and many are listed, whichever takes fewer calls; a
+// listing stops at the page where the last of them was found.
 func (c *Clients) globalReplicationGroups(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
 	ctx = withWant(ctx, ids)
@@ -83,6 +84,9 @@ func (c *Clients) globalReplicationGroups(ctx context.Context, region string, id
 		for _, g := range out.GlobalReplicationGroups {
 			grg := globalReplicationGroup(g)
 			m.add(&grg, grg.ID, grg.ARN)
+		}
+		if m.complete() {
+			return nil, nil // every resource asked for is read: no more pages
 		}
 		return out.Marker, nil
 	})

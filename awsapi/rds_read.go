@@ -81,8 +81,10 @@ func (c *Clients) dbInstance(ctx context.Context, region, idOrARN string) (any, 
 }
 
 // globalClusters reads global clusters. DescribeGlobalClusters filters by
-// one identifier at most (RDS API reference), so a few are described one by
-// one and many are listed, whichever takes fewer calls.
+// one identifier at most (RDS API reference: "Currently, the only supported
+// filter is region"), so a few are described one by one and many are
+// listed, whichever takes fewer calls; a listing stops at the page where
+// the last of them was found.
 func (c *Clients) globalClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
 	m := newMatcher(ids)
 	ctx = withWant(ctx, ids)
@@ -108,6 +110,9 @@ func (c *Clients) globalClusters(ctx context.Context, region string, ids []strin
 		for _, g := range out.GlobalClusters {
 			gc := globalCluster(g)
 			m.add(&gc, gc.ID, gc.ARN)
+		}
+		if m.complete() {
+			return nil, nil // every resource asked for is read: no more pages
 		}
 		return out.Marker, nil
 	})

@@ -91,6 +91,11 @@ func (m *matcher) add(v any, id, arn string) {
 	}
 }
 
+// complete reports whether every id asked for has been found: a listing
+// read page by page stops there, since the rest of the account's
+// resources would be read only to be dropped.
+func (m *matcher) complete() bool { return len(m.found) == len(m.want) }
+
 // one returns the single resource asked for, or the not-found error of a
 // describe that answered without it (an emulator that ignores the
 // identifier, or an empty list).
@@ -102,8 +107,8 @@ func (m *matcher) one(o op) (any, error) {
 		Kind: cloud.KindNotFound, Message: "not found"}
 }
 
-// listing remembers, per kind and region, how many pages the last full
-// listing took, so that a round describes few resources one by one when
+// listing remembers, per kind and region, how many pages the last listing
+// took (to the page where the last resource asked for was found), so that a round describes few resources one by one when
 // that is cheaper than listing them all.
 type listing struct {
 	mu    sync.Mutex

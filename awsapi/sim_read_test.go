@@ -150,9 +150,15 @@ func TestSimBatchReads(t *testing.T) {
 	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 3 {
 		t.Errorf("one global cluster cost %d call(s), want 1", n-2)
 	}
-	res(batch(ctx, e.c, cloud.GlobalClusters, west, globals[:3]...)).must(t)
+	// Three of the last page are listed: both pages. Three of the first
+	// page: the listing stops there, the second page would only be dropped.
+	res(batch(ctx, e.c, cloud.GlobalClusters, west, globals[len(globals)-3:]...)).must(t)
 	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 5 {
-		t.Errorf("three global clusters cost %d call(s), want the 2 pages of the listing", n-3)
+		t.Errorf("three global clusters of the last page cost %d call(s), want the 2 pages of the listing", n-3)
+	}
+	gcs = res(batch(ctx, e.c, cloud.GlobalClusters, west, globals[:3]...)).must(t)
+	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 6 || len(gcs) != 3 {
+		t.Errorf("three global clusters of the first page: %d found in %d call(s), want 3 in 1", len(gcs), n-5)
 	}
 
 	seen := map[string]bool{}
