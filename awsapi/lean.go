@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
@@ -37,21 +38,40 @@ func (p leanProtocol) DeserializeResponse(ctx context.Context, schema *smithy.Op
 	if decode == nil || resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		return p.ClientProtocol.DeserializeResponse(ctx, schema, types, resp, out)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, max(resp.ContentLength, 0)+bytes.MinRead))
+	buf := reads.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledRead {
+			reads.Put(buf)
+		}
+	}()
+	buf.Reset()
+	// The announced length sizes the buffer up to a bound: an endpoint
+	// may announce anything (the body itself is read through limitBody).
+	buf.Grow(int(min(max(resp.ContentLength, 0), maxPooledRead)) + bytes.MinRead)
 	_, err := buf.ReadFrom(resp.Body)
-	body := buf.Bytes()
 	if err != nil {
 		return &smithy.DeserializationError{Err: fmt.Errorf("read the answer: %w", err)}
 	}
+	body := buf.Bytes()
 	root, err := parseXML(body)
 	if err == nil {
-		err = decode(root)
+		err = decode(root) // what it keeps, it copies (xnode.text)
+		root.free()
 	}
 	if err != nil {
-		return &smithy.DeserializationError{Err: err, Snapshot: body[:min(len(body), 1024)]}
+		return &smithy.DeserializationError{Err: err, Snapshot: bytes.Clone(body[:min(len(body), 1024)])}
 	}
 	return nil
 }
+
+// reads keeps the buffers answers are read into, from one answer to the
+// next: pages of a hundred resources, a hundred kilobytes or more each,
+// every round.
+var reads = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledRead bounds the buffers kept for the next answer, and how much
+// of an announced length is allocated before reading.
+const maxPooledRead = 4 << 20
 
 // want is the identifiers (and ARNs) a batched read asked for, in
 // canonical form: a listing's other resources are not decoded. A nil want
@@ -70,17 +90,20 @@ func withWant(ctx context.Context, ids []string) context.Context {
 	return context.WithValue(ctx, wantKey{}, w)
 }
 
-// keeps reports whether a resource known by id or arn is wanted.
-func (w want) keeps(id, arn *string) bool {
-	if w == nil {
-		return true
+// keeps reports whether the resource n describes, known by the texts of
+// its children idName and arnName, is wanted; if so, n is kept (xnode.keep)
+// for the texts decoded next.
+func (w want) keeps(n xnode, idName, arnName string) bool {
+	if w != nil && !n.textIn(idName, w) && !n.textIn(arnName, w) {
+		return false
 	}
-	return id != nil && w[cloud.ID(*id)] || arn != nil && w[cloud.ID(*arn)]
+	n.keep()
+	return true
 }
 
 // result is the <ActionResult> element of an <ActionResponse>.
 func result(root xnode, action string) (xnode, error) {
-	if root.name() != action+"Response" {
+	if !root.is(action + "Response") {
 		return xnode{}, fmt.Errorf("%w: %s answered with <%s>", errXML, action, truncate(root.name(), 40))
 	}
 	return root.child(action + "Result"), nil // absent: an empty answer
@@ -93,7 +116,7 @@ func leanGlobalClusters(root xnode, out *rds.DescribeGlobalClustersOutput, w wan
 	}
 	out.Marker = res.str("Marker")
 	for _, g := range res.items("GlobalClusters") {
-		if !w.keeps(g.str("GlobalClusterIdentifier"), g.str("GlobalClusterArn")) {
+		if !w.keeps(g, "GlobalClusterIdentifier", "GlobalClusterArn") {
 			continue
 		}
 		gc := rdstypes.GlobalCluster{GlobalClusterIdentifier: g.str("GlobalClusterIdentifier"), GlobalClusterArn: g.str("GlobalClusterArn"),
@@ -136,7 +159,7 @@ func leanDBInstances(root xnode, out *rds.DescribeDBInstancesOutput, w want) err
 	}
 	out.Marker = res.str("Marker")
 	for _, i := range res.items("DBInstances") {
-		if !w.keeps(i.str("DBInstanceIdentifier"), i.str("DBInstanceArn")) {
+		if !w.keeps(i, "DBInstanceIdentifier", "DBInstanceArn") {
 			continue
 		}
 		in := rdstypes.DBInstance{DBInstanceIdentifier: i.str("DBInstanceIdentifier"), DBInstanceArn: i.str("DBInstanceArn"),
@@ -180,7 +203,7 @@ func leanGlobalReplicationGroups(root xnode, out *elasticache.DescribeGlobalRepl
 	}
 	out.Marker = res.str("Marker")
 	for _, g := range res.items("GlobalReplicationGroups") {
-		if !w.keeps(g.str("GlobalReplicationGroupId"), g.str("ARN")) {
+		if !w.keeps(g, "GlobalReplicationGroupId", "ARN") {
 			continue
 		}
 		grg := ectypes.GlobalReplicationGroup{GlobalReplicationGroupId: g.str("GlobalReplicationGroupId"), ARN: g.str("ARN"),

@@ -248,3 +248,54 @@ func FuzzParseXML(f *testing.F) {
 		}
 	})
 }
+
+// TestLeanDecodingOutlivesTheAnswer: what the lean decoders return owns
+// its bytes (the answer's buffer goes back to a pool and is overwritten by
+// the next answer), and the resources asked for are found whatever their
+// case or surrounding spaces, as AWS compares identifiers.
+func TestLeanDecodingOutlivesTheAnswer(t *testing.T) {
+	t.Parallel()
+	member := func(id, arn, status string) string {
+		return `<GlobalClusterMember><GlobalClusterIdentifier>` + id + `</GlobalClusterIdentifier><GlobalClusterArn>` + arn +
+			`</GlobalClusterArn><Status>` + status + `</Status><Engine>aurora-mysql</Engine><GlobalClusterMembers><GlobalClusterMember>` +
+			`<DBClusterArn>arn:aws:rds:us-east-1:1:cluster:` + id + `-e</DBClusterArn><Readers><member>r1</member><member>r2</member></Readers>` +
+			`<IsWriter>true</IsWriter></GlobalClusterMember></GlobalClusterMembers></GlobalClusterMember>`
+	}
+	doc := []byte(`<DescribeGlobalClustersResponse><DescribeGlobalClustersResult><GlobalClusters>` +
+		member(" GDB-A ", "arn:aws:rds::1:global-cluster:gdb-a", "switching-over") +
+		member("gdb-b", "arn:aws:rds::1:global-cluster:gdb-b", "available") +
+		member("gdb-c", "ARN:AWS:RDS::1:GLOBAL-CLUSTER:GDB-C", "fail &amp; retry") +
+		`</GlobalClusters><Marker>next-page</Marker></DescribeGlobalClustersResult></DescribeGlobalClustersResponse>`)
+	root, err := parseXML(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out rds.DescribeGlobalClustersOutput
+	w := want{"gdb-a": true, "arn:aws:rds::1:global-cluster:gdb-c": true}
+	if err := leanGlobalClusters(root, &out, w); err != nil {
+		t.Fatal(err)
+	}
+	root.free()
+	for i := range doc {
+		doc[i] = 'x'
+	}
+	// The next answer reuses the pooled document.
+	if r, err := parseXML([]byte(`<A><B>overwritten</B></A>`)); err != nil {
+		t.Fatal(err)
+	} else {
+		r.free()
+	}
+	var got []string
+	for _, g := range out.GlobalClusters {
+		m := g.GlobalClusterMembers[0]
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s|%t", aws.ToString(g.GlobalClusterIdentifier), aws.ToString(g.GlobalClusterArn),
+			aws.ToString(g.Status), aws.ToString(m.DBClusterArn), strings.Join(m.Readers, "+"), aws.ToBool(m.IsWriter)))
+	}
+	want := []string{
+		" GDB-A |arn:aws:rds::1:global-cluster:gdb-a|switching-over|arn:aws:rds:us-east-1:1:cluster: GDB-A -e|r1+r2|true",
+		"gdb-c|ARN:AWS:RDS::1:GLOBAL-CLUSTER:GDB-C|fail & retry|arn:aws:rds:us-east-1:1:cluster:gdb-c-e|r1+r2|true",
+	}
+	if !reflect.DeepEqual(got, want) || aws.ToString(out.Marker) != "next-page" {
+		t.Errorf("decoded\n  %q (marker %q)\nwant\n  %q", got, aws.ToString(out.Marker), want)
+	}
+}

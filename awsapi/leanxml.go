@@ -1,11 +1,16 @@
 package awsapi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"drorch/cloud"
 )
 
 // A small XML reader for the answers drorch polls every round. Profiling
@@ -24,17 +29,37 @@ import (
 // or a malformed document is an error, never a panic.
 
 // xdoc is a parsed document: its elements in document order, each
-// pointing at its first child and its next sibling. Names, and texts
-// without entities or CDATA, are substrings of the document (one copy of
-// the answer, no string per element).
+// pointing at its first child and its next sibling. Names and texts are
+// spans of the document's bytes (texts with entities or CDATA, of a
+// second buffer): a document and its nodes go back to a pool once its
+// answer is decoded, and what a decoder keeps is copied out as it reads
+// it (text), so nothing kept refers to a reused buffer. A decoder that
+// keeps many texts of one element copies the element once (keep), and its
+// texts are then substrings of that copy.
 type xdoc struct {
+	src   []byte // the document, borrowed while it is read
+	arena []byte // texts whose entities or CDATA were resolved
 	nodes []xdata
+	// kept is the copy of the element at keptFrom (keep).
+	kept     string
+	keptFrom int32
+	// strs hands out the *string fields of the SDK's structs a chunk at a
+	// time; never reused, since what was decoded points into it.
+	strs []string
 }
 
 type xdata struct {
-	name, text  string
+	name        span
+	text        span
+	from, to    int32 // the element's bytes, tags included
 	first, next int32 // -1: none
 	last        int32 // last child, while parsing
+}
+
+// span is the bytes [off, end) of the document, or of its arena.
+type span struct {
+	off, end int32
+	arena    bool
 }
 
 // xnode is an element of a document (i < 0: none).
@@ -48,17 +73,43 @@ const maxXMLDepth = 64
 
 var errXML = errors.New("malformed XML")
 
-// parseXML reads a document and returns its root element.
+// docs keeps parsed documents (node arrays, arenas) for the next answer:
+// a round parses pages of a few thousand elements each.
+var docs = sync.Pool{New: func() any { return &xdoc{} }}
+
+// parseXML reads a document and returns its root element. b must not
+// change until the caller is done with the document, which it may then
+// hand back with free.
 func parseXML(b []byte) (xnode, error) {
-	s := string(b)
-	d := &xdoc{nodes: make([]xdata, 0, len(s)/64)}
+	if len(b) > math.MaxInt32 {
+		return xnode{}, fmt.Errorf("%w: a document of %d bytes", errXML, len(b))
+	}
+	// A document valid as a whole is valid in every text cut from it at
+	// '<' and '>' (ASCII, never inside a multi-byte sequence); entities
+	// and character references resolve to valid runes.
+	if !utf8.Valid(b) {
+		return xnode{}, fmt.Errorf("%w: invalid UTF-8", errXML)
+	}
+	d := docs.Get().(*xdoc)
+	d.src, d.arena, d.nodes = b, d.arena[:0], d.nodes[:0]
+	d.kept, d.keptFrom, d.strs = "", 0, nil
+	root, err := d.parse()
+	if err != nil {
+		xnode{d, 0}.free()
+		return xnode{}, err
+	}
+	return root, nil
+}
+
+func (d *xdoc) parse() (xnode, error) {
+	s := d.src
 	var stack []int32 // open elements
 	start := -1       // start of the innermost open element's character data
 	var text []byte   // its character data, when entities or CDATA make a copy needed
 	plain := true     // no copy needed so far
-	add := func(name string) int32 {
+	add := func(name span, from int) int32 {
 		i := int32(len(d.nodes))
-		d.nodes = append(d.nodes, xdata{name: name, first: -1, next: -1, last: -1})
+		d.nodes = append(d.nodes, xdata{name: name, from: int32(from), to: int32(from), first: -1, next: -1, last: -1})
 		if len(stack) > 0 {
 			p := &d.nodes[stack[len(stack)-1]]
 			if p.last < 0 {
@@ -72,16 +123,16 @@ func parseXML(b []byte) (xnode, error) {
 	}
 	for i := 0; i < len(s); {
 		if s[i] != '<' {
-			j := strings.IndexByte(s[i:], '<')
+			j := bytes.IndexByte(s[i:], '<')
 			if j < 0 {
 				j = len(s) - i
 			}
 			switch {
 			case len(stack) == 0:
-				if strings.TrimSpace(s[i:i+j]) != "" {
+				if len(bytes.TrimSpace(s[i:i+j])) != 0 {
 					return xnode{}, fmt.Errorf("%w: text outside the root element", errXML)
 				}
-			case strings.IndexByte(s[i:i+j], '&') >= 0 || !plain:
+			case bytes.IndexByte(s[i:i+j], '&') >= 0 || !plain:
 				if plain {
 					text, plain = append(text[:0], s[start:i]...), false
 				}
@@ -95,12 +146,12 @@ func parseXML(b []byte) (xnode, error) {
 		}
 		rest := s[i:]
 		switch {
-		case strings.HasPrefix(rest, "<?"), strings.HasPrefix(rest, "<!--"):
+		case bytes.HasPrefix(rest, []byte("<?")), bytes.HasPrefix(rest, []byte("<!--")):
 			end, skip := "?>", 2
 			if rest[1] == '!' {
 				end, skip = "-->", 4
 			}
-			j := strings.Index(rest[skip:], end)
+			j := bytes.Index(rest[skip:], []byte(end))
 			if j < 0 {
 				return xnode{}, fmt.Errorf("%w: unterminated comment or processing instruction", errXML)
 			}
@@ -108,8 +159,8 @@ func parseXML(b []byte) (xnode, error) {
 				text, plain = append(text[:0], s[start:i]...), false
 			}
 			i += skip + j + len(end)
-		case strings.HasPrefix(rest, "<![CDATA["):
-			j := strings.Index(rest[9:], "]]>")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			j := bytes.Index(rest[9:], []byte("]]>"))
 			if j < 0 || len(stack) == 0 {
 				return xnode{}, fmt.Errorf("%w: bad CDATA section", errXML)
 			}
@@ -118,48 +169,61 @@ func parseXML(b []byte) (xnode, error) {
 			}
 			text = append(text, rest[9:9+j]...)
 			i += 9 + j + 3
-		case strings.HasPrefix(rest, "<!"):
+		case bytes.HasPrefix(rest, []byte("<!")):
 			return xnode{}, fmt.Errorf("%w: declarations are not accepted", errXML)
-		case strings.HasPrefix(rest, "</"):
-			j := strings.IndexByte(rest, '>')
+		case bytes.HasPrefix(rest, []byte("</")):
+			j := bytes.IndexByte(rest, '>')
 			if j < 0 {
 				return xnode{}, fmt.Errorf("%w: unterminated end tag", errXML)
 			}
-			name := localName(strings.TrimSpace(rest[2:j]))
-			if len(stack) == 0 || d.nodes[stack[len(stack)-1]].name != name {
-				return xnode{}, fmt.Errorf("%w: unexpected end tag %q", errXML, truncate(name, 40))
+			name := localName(bytes.TrimSpace(rest[2:j]))
+			if len(stack) == 0 || !bytes.Equal(d.bytes(d.nodes[stack[len(stack)-1]].name), name) {
+				return xnode{}, fmt.Errorf("%w: unexpected end tag %q", errXML, truncate(string(name), 40))
 			}
 			cur := &d.nodes[stack[len(stack)-1]]
 			if cur.first < 0 { // a leaf: its text is kept
 				if plain {
-					cur.text = s[start:i]
+					cur.text = span{off: int32(start), end: int32(i)}
 				} else {
-					cur.text = string(text)
-				}
-				if !utf8.ValidString(cur.text) {
-					return xnode{}, fmt.Errorf("%w: invalid UTF-8 in %s", errXML, cur.name)
+					cur.text = span{off: int32(len(d.arena)), end: int32(len(d.arena) + len(text)), arena: true}
+					d.arena = append(d.arena, text...)
 				}
 			}
+			cur.to = int32(i + j + 1)
 			stack = stack[:len(stack)-1]
 			i += j + 1
 			start, plain = i, true
 		default:
-			j, selfClosing, err := tagEnd(rest)
-			if err != nil {
-				return xnode{}, err
+			// The name runs to a space, '/' or '>'; its local part follows
+			// the last ':'. One pass, since every element of a page comes
+			// through here.
+			k, local := 1, 1
+		name:
+			for ; k < len(rest); k++ {
+				switch rest[k] {
+				case ' ', '\t', '\r', '\n', '/', '>':
+					break name
+				case ':':
+					local = k + 1
+				}
 			}
-			name := rest[1:j]
-			if k := strings.IndexAny(name, " \t\r\n/"); k >= 0 {
-				name = name[:k]
+			j, selfClosing := k, false
+			if k == len(rest) || rest[k] != '>' { // attributes, '/>' or the end
+				var err error
+				if j, selfClosing, err = tagEnd(rest); err != nil {
+					return xnode{}, err
+				}
 			}
-			if name == "" {
+			if k == 1 {
 				return xnode{}, fmt.Errorf("%w: empty element name", errXML)
 			}
 			if len(stack) == 0 && len(d.nodes) > 0 {
 				return xnode{}, fmt.Errorf("%w: more than one root element", errXML)
 			}
-			n := add(localName(name))
-			if !selfClosing {
+			n := add(span{off: int32(i + local), end: int32(i + k)}, i)
+			if selfClosing {
+				d.nodes[n].to = int32(i + j + 1)
+			} else {
 				if len(stack) > maxXMLDepth {
 					return xnode{}, fmt.Errorf("%w: nested deeper than %d", errXML, maxXMLDepth)
 				}
@@ -175,9 +239,26 @@ func parseXML(b []byte) (xnode, error) {
 	return xnode{d, 0}, nil
 }
 
+// bytes are a span's bytes.
+func (d *xdoc) bytes(sp span) []byte {
+	if sp.arena {
+		return d.arena[sp.off:sp.end]
+	}
+	return d.src[sp.off:sp.end]
+}
+
+// free hands the document of n back for reuse: no node of it may be used
+// after, and its bytes are the caller's again.
+func (n xnode) free() {
+	if n.d != nil {
+		n.d.src, n.d.kept, n.d.strs = nil, "", nil
+		docs.Put(n.d)
+	}
+}
+
 // tagEnd returns the index of the '>' closing the start tag at the head of
 // b, skipping quoted attribute values, and whether the tag closes itself.
-func tagEnd(b string) (int, bool, error) {
+func tagEnd(b []byte) (int, bool, error) {
 	var quote byte
 	for j := 1; j < len(b); j++ {
 		c := b[j]
@@ -198,27 +279,27 @@ func tagEnd(b string) (int, bool, error) {
 }
 
 // localName drops a namespace prefix.
-func localName(s string) string {
-	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+func localName(s []byte) []byte {
+	if i := bytes.LastIndexByte(s, ':'); i >= 0 {
 		return s[i+1:]
 	}
 	return s
 }
 
 // appendText appends character data, its entities resolved.
-func appendText(dst []byte, s string) ([]byte, error) {
+func appendText(dst, s []byte) ([]byte, error) {
 	for {
-		i := strings.IndexByte(s, '&')
+		i := bytes.IndexByte(s, '&')
 		if i < 0 {
 			return append(dst, s...), nil
 		}
 		dst = append(dst, s[:i]...)
 		s = s[i:]
-		j := strings.IndexByte(s, ';')
+		j := bytes.IndexByte(s, ';')
 		if j < 0 || j > 12 {
 			return nil, fmt.Errorf("%w: unterminated entity", errXML)
 		}
-		ent := s[1:j]
+		ent := string(s[1:j])
 		switch ent {
 		case "lt":
 			dst = append(dst, '<')
@@ -264,16 +345,54 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// name is the element's local name ("" for none).
+// name is the element's local name ("" for none), a copy.
 func (n xnode) name() string {
-	if n.i < 0 || n.d == nil {
+	if !n.ok() {
 		return ""
 	}
-	return n.d.nodes[n.i].name
+	return string(n.d.bytes(n.d.nodes[n.i].name))
 }
 
-// text is a leaf's character data.
-func (n xnode) text() string { return n.d.nodes[n.i].text }
+// is reports whether n is an element called name.
+func (n xnode) is(name string) bool {
+	return n.ok() && string(n.d.bytes(n.d.nodes[n.i].name)) == name
+}
+
+// text is a copy of a leaf's character data (a substring of the kept
+// copy when it lies in it): what a decoder keeps outlives the document.
+func (n xnode) text() string {
+	d := n.d
+	sp := d.nodes[n.i].text
+	if !sp.arena && sp.off >= d.keptFrom && int(sp.end-d.keptFrom) <= len(d.kept) {
+		return d.kept[sp.off-d.keptFrom : sp.end-d.keptFrom]
+	}
+	return string(d.bytes(sp))
+}
+
+// keep copies n's bytes once, so that the texts read of it next share one
+// allocation (until another element is kept).
+func (n xnode) keep() {
+	if n.ok() {
+		x := n.d.nodes[n.i]
+		n.d.kept, n.d.keptFrom = string(n.d.src[x.from:x.to]), x.from
+	}
+}
+
+// textIn reports whether the child called name, canonical (cloud.ID), is
+// among w, without copying it.
+func (n xnode) textIn(name string, w map[string]bool) bool {
+	c := n.child(name)
+	if !c.ok() {
+		return false
+	}
+	b := c.d.bytes(c.d.nodes[c.i].text)
+	for _, x := range b {
+		if x >= 'A' && x <= 'Z' || x == ' ' || x == '\t' || x == '\r' || x == '\n' || x >= utf8.RuneSelf {
+			return w[cloud.ID(string(b))]
+		}
+	}
+	return w[string(b)] // already canonical: no copy made to look it up
+}
 
 // ok reports whether n is an element.
 func (n xnode) ok() bool { return n.d != nil && n.i >= 0 }
@@ -284,7 +403,7 @@ func (n xnode) child(name string) xnode {
 		return xnode{i: -1}
 	}
 	for k := n.d.nodes[n.i].first; k >= 0; k = n.d.nodes[k].next {
-		if n.d.nodes[k].name == name {
+		if (xnode{n.d, k}).is(name) {
 			return xnode{n.d, k}
 		}
 	}
@@ -311,8 +430,11 @@ func (n xnode) str(name string) *string {
 	if !c.ok() {
 		return nil
 	}
-	s := c.text()
-	return &s
+	if len(n.d.strs) == cap(n.d.strs) {
+		n.d.strs = make([]string, 0, 64)
+	}
+	n.d.strs = append(n.d.strs, c.text())
+	return &n.d.strs[len(n.d.strs)-1]
 }
 
 // strs are the texts of the members of the list called name.
