@@ -16,13 +16,14 @@ import (
 // others finish; the layer fails unless every failure had continueOnError.
 //
 // While it runs, its rounds also read what the next layer watches of the
-// kinds and regions it reads itself (at no or little cost: the same
+// kinds and regions they read anyway (at no or little cost: the same
 // listing, or more ids in the same filtered call), so that the round which
-// sees the layer's end is also the next layer's first look.
+// sees the layer's end is also the next layer's first look, as far as it
+// goes.
 func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLayer, prior *journal.LayerState, rr *rounds, s Settings, next *PlanLayer) (journal.Status, error) {
 	first := e.opening(ctx, runID, layer, prior, rr, s)
 	if next != nil {
-		rr.carry(alongside(watched(*next), watched(layer)))
+		rr.carry(watched(*next))
 	}
 	defer rr.carry(nil)
 
@@ -126,24 +127,4 @@ func watched(l PlanLayer) []cloud.Key {
 		keys = append(keys, r.Resource.Watch()...)
 	}
 	return keys
-}
-
-// alongside returns the keys of next whose kind and region are among
-// those of cur's keys.
-func alongside(next, cur []cloud.Key) []cloud.Key {
-	type group struct {
-		kind   cloud.Kind
-		region string
-	}
-	read := map[group]bool{}
-	for _, k := range cur {
-		read[group{k.Kind, k.Region}] = true
-	}
-	var out []cloud.Key
-	for _, k := range next {
-		if read[group{k.Kind, k.Region}] {
-			out = append(out, k)
-		}
-	}
-	return out
 }

@@ -42,19 +42,23 @@ func (s *snapshot) get(k cloud.Key) (entry, bool) {
 	return e, ok
 }
 
+// group is a kind of resource in a region: what one batched read covers.
+type group struct {
+	kind   cloud.Kind
+	region string
+}
+
+func groupOf(k cloud.Key) group { return group{k.Kind, k.Region} }
+
 // fetch fills the snapshot for keys with one batched read per kind and
 // region, the groups read at once.
 func (s *snapshot) fetch(ctx context.Context, b cloud.BatchReader, keys []cloud.Key) {
-	type group struct {
-		kind   cloud.Kind
-		region string
-	}
 	groups := map[group][]string{}
 	for _, k := range keys {
 		if _, ok := s.get(k); ok {
 			continue
 		}
-		g := group{k.Kind, k.Region}
+		g := groupOf(k)
 		groups[g] = appendUnique(groups[g], k.ID)
 	}
 	var wg sync.WaitGroup
@@ -130,9 +134,9 @@ type rounds struct {
 	mu      sync.Mutex
 	waiters []*waiter
 	kick    chan struct{}
-	// carried are keys every round reads besides its waiters' (the next
-	// layer's, while the current one finishes); last is the latest
-	// round's snapshot.
+	// carried are keys a round reads besides its waiters', of the kinds
+	// and regions it reads for them (the next layer's, while the current
+	// one finishes); last is the latest round's snapshot.
 	carried []cloud.Key
 	last    *snapshot
 }
@@ -248,11 +252,23 @@ func (r *rounds) fire(ctx context.Context) {
 		return
 	}
 	var keys []cloud.Key
+	read := map[group]bool{}
 	for _, w := range due {
 		keys = append(keys, w.keys...)
+		for _, k := range w.keys {
+			read[groupOf(k)] = true
+		}
 	}
+	// Carried keys ride along only with reads the round makes anyway: a
+	// round of RDS instances alone lists no global cluster for the next
+	// layer (which would cost the listing's pages every second); the next
+	// layer's opening reads what its last round did not.
 	r.mu.Lock()
-	keys = append(keys, r.carried...)
+	for _, k := range r.carried {
+		if read[groupOf(k)] {
+			keys = append(keys, k)
+		}
+	}
 	r.mu.Unlock()
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
 	s := newSnapshot(r.direct)

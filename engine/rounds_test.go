@@ -154,3 +154,34 @@ func TestSnapshotFallsThroughOnce(t *testing.T) {
 		t.Errorf("%d batch and %d direct reads, want 1 and 1", batch, direct)
 	}
 }
+
+// TestCarriedKeysRideAlongOnly: the next layer's keys are read by a round
+// only with a kind and region it reads for its waiters anyway (the same
+// call), never on their own.
+func TestCarriedKeysRideAlongOnly(t *testing.T) {
+	t.Parallel()
+	c := clock.NewFake(t0)
+	w := newWorld(c)
+	for _, id := range []string{"waiting", "next-same"} {
+		w.addReplica("us-west-2", id)
+	}
+	w.addReplica("eu-west-1", "next-other")
+	rr := newRounds(c, w, w, time.Second)
+	rr.carry([]cloud.Key{cloud.DBInstances.Key("us-west-2", "next-same"), cloud.DBInstances.Key("eu-west-1", "next-other")})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go rr.run(ctx)
+	s, err := rr.wait(ctx, t0, []cloud.Key{cloud.DBInstances.Key("us-west-2", "waiting")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.get(cloud.DBInstances.Key("us-west-2", "next-same")); !ok {
+		t.Error("the carried key of the round's own kind and region was not read")
+	}
+	if _, ok := s.get(cloud.DBInstances.Key("eu-west-1", "next-other")); ok {
+		t.Error("a carried key of a region no waiter reads was read")
+	}
+	if _, batch, direct, _ := w.stats(); batch != 1 || direct != 0 {
+		t.Errorf("%d batch and %d direct reads, want the round's one", batch, direct)
+	}
+}
