@@ -122,19 +122,44 @@ type PlanResource struct {
 // SharedWith names, for the resource at position ri of layer li, the
 // resources of earlier layers that act on one of the same databases: they
 // run before it, in order.
-func (p *Plan) SharedWith(li, ri int) []string {
-	mine := map[string]bool{}
-	for _, k := range p.Layers[li].Resources[ri].Resource.Locks() {
-		mine[k] = true
+func (p *Plan) SharedWith(li, ri int) []string { return p.Shared()[li][ri] }
+
+// Shared is SharedWith of every resource, by layer and position, found in
+// one pass over the plan's locks (a thousand resources asked one by one
+// made half a million Locks calls).
+func (p *Plan) Shared() [][][]string {
+	type earlier struct {
+		seq  int // position in the plan
+		name string
 	}
-	var out []string
-	for _, l := range p.Layers[:li] {
-		for _, r := range l.Resources {
-			for _, k := range r.Resource.Locks() {
-				if mine[k] {
-					out = append(out, fmt.Sprintf("%s (layer %d)", r.Spec.Name, l.Number))
-					break
+	holders := map[string][]earlier{} // lock -> resources of earlier layers
+	out := make([][][]string, len(p.Layers))
+	seq := 0
+	for li, l := range p.Layers {
+		out[li] = make([][]string, len(l.Resources))
+		locks := make([][]string, len(l.Resources))
+		for ri, r := range l.Resources {
+			locks[ri] = r.Resource.Locks()
+			var found []earlier
+			seen := map[int]bool{}
+			for _, k := range locks[ri] {
+				for _, h := range holders[k] {
+					if !seen[h.seq] {
+						seen[h.seq] = true
+						found = append(found, h)
+					}
 				}
+			}
+			sort.Slice(found, func(i, j int) bool { return found[i].seq < found[j].seq })
+			for _, h := range found {
+				out[li][ri] = append(out[li][ri], h.name)
+			}
+		}
+		for ri, r := range l.Resources {
+			h := earlier{seq: seq, name: fmt.Sprintf("%s (layer %d)", r.Spec.Name, l.Number)}
+			seq++
+			for _, k := range locks[ri] {
+				holders[k] = append(holders[k], h)
 			}
 		}
 	}

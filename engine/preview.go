@@ -98,6 +98,7 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 
 	red := newRedactor(p.Secrets)
 	out := &Preview{NothingToDo: true}
+	shared := p.Shared()
 	for li, l := range p.Layers {
 		lp := LayerPreview{Number: l.Number}
 		for ri, r := range l.Resources {
@@ -105,7 +106,7 @@ func (e *Engine) Preview(ctx context.Context, p *Plan) (*Preview, error) {
 			if err != nil {
 				return nil, red.err(err)
 			}
-			for _, before := range p.SharedWith(li, ri) {
+			for _, before := range shared[li][ri] {
 				rp.State = append(rp.State, "runs after "+before+", which acts on the same database")
 			}
 			if !rp.AlreadyDone {
