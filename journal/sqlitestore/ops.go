@@ -35,7 +35,7 @@ func (s *Store) CreateWithEvents(ctx context.Context, runID string, created time
 		if err := createTx(ctx, tx, op, runID, created, s.key.fp.Locks(locks)); err != nil {
 			return err
 		}
-		return appendTx(ctx, tx, op, runID, p)
+		return s.appendTx(ctx, tx, op, runID, p)
 	})
 	if err != nil {
 		return nil, err
@@ -98,10 +98,14 @@ func (s *Store) Append(ctx context.Context, runID string, events ...journal.Even
 		eff = finishes
 	}
 	err = s.write(ctx, op, eff, func(tx *sql.Tx) error {
-		if _, err := runStatus(ctx, tx, op, runID); err != nil {
+		st, err := s.stmt(ctx, tx, statusQuery)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		if _, err := statusOf(st.QueryRowContext(ctx, runID), op); err != nil {
 			return err
 		}
-		return appendTx(ctx, tx, op, runID, p)
+		return s.appendTx(ctx, tx, op, runID, p)
 	})
 	if err != nil {
 		return nil, err
@@ -111,19 +115,21 @@ func (s *Store) Append(ctx context.Context, runID string, events ...journal.Even
 
 // appendTx inserts prepared events after the run's last one and sets the
 // status a run.finished among them gives. It assigns their Seq.
-func appendTx(ctx context.Context, tx *sql.Tx, op, runID string, p journal.Batch) error {
+func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, op, runID string, p journal.Batch) error {
+	lastSeq, err := s.stmt(ctx, tx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?`)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	var last int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?`, runID).
-		Scan(&last); err != nil {
+	if err := lastSeq.QueryRowContext(ctx, runID).Scan(&last); err != nil {
 		return fmt.Errorf("%s: read last seq: %w", op, err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events
+	stmt, err := s.stmt(ctx, tx, `INSERT INTO events
 		(run_id, seq, time, kind, layer, resource, step, message, error, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	defer stmt.Close()
 	p.Number(last)
 	for i := range p.Events {
 		ev := &p.Events[i]
@@ -418,10 +424,18 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// statusQuery reads a run's status.
+const statusQuery = `SELECT status FROM runs WHERE id = ?`
+
 // runStatus returns the status of the run with exactly this id.
 func runStatus(ctx context.Context, q querier, op, runID string) (journal.Status, error) {
+	return statusOf(q.QueryRowContext(ctx, statusQuery, runID), op)
+}
+
+// statusOf reads the answer of statusQuery.
+func statusOf(row *sql.Row, op string) (journal.Status, error) {
 	var st string
-	err := q.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, runID).Scan(&st)
+	err := row.Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("%s: %w", op, journal.ErrRunNotFound)
 	}
@@ -487,3 +501,24 @@ func readLocks(ctx context.Context, tx *sql.Tx, query string, args ...any) (map[
 }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// stmt returns query prepared once for the store's life, bound to tx. The
+// events of a run are appended a few thousand times in a big run: parsing
+// the same three statements each time was a third of the journal's CPU.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	if !ok {
+		var err error
+		if st, err = s.db.PrepareContext(ctx, query); err != nil {
+			s.stmtMu.Unlock()
+			return nil, err
+		}
+		if s.stmts == nil {
+			s.stmts = map[string]*sql.Stmt{}
+		}
+		s.stmts[query] = st
+	}
+	s.stmtMu.Unlock()
+	return tx.StmtContext(ctx, st), nil
+}

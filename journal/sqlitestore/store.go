@@ -98,6 +98,9 @@ type Store struct {
 	// instead of spinning on SQLite's busy handler; other processes are
 	// still kept out by SQLite's own lock. It also guards key's counts.
 	wmu sync.Mutex
+	// stmts are the statements prepared once (stmt).
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 
 	closeOnce sync.Once
 	closeErr  error
