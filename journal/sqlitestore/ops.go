@@ -98,11 +98,7 @@ func (s *Store) Append(ctx context.Context, runID string, events ...journal.Even
 		eff = finishes
 	}
 	err = s.write(ctx, op, eff, func(tx *sql.Tx) error {
-		st, err := s.stmt(ctx, tx, statusQuery)
-		if err != nil {
-			return fmt.Errorf("%s: %w", op, err)
-		}
-		if _, err := statusOf(st.QueryRowContext(ctx, runID), op); err != nil {
+		if _, err := statusOf(s.queryRow(ctx, tx, statusQuery, runID), op); err != nil {
 			return err
 		}
 		return s.appendTx(ctx, tx, op, runID, p)
@@ -116,15 +112,11 @@ func (s *Store) Append(ctx context.Context, runID string, events ...journal.Even
 // appendTx inserts prepared events after the run's last one and sets the
 // status a run.finished among them gives. It assigns their Seq.
 func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, op, runID string, p journal.Batch) error {
-	lastSeq, err := s.stmt(ctx, tx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?`)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
 	var last int64
-	if err := lastSeq.QueryRowContext(ctx, runID).Scan(&last); err != nil {
+	if err := s.queryRow(ctx, tx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE run_id = ?`, runID).Scan(&last); err != nil {
 		return fmt.Errorf("%s: read last seq: %w", op, err)
 	}
-	stmt, err := s.stmt(ctx, tx, `INSERT INTO events
+	insert, err := s.stmt(ctx, tx, `INSERT INTO events
 		(run_id, seq, time, kind, layer, resource, step, message, error, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -137,7 +129,7 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, op, runID string, p jo
 		if len(ev.Data) > 0 {
 			data = []byte(ev.Data)
 		}
-		if _, err := stmt.ExecContext(ctx, runID, ev.Seq, ev.Time.UnixNano(), string(ev.Kind),
+		if _, err := insert.ExecContext(ctx, runID, ev.Seq, ev.Time.UnixNano(), string(ev.Kind),
 			ev.Layer, ev.Resource, ev.Step, ev.Message, ev.Error, data); err != nil {
 			return fmt.Errorf("%s: event %d (%s): %w", op, i, ev.Kind, err)
 		}
@@ -154,15 +146,15 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, op, runID string, p jo
 func (s *Store) Events(ctx context.Context, runID string, afterSeq int64) ([]journal.Event, error) {
 	var out []journal.Event
 	err := s.read(ctx, "events of run "+runID, func(tx *sql.Tx) (err error) {
-		out, err = events(ctx, tx, runID, afterSeq)
+		out, err = s.events(ctx, tx, runID, afterSeq)
 		return err
 	})
 	return out, err
 }
 
-func events(ctx context.Context, tx *sql.Tx, runID string, afterSeq int64) ([]journal.Event, error) {
+func (s *Store) events(ctx context.Context, tx *sql.Tx, runID string, afterSeq int64) ([]journal.Event, error) {
 	op := "events of run " + runID
-	rows, err := tx.QueryContext(ctx, `SELECT seq, time, kind, layer, resource, step, message, error, data
+	rows, err := s.query(ctx, tx, `SELECT seq, time, kind, layer, resource, step, message, error, data
 		FROM events WHERE run_id = ? AND seq > ? ORDER BY seq`, runID, afterSeq)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -188,7 +180,7 @@ func events(ctx context.Context, tx *sql.Tx, runID string, afterSeq int64) ([]jo
 	}
 	if len(out) == 0 {
 		// An unknown run and a run with nothing new look alike here.
-		if _, err := runStatus(ctx, tx, op, runID); err != nil {
+		if _, err := statusOf(s.queryRow(ctx, tx, statusQuery, runID), op); err != nil {
 			return nil, err
 		}
 	}
@@ -287,7 +279,7 @@ func (s *Store) Claim(ctx context.Context, runID, owner string, now time.Time, s
 	}
 	op := "claim run " + runID
 	return s.write(ctx, op, plain, func(tx *sql.Tx) error {
-		rec, err := leaseOf(ctx, tx, op, runID)
+		rec, err := s.leaseOf(ctx, tx, op, runID)
 		if err != nil {
 			return err
 		}
@@ -307,14 +299,14 @@ func (s *Store) Claim(ctx context.Context, runID, owner string, now time.Time, s
 func (s *Store) Heartbeat(ctx context.Context, runID, owner string, now time.Time) error {
 	op := "heartbeat run " + runID
 	return s.write(ctx, op, plain, func(tx *sql.Tx) error {
-		rec, err := leaseOf(ctx, tx, op, runID)
+		rec, err := s.leaseOf(ctx, tx, op, runID)
 		if err != nil {
 			return err
 		}
 		if err := rec.CheckHeartbeat(owner); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET heartbeat = ? WHERE id = ?`, now.UnixNano(), runID); err != nil {
+		if _, err := s.exec(ctx, tx, `UPDATE runs SET heartbeat = ? WHERE id = ?`, now.UnixNano(), runID); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
 		return nil
@@ -446,10 +438,10 @@ func statusOf(row *sql.Row, op string) (journal.Status, error) {
 }
 
 // leaseOf reads the owner and heartbeat of a run.
-func leaseOf(ctx context.Context, tx *sql.Tx, op, runID string) (journal.RunRecord, error) {
+func (s *Store) leaseOf(ctx context.Context, tx *sql.Tx, op, runID string) (journal.RunRecord, error) {
 	rec := journal.RunRecord{ID: runID}
 	var hb sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT owner, heartbeat FROM runs WHERE id = ?`, runID).Scan(&rec.Owner, &hb)
+	err := s.queryRow(ctx, tx, `SELECT owner, heartbeat FROM runs WHERE id = ?`, runID).Scan(&rec.Owner, &hb)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rec, fmt.Errorf("%s: %w", op, journal.ErrRunNotFound)
 	}
@@ -502,9 +494,12 @@ func readLocks(ctx context.Context, tx *sql.Tx, query string, args ...any) (map[
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
-// stmt returns query prepared once for the store's life, bound to tx. The
-// events of a run are appended a few thousand times in a big run: parsing
-// the same three statements each time was a third of the journal's CPU.
+// stmt returns query prepared once for the store's life, bound to tx. A
+// big run appends a few thousand times and heartbeats every 2 s (reading
+// the events since the last one, renewing its lease): parsing the same
+// statements each time was a third of the journal's CPU in a run of a
+// thousand resources, and the heartbeat's half of it grows with the run's
+// length. Only the constant statements of the hot paths go through here.
 func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
 	s.stmtMu.Lock()
 	st, ok := s.stmts[query]
@@ -521,4 +516,31 @@ func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, 
 	}
 	s.stmtMu.Unlock()
 	return tx.StmtContext(ctx, st), nil
+}
+
+// queryRow is tx.QueryRowContext with query prepared once (stmt).
+func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return tx.QueryRowContext(ctx, query, args...) // the same error, reported by Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// query is tx.QueryContext with query prepared once (stmt).
+func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// exec is tx.ExecContext with query prepared once (stmt).
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
