@@ -2,7 +2,6 @@ package awsapi
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
@@ -55,46 +54,32 @@ func (c *Clients) elasticacheActions(m map[string]action) {
 	}
 }
 
-// globalReplicationGroups reads global datastores with their members.
-// DescribeGlobalReplicationGroups filters by one id at most, so a few are
-// described one by one and many are listed, whichever takes fewer calls; a
-// listing stops at the page where the last of them was found.
-func (c *Clients) globalReplicationGroups(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	m := newMatcher(ids)
-	ctx = withWant(ctx, ids)
-	key := "elasticache:global-replication-group:" + region
-	if c.lists.cheaperByID(key, len(ids)) {
-		for _, id := range ids {
+// globalReplicationGroups reads global datastores with their members: a
+// listed kind (see lister).
+func (c *Clients) globalReplicationGroups(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
+	return lister[cloud.GlobalReplicationGroup]{
+		key: "elasticache:global-replication-group:" + region, what: "global replication groups",
+		byID: func(ctx context.Context, id string) ([]cloud.GlobalReplicationGroup, error) {
 			out, err := c.describeGlobalReplicationGroups(ctx, region, aws.String(id), nil)
-			if err != nil && !cloud.IsKind(err, cloud.KindNotFound) {
-				return nil, fmt.Errorf("describe global replication group %s in %s: %w", id, region, err)
+			if cloud.IsKind(err, cloud.KindNotFound) {
+				return nil, nil
 			}
-			for _, g := range out.GlobalReplicationGroups {
-				grg := globalReplicationGroup(g)
-				m.add(&grg, grg.ID, grg.ARN)
-			}
-		}
-		return m.found, nil
+			return globalReplicationGroupsOf(out), err
+		},
+		page: func(ctx context.Context, marker *string) ([]cloud.GlobalReplicationGroup, *string, error) {
+			out, err := c.describeGlobalReplicationGroups(ctx, region, nil, marker)
+			return globalReplicationGroupsOf(out), out.Marker, err
+		},
+		ident: func(g *cloud.GlobalReplicationGroup) (string, string) { return g.ID, g.ARN },
+	}.read(ctx, c, region, ids, along)
+}
+
+func globalReplicationGroupsOf(out *elasticache.DescribeGlobalReplicationGroupsOutput) []cloud.GlobalReplicationGroup {
+	grgs := make([]cloud.GlobalReplicationGroup, len(out.GlobalReplicationGroups))
+	for i, g := range out.GlobalReplicationGroups {
+		grgs[i] = globalReplicationGroup(g)
 	}
-	n, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
-		out, err := c.describeGlobalReplicationGroups(ctx, region, nil, marker)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range out.GlobalReplicationGroups {
-			grg := globalReplicationGroup(g)
-			m.add(&grg, grg.ID, grg.ARN)
-		}
-		if m.complete() {
-			return nil, nil // every resource asked for is read: no more pages
-		}
-		return out.Marker, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list global replication groups in %s: %w", region, err)
-	}
-	c.lists.took(key, n)
-	return m.found, nil
+	return grgs
 }
 
 func (c *Clients) describeGlobalReplicationGroups(ctx context.Context, region string, id, marker *string) (*elasticache.DescribeGlobalReplicationGroupsOutput, error) {

@@ -12,7 +12,7 @@ import (
 // replica without data is a state (HasData false), never not-found: "no
 // figure" is something the operator must be told, not a missing resource.
 func (r *Reads) lagKinds(m map[cloud.Kind]kindReader) {
-	m[cloud.ReplicationLags.Name] = kindReader{r.replicationLags, r.replicationLag}
+	m[cloud.ReplicationLags.Name] = kindReader{batchOnly(r.replicationLags), r.replicationLag}
 }
 
 func (r *Reads) now() time.Time {

@@ -21,8 +21,13 @@ var errRepeatedToken = errors.New("pagination token repeated")
 // page returns no token, and returns how many pages it read. Each page is
 // its own API call (own timeout).
 func pages(ctx context.Context, page func(ctx context.Context, token *string) (*string, error)) (int, error) {
+	return pagesFrom(ctx, nil, page)
+}
+
+// pagesFrom is pages starting at the page of token start (nil: the first).
+func pagesFrom(ctx context.Context, start *string, page func(ctx context.Context, token *string) (*string, error)) (int, error) {
 	seen := map[string]bool{}
-	var token *string
+	token := start
 	for n := 0; n < maxPages; n++ {
 		next, err := page(ctx, token)
 		if err != nil {

@@ -80,47 +80,31 @@ func (c *Clients) dbInstance(ctx context.Context, region, idOrARN string) (any, 
 	return m.one(op{"rds", "DescribeDBInstances", idOrARN, region})
 }
 
-// globalClusters reads global clusters. DescribeGlobalClusters filters by
-// one identifier at most (RDS API reference: "Currently, the only supported
-// filter is region"), so a few are described one by one and many are
-// listed, whichever takes fewer calls; a listing stops at the page where
-// the last of them was found.
-func (c *Clients) globalClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	m := newMatcher(ids)
-	ctx = withWant(ctx, ids)
-	key := "rds:global-cluster:" + region
-	if c.lists.cheaperByID(key, len(ids)) {
-		for _, id := range ids {
+// globalClusters reads global clusters: a listed kind (see lister).
+func (c *Clients) globalClusters(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
+	return lister[cloud.GlobalCluster]{
+		key: "rds:global-cluster:" + region, what: "global clusters",
+		byID: func(ctx context.Context, id string) ([]cloud.GlobalCluster, error) {
 			out, err := c.describeGlobalClusters(ctx, region, aws.String(id), nil)
-			if err != nil && !cloud.IsKind(err, cloud.KindNotFound) {
-				return nil, fmt.Errorf("describe global cluster %s in %s: %w", id, region, err)
+			if cloud.IsKind(err, cloud.KindNotFound) {
+				return nil, nil
 			}
-			for _, g := range out.GlobalClusters {
-				gc := globalCluster(g)
-				m.add(&gc, gc.ID, gc.ARN)
-			}
-		}
-		return m.found, nil
+			return globalClustersOf(out), err
+		},
+		page: func(ctx context.Context, marker *string) ([]cloud.GlobalCluster, *string, error) {
+			out, err := c.describeGlobalClusters(ctx, region, nil, marker)
+			return globalClustersOf(out), out.Marker, err
+		},
+		ident: func(g *cloud.GlobalCluster) (string, string) { return g.ID, g.ARN },
+	}.read(ctx, c, region, ids, along)
+}
+
+func globalClustersOf(out *rds.DescribeGlobalClustersOutput) []cloud.GlobalCluster {
+	gcs := make([]cloud.GlobalCluster, len(out.GlobalClusters))
+	for i, g := range out.GlobalClusters {
+		gcs[i] = globalCluster(g)
 	}
-	n, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
-		out, err := c.describeGlobalClusters(ctx, region, nil, marker)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range out.GlobalClusters {
-			gc := globalCluster(g)
-			m.add(&gc, gc.ID, gc.ARN)
-		}
-		if m.complete() {
-			return nil, nil // every resource asked for is read: no more pages
-		}
-		return out.Marker, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list global clusters in %s: %w", region, err)
-	}
-	c.lists.took(key, n)
-	return m.found, nil
+	return gcs
 }
 
 func (c *Clients) describeGlobalClusters(ctx context.Context, region string, id, marker *string) (*rds.DescribeGlobalClustersOutput, error) {
@@ -138,8 +122,8 @@ func (c *Clients) describeGlobalClusters(ctx context.Context, region string, id,
 // dbClusters describes the named clusters (ids or ARNs) with the
 // db-cluster-id filter. Names that match nothing are simply absent from
 // the result.
-func (c *Clients) dbClusters(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	return describeFiltered(ctx, c, region, ids, "DescribeDBClusters", "db clusters", "db-cluster-id",
+func (c *Clients) dbClusters(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
+	return describeFiltered(ctx, c, region, ids, along, "DescribeDBClusters", "db clusters", "db-cluster-id",
 		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBCluster, *string, error) {
 			out, err := c.rds(region).DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{Filters: filters, Marker: marker})
 			if err != nil {
@@ -151,8 +135,8 @@ func (c *Clients) dbClusters(ctx context.Context, region string, ids []string) (
 
 // dbInstances describes the named instances (ids or ARNs) with the
 // db-instance-id filter.
-func (c *Clients) dbInstances(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	return describeFiltered(withWant(ctx, ids), c, region, ids, "DescribeDBInstances", "db instances", "db-instance-id",
+func (c *Clients) dbInstances(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
+	return describeFiltered(ctx, c, region, ids, along, "DescribeDBInstances", "db instances", "db-instance-id",
 		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBInstance, *string, error) {
 			out, err := c.rds(region).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Filters: filters, Marker: marker})
 			if err != nil {
@@ -167,11 +151,36 @@ func (c *Clients) dbInstances(ctx context.Context, region string, ids []string) 
 // most 100 values a call, every page: page makes one call and returns its
 // resources, converted, and the next marker; ident names a resource as
 // the ids may (identifier and ARN).
-func describeFiltered[T any](ctx context.Context, c *Clients, region string, ids []string, action, what, filter string,
+//
+// Ids read along fill the room the last call of ids leaves (up to 100
+// values), and are known then (a filter answers every value it was given);
+// the others are not read.
+func describeFiltered[T any](ctx context.Context, c *Clients, region string, ids, along []string, action, what, filter string,
 	page func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]T, *string, error),
-	ident func(*T) (id, arn string)) (map[string]any, error) {
+	ident func(*T) (id, arn string)) (map[string]any, []string, error) {
 	m := newMatcher(ids)
-	for _, chunk := range chunks(ids, maxFilterValues) {
+	calls := chunks(ids, maxFilterValues)
+	var read []string
+	if n := len(calls); n > 0 {
+		last := calls[n-1]
+		in := map[string]bool{}
+		for _, id := range ids {
+			in[id] = true
+		}
+		for _, id := range along {
+			if len(last) == maxFilterValues {
+				break
+			}
+			if !in[id] {
+				in[id] = true
+				last, read = append(last, id), append(read, id)
+			}
+		}
+		calls[n-1] = last
+		m.also(read)
+	}
+	ctx = withWant(ctx, append(append([]string(nil), ids...), read...))
+	for _, chunk := range calls {
 		filters := []rdstypes.Filter{{Name: aws.String(filter), Values: chunk}}
 		_, err := pages(ctx, func(ctx context.Context, marker *string) (*string, error) {
 			var (
@@ -193,10 +202,10 @@ func describeFiltered[T any](ctx context.Context, c *Clients, region string, ids
 			return next, nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("describe %s %s in %s: %w", what, summary(chunk), region, err)
+			return nil, nil, fmt.Errorf("describe %s %s in %s: %w", what, summary(chunk), region, err)
 		}
 	}
-	return m.found, nil
+	return m.found, read, nil
 }
 
 // convert is each of an answer's resources in drorch's form.

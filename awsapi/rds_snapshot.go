@@ -63,8 +63,8 @@ func (c *Clients) dbSnapshot(ctx context.Context, region, id string) (any, error
 
 // dbClusterSnapshots describes the named cluster snapshots with the
 // db-cluster-snapshot-id filter.
-func (c *Clients) dbClusterSnapshots(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	return describeFiltered(ctx, c, region, ids, "DescribeDBClusterSnapshots", "db cluster snapshots", "db-cluster-snapshot-id",
+func (c *Clients) dbClusterSnapshots(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
+	return describeFiltered(ctx, c, region, ids, along, "DescribeDBClusterSnapshots", "db cluster snapshots", "db-cluster-snapshot-id",
 		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBClusterSnapshot, *string, error) {
 			out, err := c.rds(region).DescribeDBClusterSnapshots(ctx, &rds.DescribeDBClusterSnapshotsInput{Filters: filters, Marker: marker})
 			if err != nil {
@@ -76,8 +76,8 @@ func (c *Clients) dbClusterSnapshots(ctx context.Context, region string, ids []s
 
 // dbSnapshots describes the named DB snapshots with the db-snapshot-id
 // filter.
-func (c *Clients) dbSnapshots(ctx context.Context, region string, ids []string) (map[string]any, error) {
-	return describeFiltered(ctx, c, region, ids, "DescribeDBSnapshots", "db snapshots", "db-snapshot-id",
+func (c *Clients) dbSnapshots(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
+	return describeFiltered(ctx, c, region, ids, along, "DescribeDBSnapshots", "db snapshots", "db-snapshot-id",
 		func(ctx context.Context, filters []rdstypes.Filter, marker *string) ([]cloud.DBSnapshot, *string, error) {
 			out, err := c.rds(region).DescribeDBSnapshots(ctx, &rds.DescribeDBSnapshotsInput{Filters: filters, Marker: marker})
 			if err != nil {

@@ -3,7 +3,6 @@ package awsapi
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"drorch/cloud"
@@ -13,8 +12,10 @@ import (
 type kindReader struct {
 	// batch reads the resources ids (canonical identifiers or ARNs) in
 	// region with the fewest describe calls the API allows, and returns
-	// the state of each one found, keyed by the id asked for.
-	batch func(ctx context.Context, region string, ids []string) (map[string]any, error)
+	// the state of each one found, keyed by the id asked for; with them,
+	// those of along the same calls cover (cloud.AlongReader), and which
+	// of along it knows of.
+	batch func(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error)
 	// one describes a single resource by its identifier: a missing one is
 	// AWS's own not-found error, with its code and request id.
 	one func(ctx context.Context, region, id string) (any, error)
@@ -51,11 +52,26 @@ func (r *Reads) kind(kind cloud.Kind, region string) (kindReader, error) {
 
 // ReadBatch reads ids of kind in region.
 func (r *Reads) ReadBatch(ctx context.Context, kind cloud.Kind, region string, ids []string) (map[string]any, error) {
+	found, _, err := r.ReadAlong(ctx, kind, region, ids, nil)
+	return found, err
+}
+
+// ReadAlong reads ids of kind in region, and those of along the same
+// calls cover.
+func (r *Reads) ReadAlong(ctx context.Context, kind cloud.Kind, region string, ids, along []string) (map[string]any, []string, error) {
 	kr, err := r.kind(kind, region)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return kr.batch(ctx, region, ids)
+	return kr.batch(ctx, region, ids, along)
+}
+
+// batchOnly is the batch read of a kind that reads nothing along.
+func batchOnly(batch func(ctx context.Context, region string, ids []string) (map[string]any, error)) func(context.Context, string, []string, []string) (map[string]any, []string, error) {
+	return func(ctx context.Context, region string, ids, _ []string) (map[string]any, []string, error) {
+		found, err := batch(ctx, region, ids)
+		return found, nil, err
+	}
 }
 
 // Read describes one resource by its identifier or ARN.
@@ -68,33 +84,67 @@ func (r *Reads) Read(ctx context.Context, k cloud.Key) (any, error) {
 }
 
 // matcher maps what a describe returned back to the ids asked for, by
-// identifier or ARN, compared as AWS compares them.
+// identifier or ARN, compared as AWS compares them. Ids read along (also)
+// are kept when met, and never make a read incomplete.
 type matcher struct {
-	want  map[string]bool
-	found map[string]any
+	want     map[string]bool   // every id to keep
+	along    map[string]string // of them, those read along, as given
+	required int               // ids asked for, not along, found so far
+	asked    int               // ids asked for, not along
+	found    map[string]any
 }
 
 func newMatcher(ids []string) *matcher {
-	m := &matcher{want: map[string]bool{}, found: map[string]any{}}
+	m := &matcher{want: map[string]bool{}, along: map[string]string{}, found: map[string]any{}}
 	for _, id := range ids {
 		m.want[cloud.ID(id)] = true
 	}
+	m.asked = len(m.want)
 	return m
 }
 
-// add records v, known by id and arn, under whichever of them was asked for.
-func (m *matcher) add(v any, id, arn string) {
-	for _, k := range []string{cloud.ID(id), cloud.ID(arn)} {
-		if k != "" && m.want[k] {
-			m.found[k] = v
+// also keeps the resources of along when they are met.
+func (m *matcher) also(along []string) {
+	for _, id := range along {
+		if k := cloud.ID(id); !m.want[k] {
+			m.want[k], m.along[k] = true, id
 		}
 	}
+}
+
+// add records v, known by id and arn, under whichever of them was asked
+// for, and reports whether one was (not along).
+func (m *matcher) add(v any, id, arn string) bool {
+	asked := false
+	for _, k := range []string{cloud.ID(id), cloud.ID(arn)} {
+		if k == "" || !m.want[k] {
+			continue
+		}
+		_, along := m.along[k]
+		if _, seen := m.found[k]; !seen && !along {
+			m.required++
+		}
+		m.found[k] = v
+		asked = asked || !along
+	}
+	return asked
 }
 
 // complete reports whether every id asked for has been found: a listing
 // read page by page stops there, since the rest of the account's
 // resources would be read only to be dropped.
-func (m *matcher) complete() bool { return len(m.found) == len(m.want) }
+func (m *matcher) complete() bool { return m.required == m.asked }
+
+// alongFound are the ids read along that were met, as given.
+func (m *matcher) alongFound() []string {
+	var out []string
+	for k, id := range m.along {
+		if _, ok := m.found[k]; ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
 
 // one returns the single resource asked for, or the not-found error of a
 // describe that answered without it (an emulator that ignores the
@@ -105,28 +155,4 @@ func (m *matcher) one(o op) (any, error) {
 	}
 	return nil, &cloud.APIError{Service: o.service, Action: o.action, Resource: o.resource, Region: o.region,
 		Kind: cloud.KindNotFound, Message: "not found"}
-}
-
-// listing remembers, per kind and region, how many pages the last listing
-// took (to the page where the last resource asked for was found), so that a round describes few resources one by one when
-// that is cheaper than listing them all.
-type listing struct {
-	mu    sync.Mutex
-	pages map[string]int
-}
-
-func (l *listing) cheaperByID(key string, n int) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	pages, known := l.pages[key]
-	return known && n < pages || !known && n == 1
-}
-
-func (l *listing) took(key string, pages int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.pages == nil {
-		l.pages = map[string]int{}
-	}
-	l.pages[key] = max(pages, 1)
 }

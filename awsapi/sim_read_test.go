@@ -136,6 +136,22 @@ func TestSimBatchReads(t *testing.T) {
 	if len(ins) != 130 || ins[0].ClusterID == "" {
 		t.Errorf("DBInstances: %d instances, first %+v", len(ins), ins[0])
 	}
+	// Ids read along fill the room the last filter leaves: 130 ids are
+	// 100 + 30 values, so 70 of 80 new ids along ride in the same two calls
+	// (known then, found or not), and the last 10 are not read.
+	var along []string
+	for i := 120; i < 210; i++ {
+		along = append(along, fmt.Sprintf("app-%03d-%s-1", i, east)) // the first 10 repeat ids
+	}
+	before := e.sim.CallCount(east, "rds", "DescribeDBInstances")
+	found, read, err := e.c.Reads().ReadAlong(ctx, cloud.DBInstances.Name, east, instIDs, along)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sim.CallCount(east, "rds", "DescribeDBInstances") - before; n != 2 || len(read) != 70 || len(found) != 130 ||
+		read[0] != along[10] || read[69] != along[79] {
+		t.Errorf("130 ids and 80 along: %d calls, %d found, %d along read (%v...), want 2, 130 and 70 from %s", n, len(found), len(read), read[:min(len(read), 2)], along[10])
+	}
 
 	gcs := res(batch(ctx, e.c, cloud.GlobalClusters, west, globals...)).must(t)
 	if len(gcs) != 130 {
@@ -150,15 +166,26 @@ func TestSimBatchReads(t *testing.T) {
 	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 3 {
 		t.Errorf("one global cluster cost %d call(s), want 1", n-2)
 	}
-	// Three of the last page are listed: both pages. Three of the first
-	// page: the listing stops there, the second page would only be dropped.
-	res(batch(ctx, e.c, cloud.GlobalClusters, west, globals[len(globals)-3:]...)).must(t)
-	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 5 {
-		t.Errorf("three global clusters of the last page cost %d call(s), want the 2 pages of the listing", n-3)
-	}
-	gcs = res(batch(ctx, e.c, cloud.GlobalClusters, west, globals[:3]...)).must(t)
-	if n := e.sim.CallCount(west, "rds", "DescribeGlobalClusters"); n != 6 || len(gcs) != 3 {
-		t.Errorf("three global clusters of the first page: %d found in %d call(s), want 3 in 1", len(gcs), n-5)
+	// Three of the last page are listed: both pages; the next listing of
+	// them starts at the page where they were found. Three of the first
+	// page then: that page does not have them, the listing is read again
+	// from the start, which has them (no third page: it stops there).
+	calls := func() int { return e.sim.CallCount(west, "rds", "DescribeGlobalClusters") }
+	for _, step := range []struct {
+		name  string
+		ids   []string
+		calls int
+	}{
+		{"three of the last page", globals[len(globals)-3:], 2},
+		{"the same three again, from their page", globals[len(globals)-3:], 1},
+		{"three of the first page, after a futile look at the second", globals[:3], 2},
+		{"the same three again, from the first page", globals[:3], 1},
+	} {
+		before := calls()
+		gcs = res(batch(ctx, e.c, cloud.GlobalClusters, west, step.ids...)).must(t)
+		if n := calls() - before; n != step.calls || len(gcs) != 3 {
+			t.Errorf("%s: %d found in %d call(s), want 3 in %d", step.name, len(gcs), n, step.calls)
+		}
 	}
 
 	seen := map[string]bool{}

@@ -37,6 +37,16 @@ type BatchReader interface {
 	ReadBatch(ctx context.Context, kind Kind, region string, ids []string) (map[string]any, error)
 }
 
+// AlongReader is a BatchReader that also reads, with the calls it makes
+// for ids, those of along the same calls cover at no extra call: the same
+// pages of a listing, room left in a filter. It returns the states found
+// (of ids and along, keyed by the id asked for) and which of along it
+// knows: found, or known not to exist. An id of along it does not name was
+// not read.
+type AlongReader interface {
+	ReadAlong(ctx context.Context, kind Kind, region string, ids, along []string) (found map[string]any, read []string, err error)
+}
+
 // KindOf is a kind of resource whose state is a T.
 type KindOf[T any] struct {
 	Name Kind

@@ -15,11 +15,11 @@ import (
 // layer runs one layer's resources concurrently. A failed resource lets the
 // others finish; the layer fails unless every failure had continueOnError.
 //
-// While it runs, its rounds also read what the next layer watches of the
-// kinds and regions they read anyway (at no or little cost: the same
-// listing, or more ids in the same filtered call), so that the round which
-// sees the layer's end is also the next layer's first look, as far as it
-// goes.
+// While it runs, its rounds also read what the next layer watches as far
+// as the calls they make anyway cover it (at no extra call: the pages of a
+// listing read for the current layer, room left in a filter), so that the
+// round which sees the layer's end is also the next layer's first look, as
+// far as it goes; the opening reads the rest.
 func (e *Engine) layer(ctx context.Context, runID string, li int, layer PlanLayer, prior *journal.LayerState, rr *rounds, s Settings, next *PlanLayer) (journal.Status, error) {
 	first := e.opening(ctx, runID, layer, prior, rr, s)
 	if next != nil {

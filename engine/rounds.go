@@ -51,8 +51,10 @@ type group struct {
 func groupOf(k cloud.Key) group { return group{k.Kind, k.Region} }
 
 // fetch fills the snapshot for keys with one batched read per kind and
-// region, the groups read at once.
-func (s *snapshot) fetch(ctx context.Context, b cloud.BatchReader, keys []cloud.Key) {
+// region, the groups read at once. Keys along are read only as far as the
+// calls for keys of their kind and region cover them (cloud.AlongReader):
+// what they cost nothing to read; the rest stay unread.
+func (s *snapshot) fetch(ctx context.Context, b cloud.BatchReader, keys []cloud.Key, along ...cloud.Key) {
 	groups := map[group][]string{}
 	for _, k := range keys {
 		if _, ok := s.get(k); ok {
@@ -61,10 +63,19 @@ func (s *snapshot) fetch(ctx context.Context, b cloud.BatchReader, keys []cloud.
 		g := groupOf(k)
 		groups[g] = appendUnique(groups[g], k.ID)
 	}
+	extra := map[group][]string{}
+	for _, k := range along {
+		if _, ok := s.get(k); ok {
+			continue
+		}
+		if g := groupOf(k); groups[g] != nil && !slices.Contains(groups[g], k.ID) {
+			extra[g] = appendUnique(extra[g], k.ID)
+		}
+	}
 	var wg sync.WaitGroup
 	for g, ids := range groups {
 		wg.Go(func() {
-			found, err := b.ReadBatch(ctx, g.kind, g.region, ids)
+			found, read, err := readAlong(ctx, b, g, ids, extra[g])
 			for _, id := range ids {
 				k := cloud.Key{Kind: g.kind, Region: g.region, ID: id}
 				if err != nil {
@@ -73,9 +84,29 @@ func (s *snapshot) fetch(ctx context.Context, b cloud.BatchReader, keys []cloud.
 				}
 				s.put(k, entry{val: found[id]}) // nil: not found
 			}
+			for _, id := range read {
+				s.put(cloud.Key{Kind: g.kind, Region: g.region, ID: id}, entry{val: found[id]})
+			}
 		})
 	}
 	wg.Wait()
+}
+
+// readAlong reads ids of g and what b reads of along with them; a reader
+// that cannot read along reads them all, as ids.
+func readAlong(ctx context.Context, b cloud.BatchReader, g group, ids, along []string) (map[string]any, []string, error) {
+	if len(along) == 0 {
+		found, err := b.ReadBatch(ctx, g.kind, g.region, ids)
+		return found, nil, err
+	}
+	if ar, ok := b.(cloud.AlongReader); ok {
+		return ar.ReadAlong(ctx, g.kind, g.region, ids, along)
+	}
+	found, err := b.ReadBatch(ctx, g.kind, g.region, append(append([]string(nil), ids...), along...))
+	if err != nil {
+		return nil, nil, err
+	}
+	return found, along, nil
 }
 
 func appendUnique(ids []string, id string) []string {
@@ -252,27 +283,20 @@ func (r *rounds) fire(ctx context.Context) {
 		return
 	}
 	var keys []cloud.Key
-	read := map[group]bool{}
 	for _, w := range due {
 		keys = append(keys, w.keys...)
-		for _, k := range w.keys {
-			read[groupOf(k)] = true
-		}
 	}
-	// Carried keys ride along only with reads the round makes anyway: a
-	// round of RDS instances alone lists no global cluster for the next
-	// layer (which would cost the listing's pages every second); the next
-	// layer's opening reads what its last round did not.
+	// Carried keys ride along only with reads the round makes anyway, and
+	// only as far as those calls cover them: a round of RDS instances
+	// alone lists no global cluster for the next layer, nor a page more
+	// (which would cost pages every second); the next layer's opening
+	// reads what its last round did not.
 	r.mu.Lock()
-	for _, k := range r.carried {
-		if read[groupOf(k)] {
-			keys = append(keys, k)
-		}
-	}
+	carried := r.carried
 	r.mu.Unlock()
 	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
 	s := newSnapshot(r.direct)
-	s.fetch(ctx, r.batch, keys)
+	s.fetch(ctx, r.batch, keys, carried...)
 	r.mu.Lock()
 	r.last = s
 	r.mu.Unlock()

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,6 +181,51 @@ func TestCarriedKeysRideAlongOnly(t *testing.T) {
 	}
 	if _, ok := s.get(cloud.DBInstances.Key("eu-west-1", "next-other")); ok {
 		t.Error("a carried key of a region no waiter reads was read")
+	}
+	if _, batch, direct, _ := w.stats(); batch != 1 || direct != 0 {
+		t.Errorf("%d batch and %d direct reads, want the round's one", batch, direct)
+	}
+}
+
+// alongWorld is a world whose batched reads can read along, as far as the
+// ids asked for cover it: here, those along named "cheap-".
+type alongWorld struct{ *world }
+
+func (a alongWorld) ReadAlong(ctx context.Context, kind cloud.Kind, region string, ids, along []string) (map[string]any, []string, error) {
+	var read []string
+	for _, id := range along {
+		if strings.HasPrefix(id, "cheap-") {
+			read = append(read, id)
+		}
+	}
+	found, err := a.ReadBatch(ctx, kind, region, append(append([]string(nil), ids...), read...))
+	return found, read, err
+}
+
+// TestCarriedKeysCostNoCall: with a reader that reads along, a round keeps
+// the carried keys the calls of its waiters covered, and leaves the others
+// unread (the next layer's opening reads them), never adding a call.
+func TestCarriedKeysCostNoCall(t *testing.T) {
+	t.Parallel()
+	c := clock.NewFake(t0)
+	w := newWorld(c)
+	for _, id := range []string{"waiting", "cheap-next", "dear-next"} {
+		w.addReplica("us-west-2", id)
+	}
+	rr := newRounds(c, alongWorld{w}, w, time.Second)
+	rr.carry([]cloud.Key{cloud.DBInstances.Key("us-west-2", "cheap-next"), cloud.DBInstances.Key("us-west-2", "dear-next")})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go rr.run(ctx)
+	s, err := rr.wait(ctx, t0, []cloud.Key{cloud.DBInstances.Key("us-west-2", "waiting")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := s.get(cloud.DBInstances.Key("us-west-2", "cheap-next")); !ok || e.val == nil {
+		t.Error("the carried key the round's call covered is not in its snapshot")
+	}
+	if _, ok := s.get(cloud.DBInstances.Key("us-west-2", "dear-next")); ok {
+		t.Error("a carried key the round's call did not cover is in its snapshot, as if read")
 	}
 	if _, batch, direct, _ := w.stats(); batch != 1 || direct != 0 {
 		t.Errorf("%d batch and %d direct reads, want the round's one", batch, direct)

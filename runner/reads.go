@@ -43,6 +43,18 @@ func (r Reads) ReadBatch(ctx context.Context, kind cloud.Kind, region string, id
 	return r.Batch.ReadBatch(ctx, kind, region, ids)
 }
 
+// ReadAlong reads ids of kind, and what its reader reads of along with
+// them (nothing, from a reader that cannot).
+func (r Reads) ReadAlong(ctx context.Context, kind cloud.Kind, region string, ids, along []string) (map[string]any, []string, error) {
+	if _, ok := r.Kinds[kind]; !ok {
+		if ar, ok := r.Batch.(cloud.AlongReader); ok {
+			return ar.ReadAlong(ctx, kind, region, ids, along)
+		}
+	}
+	found, err := r.ReadBatch(ctx, kind, region, ids)
+	return found, nil, err
+}
+
 // WithJournal returns c reading approvals from store (nil: no run has an
 // approval yet, as in a plan) and everything else from AWS as before.
 func WithJournal(c Cloud, store journal.Store) Cloud {
