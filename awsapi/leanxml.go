@@ -145,8 +145,12 @@ func (d *xdoc) parse() (xnode, error) {
 			continue
 		}
 		rest := s[i:]
+		var c byte // what follows '<': most tags are start tags, told by one byte
+		if len(rest) > 1 {
+			c = rest[1]
+		}
 		switch {
-		case bytes.HasPrefix(rest, []byte("<?")), bytes.HasPrefix(rest, []byte("<!--")):
+		case c == '?' || c == '!' && bytes.HasPrefix(rest, []byte("<!--")):
 			end, skip := "?>", 2
 			if rest[1] == '!' {
 				end, skip = "-->", 4
@@ -159,7 +163,7 @@ func (d *xdoc) parse() (xnode, error) {
 				text, plain = append(text[:0], s[start:i]...), false
 			}
 			i += skip + j + len(end)
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+		case c == '!' && bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			j := bytes.Index(rest[9:], []byte("]]>"))
 			if j < 0 || len(stack) == 0 {
 				return xnode{}, fmt.Errorf("%w: bad CDATA section", errXML)
@@ -169,16 +173,23 @@ func (d *xdoc) parse() (xnode, error) {
 			}
 			text = append(text, rest[9:9+j]...)
 			i += 9 + j + 3
-		case bytes.HasPrefix(rest, []byte("<!")):
+		case c == '!':
 			return xnode{}, fmt.Errorf("%w: declarations are not accepted", errXML)
-		case bytes.HasPrefix(rest, []byte("</")):
-			j := bytes.IndexByte(rest, '>')
-			if j < 0 {
-				return xnode{}, fmt.Errorf("%w: unterminated end tag", errXML)
+		case c == '/':
+			var open []byte // the name the end tag must have
+			if len(stack) > 0 {
+				open = d.bytes(d.nodes[stack[len(stack)-1]].name)
 			}
-			name := localName(bytes.TrimSpace(rest[2:j]))
-			if len(stack) == 0 || !bytes.Equal(d.bytes(d.nodes[stack[len(stack)-1]].name), name) {
-				return xnode{}, fmt.Errorf("%w: unexpected end tag %q", errXML, truncate(string(name), 40))
+			j := 2 + len(open)
+			// The usual end tag, </Name>, is compared in place.
+			if len(stack) == 0 || j >= len(rest) || rest[j] != '>' || !bytes.Equal(rest[2:j], open) {
+				if j = bytes.IndexByte(rest, '>'); j < 0 {
+					return xnode{}, fmt.Errorf("%w: unterminated end tag", errXML)
+				}
+				name := localName(bytes.TrimSpace(rest[2:j]))
+				if len(stack) == 0 || !bytes.Equal(open, name) {
+					return xnode{}, fmt.Errorf("%w: unexpected end tag %q", errXML, truncate(string(name), 40))
+				}
 			}
 			cur := &d.nodes[stack[len(stack)-1]]
 			if cur.first < 0 { // a leaf: its text is kept
@@ -248,13 +259,20 @@ func (d *xdoc) bytes(sp span) []byte {
 }
 
 // free hands the document of n back for reuse: no node of it may be used
-// after, and its bytes are the caller's again.
+// after, and its bytes are the caller's again. The arrays of an unusually
+// big answer are not kept.
 func (n xnode) free() {
 	if n.d != nil {
 		n.d.src, n.d.kept, n.d.strs = nil, "", nil
-		docs.Put(n.d)
+		if cap(n.d.nodes) <= maxPooledNodes && cap(n.d.arena) <= maxPooledRead {
+			docs.Put(n.d)
+		}
 	}
 }
+
+// maxPooledNodes bounds the node arrays kept: a page of 100 instances has
+// a few thousand elements.
+const maxPooledNodes = 1 << 16
 
 // tagEnd returns the index of the '>' closing the start tag at the head of
 // b, skipping quoted attribute values, and whether the tag closes itself.
