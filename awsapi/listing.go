@@ -57,9 +57,14 @@ func (l lister[T]) read(ctx context.Context, c *Clients, region string, ids, alo
 	var first *string // the marker of the first page with one of ids
 	firstSet := false
 	total := 0
-	scan := func(start *string) (bool, error) {
-		end := false
+	// scan reads from the page at start until every id is found or the
+	// listing ends (end), or it comes to the page at stop, read already.
+	scan := func(start, stop *string) (end, stopped bool, err error) {
 		n, err := pagesFrom(ctx, start, func(ctx context.Context, marker *string) (*string, error) {
+			if stop != nil && marker != nil && *marker == *stop {
+				stopped = true
+				return nil, nil
+			}
 			items, next, err := l.page(ctx, marker)
 			if err != nil {
 				return nil, err
@@ -79,20 +84,33 @@ func (l lister[T]) read(ctx context.Context, c *Clients, region string, ids, alo
 			}
 			return next, nil
 		})
+		if stopped {
+			n-- // the page at stop was not read again
+		}
 		total += n
-		return end, err
+		return end, stopped, err
 	}
-	fromStart := resume == nil
-	end, err := scan(resume)
+	end, _, err := scan(resume, nil)
+	whole := resume == nil && end // every page read, in one listing
 	if err != nil && resume != nil && cloud.IsKind(err, cloud.KindInvalidInput) {
 		// A remembered marker refused: this endpoint's markers do not
 		// outlive their listing. List from the start, now and later.
 		c.lists.noResume(l.key)
-		err = nil
+		err, end, resume = nil, false, nil
 	}
-	if err == nil && !m.complete() && !fromStart {
-		fromStart, first, firstSet = true, nil, false
-		end, err = scan(nil)
+	if err == nil && !m.complete() && (resume != nil || !end) {
+		// Missed from the remembered page on (or refused there): from the
+		// start, up to that page at most, read already (when this
+		// endpoint's markers repeat).
+		f, fSet := first, firstSet
+		first, firstSet = nil, false
+		var stopped bool
+		tail := end
+		end, stopped, err = scan(nil, resume)
+		whole = end || stopped && tail
+		if !firstSet { // none before the remembered page: it stays
+			first, firstSet = f, fSet
+		}
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("list %s in %s: %w", l.what, region, err)
@@ -101,7 +119,7 @@ func (l lister[T]) read(ctx context.Context, c *Clients, region string, ids, alo
 		c.lists.resumeFrom(l.key, first)
 	}
 	c.lists.took(l.key, total)
-	if fromStart && end {
+	if whole {
 		return m.found, along, nil // the whole account listed: the rest are gone
 	}
 	return m.found, m.alongFound(), nil
