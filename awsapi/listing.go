@@ -19,8 +19,8 @@ import (
 //     time: RDS and ElastiCache take a marker "provided by a previous
 //     request" and answer "only records beyond the marker" (API
 //     references, Marker). A listing resumed there that misses one of
-//     them is read again from the start, and an endpoint that refuses a
-//     remembered marker is listed from the start from then on;
+//     them reads the pages before that one too, and an endpoint that
+//     refuses a remembered marker is listed from the start from then on;
 //   - up to the page where the last of them was found, not to the end.
 //
 // Ids read along (the next layer's, see cloud.AlongReader) are taken from
