@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 
 	"drorch/cloud"
 )
@@ -59,27 +60,16 @@ func (c *Clients) elasticacheActions(m map[string]action) {
 func (c *Clients) globalReplicationGroups(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
 	return lister[cloud.GlobalReplicationGroup]{
 		key: "elasticache:global-replication-group:" + region, what: "global replication groups",
-		byID: func(ctx context.Context, id string) ([]cloud.GlobalReplicationGroup, error) {
-			out, err := c.describeGlobalReplicationGroups(ctx, region, aws.String(id), nil)
-			if cloud.IsKind(err, cloud.KindNotFound) {
-				return nil, nil
-			}
-			return globalReplicationGroupsOf(out), err
-		},
-		page: func(ctx context.Context, marker *string) ([]cloud.GlobalReplicationGroup, *string, error) {
-			out, err := c.describeGlobalReplicationGroups(ctx, region, nil, marker)
-			return globalReplicationGroupsOf(out), out.Marker, err
+		describe: func(ctx context.Context, id, marker *string) ([]cloud.GlobalReplicationGroup, *string, error) {
+			out, err := c.describeGlobalReplicationGroups(ctx, region, id, marker)
+			return convert(out.GlobalReplicationGroups, region,
+					func(g ectypes.GlobalReplicationGroup, _ string) cloud.GlobalReplicationGroup {
+						return globalReplicationGroup(g)
+					}),
+				out.Marker, err
 		},
 		ident: func(g *cloud.GlobalReplicationGroup) (string, string) { return g.ID, g.ARN },
 	}.read(ctx, c, region, ids, along)
-}
-
-func globalReplicationGroupsOf(out *elasticache.DescribeGlobalReplicationGroupsOutput) []cloud.GlobalReplicationGroup {
-	grgs := make([]cloud.GlobalReplicationGroup, len(out.GlobalReplicationGroups))
-	for i, g := range out.GlobalReplicationGroups {
-		grgs[i] = globalReplicationGroup(g)
-	}
-	return grgs
 }
 
 func (c *Clients) describeGlobalReplicationGroups(ctx context.Context, region string, id, marker *string) (*elasticache.DescribeGlobalReplicationGroupsOutput, error) {

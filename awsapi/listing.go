@@ -28,11 +28,10 @@ import (
 type lister[T any] struct {
 	key  string // kind and region, for the memory of listings
 	what string // "global clusters", for errors
-	// byID describes one resource: nothing, and no error, if it is gone.
-	byID func(ctx context.Context, id string) ([]T, error)
-	// page reads the page at marker (nil: the first) and the next marker.
-	page  func(ctx context.Context, marker *string) ([]T, *string, error)
-	ident func(*T) (id, arn string)
+	// describe describes the resource id, or (id nil) reads the page of
+	// the listing at marker (nil: the first) and the next marker.
+	describe func(ctx context.Context, id, marker *string) ([]T, *string, error)
+	ident    func(*T) (id, arn string)
 }
 
 // read returns the resources of ids and along found, and which of along
@@ -43,7 +42,10 @@ func (l lister[T]) read(ctx context.Context, c *Clients, region string, ids, alo
 	ctx = withWant(ctx, append(append([]string(nil), ids...), along...))
 	if c.lists.cheaperByID(l.key, len(ids)) {
 		for _, id := range ids {
-			items, err := l.byID(ctx, id)
+			items, _, err := l.describe(ctx, &id, nil)
+			if cloud.IsKind(err, cloud.KindNotFound) {
+				continue // gone: absent from the result
+			}
 			if err != nil {
 				return nil, nil, fmt.Errorf("describe %s %s in %s: %w", l.what, id, region, err)
 			}
@@ -65,7 +67,7 @@ func (l lister[T]) read(ctx context.Context, c *Clients, region string, ids, alo
 				stopped = true
 				return nil, nil
 			}
-			items, next, err := l.page(ctx, marker)
+			items, next, err := l.describe(ctx, nil, marker)
 			if err != nil {
 				return nil, err
 			}

@@ -84,27 +84,13 @@ func (c *Clients) dbInstance(ctx context.Context, region, idOrARN string) (any, 
 func (c *Clients) globalClusters(ctx context.Context, region string, ids, along []string) (map[string]any, []string, error) {
 	return lister[cloud.GlobalCluster]{
 		key: "rds:global-cluster:" + region, what: "global clusters",
-		byID: func(ctx context.Context, id string) ([]cloud.GlobalCluster, error) {
-			out, err := c.describeGlobalClusters(ctx, region, aws.String(id), nil)
-			if cloud.IsKind(err, cloud.KindNotFound) {
-				return nil, nil
-			}
-			return globalClustersOf(out), err
-		},
-		page: func(ctx context.Context, marker *string) ([]cloud.GlobalCluster, *string, error) {
-			out, err := c.describeGlobalClusters(ctx, region, nil, marker)
-			return globalClustersOf(out), out.Marker, err
+		describe: func(ctx context.Context, id, marker *string) ([]cloud.GlobalCluster, *string, error) {
+			out, err := c.describeGlobalClusters(ctx, region, id, marker)
+			return convert(out.GlobalClusters, region, func(g rdstypes.GlobalCluster, _ string) cloud.GlobalCluster { return globalCluster(g) }),
+				out.Marker, err
 		},
 		ident: func(g *cloud.GlobalCluster) (string, string) { return g.ID, g.ARN },
 	}.read(ctx, c, region, ids, along)
-}
-
-func globalClustersOf(out *rds.DescribeGlobalClustersOutput) []cloud.GlobalCluster {
-	gcs := make([]cloud.GlobalCluster, len(out.GlobalClusters))
-	for i, g := range out.GlobalClusters {
-		gcs[i] = globalCluster(g)
-	}
-	return gcs
 }
 
 func (c *Clients) describeGlobalClusters(ctx context.Context, region string, id, marker *string) (*rds.DescribeGlobalClustersOutput, error) {

@@ -156,37 +156,6 @@ func TestSnapshotFallsThroughOnce(t *testing.T) {
 	}
 }
 
-// TestCarriedKeysRideAlongOnly: the next layer's keys are read by a round
-// only with a kind and region it reads for its waiters anyway (the same
-// call), never on their own.
-func TestCarriedKeysRideAlongOnly(t *testing.T) {
-	t.Parallel()
-	c := clock.NewFake(t0)
-	w := newWorld(c)
-	for _, id := range []string{"waiting", "next-same"} {
-		w.addReplica("us-west-2", id)
-	}
-	w.addReplica("eu-west-1", "next-other")
-	rr := newRounds(c, w, w, time.Second)
-	rr.carry([]cloud.Key{cloud.DBInstances.Key("us-west-2", "next-same"), cloud.DBInstances.Key("eu-west-1", "next-other")})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go rr.run(ctx)
-	s, err := rr.wait(ctx, t0, []cloud.Key{cloud.DBInstances.Key("us-west-2", "waiting")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := s.get(cloud.DBInstances.Key("us-west-2", "next-same")); !ok {
-		t.Error("the carried key of the round's own kind and region was not read")
-	}
-	if _, ok := s.get(cloud.DBInstances.Key("eu-west-1", "next-other")); ok {
-		t.Error("a carried key of a region no waiter reads was read")
-	}
-	if _, batch, direct, _ := w.stats(); batch != 1 || direct != 0 {
-		t.Errorf("%d batch and %d direct reads, want the round's one", batch, direct)
-	}
-}
-
 // alongWorld is a world whose batched reads can read along, as far as the
 // ids asked for cover it: here, those along named "cheap-".
 type alongWorld struct{ *world }
@@ -202,32 +171,61 @@ func (a alongWorld) ReadAlong(ctx context.Context, kind cloud.Kind, region strin
 	return found, read, err
 }
 
-// TestCarriedKeysCostNoCall: with a reader that reads along, a round keeps
-// the carried keys the calls of its waiters covered, and leaves the others
-// unread (the next layer's opening reads them), never adding a call.
-func TestCarriedKeysCostNoCall(t *testing.T) {
+// TestCarriedKeys: the next layer's keys are read by a round only with a
+// kind and region it reads for its waiters anyway (the same call), never
+// on their own; with a reader that reads along, only as far as the calls
+// of its waiters cover them (the next layer's opening reads the rest).
+// Either way the round makes its one call.
+func TestCarriedKeys(t *testing.T) {
 	t.Parallel()
-	c := clock.NewFake(t0)
-	w := newWorld(c)
-	for _, id := range []string{"waiting", "cheap-next", "dear-next"} {
-		w.addReplica("us-west-2", id)
-	}
-	rr := newRounds(c, alongWorld{w}, w, time.Second)
-	rr.carry([]cloud.Key{cloud.DBInstances.Key("us-west-2", "cheap-next"), cloud.DBInstances.Key("us-west-2", "dear-next")})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go rr.run(ctx)
-	s, err := rr.wait(ctx, t0, []cloud.Key{cloud.DBInstances.Key("us-west-2", "waiting")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e, ok := s.get(cloud.DBInstances.Key("us-west-2", "cheap-next")); !ok || e.val == nil {
-		t.Error("the carried key the round's call covered is not in its snapshot")
-	}
-	if _, ok := s.get(cloud.DBInstances.Key("us-west-2", "dear-next")); ok {
-		t.Error("a carried key the round's call did not cover is in its snapshot, as if read")
-	}
-	if _, batch, direct, _ := w.stats(); batch != 1 || direct != 0 {
-		t.Errorf("%d batch and %d direct reads, want the round's one", batch, direct)
+	west := func(id string) cloud.Key { return cloud.DBInstances.Key("us-west-2", id) }
+	for _, tc := range []struct {
+		name          string
+		along         bool // the reader reads along
+		carried       []cloud.Key
+		read, notRead []cloud.Key
+	}{
+		{name: "ride along with the round's kind and region only",
+			carried: []cloud.Key{west("next-same"), cloud.DBInstances.Key("eu-west-1", "next-other")},
+			read:    []cloud.Key{west("next-same")}, notRead: []cloud.Key{cloud.DBInstances.Key("eu-west-1", "next-other")}},
+		{name: "cost no call with a reader that reads along", along: true,
+			carried: []cloud.Key{west("cheap-next"), west("dear-next")},
+			read:    []cloud.Key{west("cheap-next")}, notRead: []cloud.Key{west("dear-next")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := clock.NewFake(t0)
+			w := newWorld(c)
+			w.addReplica("us-west-2", "waiting")
+			for _, k := range tc.carried {
+				w.addReplica(k.Region, k.ID)
+			}
+			var b cloud.BatchReader = w
+			if tc.along {
+				b = alongWorld{w}
+			}
+			rr := newRounds(c, b, w, time.Second)
+			rr.carry(tc.carried)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go rr.run(ctx)
+			s, err := rr.wait(ctx, t0, []cloud.Key{west("waiting")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range tc.read {
+				if e, ok := s.get(k); !ok || e.val == nil {
+					t.Errorf("%s: not read with the round's call", k)
+				}
+			}
+			for _, k := range tc.notRead {
+				if _, ok := s.get(k); ok {
+					t.Errorf("%s: in the round's snapshot, as if read", k)
+				}
+			}
+			if _, batch, direct, _ := w.stats(); batch != 1 || direct != 0 {
+				t.Errorf("%d batch and %d direct reads, want the round's one", batch, direct)
+			}
+		})
 	}
 }
